@@ -1,0 +1,57 @@
+# bluegreen: see README.md, or run ./help for every command.
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+
+# jsii (the bridge between Go and the cdktf libraries) starts Node while the
+# Go program initializes; this is the variable it reads to skip its Node 20
+# end-of-life banner.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+
+NPM_STAMP      := node_modules/.package-lock.json
+LOCK_HASH      := $(shell sha256sum package-lock.json | cut -c1-16)
+BINDINGS_STAMP := .gen/.stamp-$(LOCK_HASH)
+CDKTF          := node_modules/.bin/cdktf
+GO_TEST_FLAGS  ?= -timeout 45m
+
+.PHONY: help synth test bench deploy diff bindings node-tools clean
+
+help:
+	@./help
+
+# npm ci runs only when package-lock.json is newer than the last install.
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-tools: $(NPM_STAMP)
+
+# The helm and kubernetes Go bindings, generated from the pinned npm
+# packages. The stamp carries the lockfile's hash, so they are regenerated
+# only when the lockfile changes.
+$(BINDINGS_STAMP): $(NPM_STAMP)
+	rm -rf .gen/go .gen/.stamp-*
+	node_modules/.bin/jsii-pacmak --targets go --code-only --outdir .gen \
+		node_modules/@cdktf/provider-helm node_modules/@cdktf/provider-kubernetes
+	@touch $@
+
+bindings: $(BINDINGS_STAMP)
+
+synth: bindings
+	go run main.go
+
+test: bindings
+	go test $(GO_TEST_FLAGS) ./...
+
+bench: bindings
+	go test -run '^$$' -bench . -benchtime 3x -timeout 30m ./...
+
+deploy: bindings
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment>" >&2; exit 2; }
+	ENVIRONMENTS=$(ENV) $(CDKTF) deploy '$(ENV)-*'
+
+diff: bindings
+	@test -n "$(ENV)" || { echo "usage: make diff ENV=<environment>" >&2; exit 2; }
+	ENVIRONMENTS=$(ENV) $(CDKTF) diff '$(ENV)-*'
+
+clean:
+	rm -rf cdktf.out .gen
