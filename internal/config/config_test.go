@@ -1,0 +1,204 @@
+package config_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+)
+
+// file wraps environments in the cdktf.json shape.
+func file(envs string) []byte {
+	return []byte(`{"language":"go","app":"go run main.go","context":{"environments":` + envs + `}}`)
+}
+
+const minimalEKS = `{"region":"eu-west-1","cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`
+
+func TestParseAppliesDefaults(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":`+minimalEKS+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(envs) != 1 {
+		t.Fatalf("got %d environments, want 1", len(envs))
+	}
+	e := envs[0]
+	for _, c := range []struct{ name, got, want string }{
+		{"name", e.Name, "dev"},
+		{"target.type", e.Target.Type, config.TargetEKS},
+		{"target.auth", e.Target.Auth, config.AuthExec},
+		{"backend.type", e.Backend.Type, config.BackendLocal},
+		{"providers.aws", e.Providers.AWS, "~> 5.84"},
+		{"providers.helm", e.Providers.Helm, "~> 2.17"},
+		{"providers.kubernetes", e.Providers.Kubernetes, "~> 2.37"},
+		{"cluster.name", e.Cluster.Name, "bluegreen-dev"},
+		{"cluster.kubernetesVersion", e.Cluster.KubernetesVersion, "1.34"},
+		{"aws.defaultTags", e.AWS.DefaultTags[config.EnvironmentTag], "dev"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseS3BackendDefaults(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"prod":{"region":"us-east-2","backend":{"type":"s3","s3":{"bucket":"tf-state"}},
+		"cluster":{"endpoint":{"publicAccess":false}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := envs[0].Backend.S3
+	if s3.Region != "us-east-2" || s3.KeyPrefix != "bluegreen/prod" || !*s3.Encrypt || !*s3.UseLockfile {
+		t.Errorf("got %+v (encrypt %v, useLockfile %v); want region us-east-2, keyPrefix bluegreen/prod, encrypt and useLockfile on",
+			s3, *s3.Encrypt, *s3.UseLockfile)
+	}
+}
+
+func TestParseSelectsEnvironments(t *testing.T) {
+	data := file(`{"dev":` + minimalEKS + `,"qa":` + minimalEKS + `,"prod":` + minimalEKS + `}`)
+	envs, err := config.Parse("cdktf.json", data, "qa", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range envs {
+		names = append(names, e.Name)
+	}
+	if got, want := strings.Join(names, ","), "dev,qa"; got != want {
+		t.Errorf("got environments %s, want %s", got, want)
+	}
+	_, err = config.Parse("cdktf.json", data, "stage")
+	if err == nil || !strings.Contains(err.Error(), `context.environments[stage]: Unsupported value: "stage": supported values: "dev", "prod", "qa"`) {
+		t.Errorf("got error %v, want one naming the unknown environment and the known ones", err)
+	}
+}
+
+// TestParseReportsEveryProblem checks that problems in several environments
+// and fields come back together, each on its own line.
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := config.Parse("cdktf.json", file(`{
+		"dev": {"regoin": "eu-west-1"},
+		"prod": {"region": "eu-west-1", "backend": {"type": "gcs"}, "cluster": {"kubernetesVersion": "1.19", "endpoint": {"publicAccessCidrs": ["10.0.0.0/8"]}}}
+	}`))
+	cerr, ok := config.AsError(err)
+	if !ok {
+		t.Fatalf("got %v, want a *config.Error", err)
+	}
+	want := []string{
+		"context.environments[dev].regoin",
+		"context.environments[prod].backend.type",
+		"context.environments[prod].cluster.kubernetesVersion",
+	}
+	if len(cerr.Problems) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
+	}
+	for i, w := range want {
+		if got := cerr.Problems[i].Field; got != w {
+			t.Errorf("problem %d: got field %s, want %s", i, got, w)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n  - "); n != 3 {
+		t.Errorf("got %d listed problems in the message, want 3:\n%v", n, err)
+	}
+}
+
+func TestParseBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, envs string
+		// field is the exact field path of the problem, detail a part of
+		// its message.
+		field, detail string
+	}{
+		{"fails/unknown top-level field", `{"dev":{"region":"eu-west-1","clustr":{}}}`,
+			"context.environments[dev].clustr", "unknown field (a typo?); allowed: aws, backend, cluster"},
+		{"fails/unknown nested field", `{"dev":{"region":"eu-west-1","cluster":{"nodeGroups":[{"name":"a","minSise":1}]}}}`,
+			"context.environments[dev].cluster.nodeGroups[0].minSise", "unknown field"},
+		{"fails/bad environment name", `{"Dev_1":` + minimalEKS + `}`,
+			"context.environments[Dev_1]", "environment name must be 1-20 lowercase letters"},
+		{"fails/no environments", `{}`,
+			"context.environments", "define at least one environment"},
+		{"fails/missing region for eks", `{"dev":{"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].region", "an AWS region"},
+		{"fails/bad region", `{"dev":{"region":"europe","cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].region", `Invalid value: "europe"`},
+		{"fails/unknown target type", `{"dev":{"target":{"type":"gke"}}}`,
+			"context.environments[dev].target.type", `Unsupported value: "gke": supported values: "eks", "kubeconfig"`},
+		{"fails/kubeconfig target without context", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"~/.kube/config","kubernetesVersion":"1.33"}}}}`,
+			"context.environments[dev].target.kubeconfig.context", "Required value"},
+		{"fails/kubeconfig target without path", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"context":"kind","kubernetesVersion":"1.33"}}}}`,
+			"context.environments[dev].target.kubeconfig.path", "Required value"},
+		{"fails/kubeconfig target with bad version", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"v1.33.1"}}}}`,
+			"context.environments[dev].target.kubeconfig.kubernetesVersion", `Invalid value: "v1.33.1"`},
+		{"fails/kubeconfig target with cluster settings", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"1.33"}},"cluster":{"name":"x"}}}`,
+			"context.environments[dev].cluster", "only allowed when target.type is \"eks\""},
+		{"fails/eks target with kubeconfig", `{"dev":{"region":"eu-west-1","target":{"kubeconfig":{"path":"k"}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].target.kubeconfig", "only allowed when target.type is \"kubeconfig\""},
+		{"fails/bad auth", `{"dev":{"region":"eu-west-1","target":{"auth":"iam"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].target.auth", `Unsupported value: "iam"`},
+		{"fails/bad backend type", `{"dev":{"region":"eu-west-1","backend":{"type":"gcs"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].backend.type", `Unsupported value: "gcs": supported values: "local", "s3"`},
+		{"fails/s3 backend without bucket", `{"dev":{"region":"eu-west-1","backend":{"type":"s3"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].backend.s3.bucket", "Required value"},
+		{"fails/s3 backend without locking", `{"dev":{"region":"eu-west-1","backend":{"type":"s3","s3":{"bucket":"state","useLockfile":false}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].backend.s3.useLockfile", "state must be locked"},
+		{"fails/s3 settings on local backend", `{"dev":{"region":"eu-west-1","backend":{"s3":{"bucket":"state"}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].backend.s3", `only allowed when backend.type is "s3"`},
+		{"fails/unencrypted state in production", `{"dev":{"production":true,"region":"eu-west-1","backend":{"type":"s3","s3":{"bucket":"state","encrypt":false}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].backend.s3.encrypt", "cannot be turned off in a production environment"},
+		{"fails/constraint that does not parse", `{"dev":{"region":"eu-west-1","providers":{"helm":"about 2"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].providers.helm", `Invalid value: "about 2": must be a Terraform version constraint`},
+		{"fails/constraint that excludes the bindings", `{"dev":{"region":"eu-west-1","providers":{"aws":"~> 4.0"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].providers.aws", "must allow 5.84.0"},
+		{"fails/local endpoint in production", `{"dev":{"production":true,"region":"eu-west-1","aws":{"localEndpoint":"http://127.0.0.1:5000"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].aws.localEndpoint", "not allowed in a production environment"},
+		{"fails/local endpoint not a URL", `{"dev":{"region":"eu-west-1","aws":{"localEndpoint":"127.0.0.1:5000"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].aws.localEndpoint", "must be an http(s) URL"},
+		{"fails/wrong JSON type", `{"dev":{"region":"eu-west-1","production":"yes"}}`,
+			"context.environments[dev].production", "must be true or false"},
+		{"fails/fraction where a whole number is due", `{"dev":{"region":"eu-west-1","cluster":{"network":{"azCount":2.5}}}}`,
+			"context.environments[dev].cluster.network.azCount", "must be a whole number"},
+		{"fails/cluster setting checked by the construct", `{"dev":{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.19","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].cluster.kubernetesVersion", `Unsupported value: "1.19"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse("cdktf.json", file(tc.envs))
+			cerr, ok := config.AsError(err)
+			if !ok {
+				t.Fatalf("got error %v, want a *config.Error", err)
+			}
+			for _, p := range cerr.Problems {
+				if p.Field == tc.field && strings.Contains(p.Error(), tc.detail) {
+					return
+				}
+			}
+			t.Errorf("got:\n%v\nwant a problem at %s containing %q", err, tc.field, tc.detail)
+		})
+	}
+}
+
+func TestParseRejectsBrokenJSON(t *testing.T) {
+	_, err := config.Parse("cdktf.json", []byte(`{"context": {"environments": {"dev": }}}`))
+	var syn *json.SyntaxError
+	if err == nil || !strings.Contains(err.Error(), "cdktf.json: not valid JSON") {
+		t.Errorf("got %v (%T), want a JSON error naming the file", err, syn)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1","cluster":{"endpoint":{"publicAccessCidrs":["0.0.0.0/0"]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := envs[0].Warnings()
+	if len(w) != 1 || !strings.HasPrefix(w[0], "context.environments[dev].cluster.endpoint.publicAccessCidrs: the Kubernetes API is open to the whole internet") {
+		t.Errorf("got warnings %q, want one about the open public endpoint", w)
+	}
+	envs, err = config.Parse("cdktf.json", file(`{"dev":`+minimalEKS+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := envs[0].Warnings(); len(w) != 0 {
+		t.Errorf("got warnings %q for a restricted endpoint, want none", w)
+	}
+}

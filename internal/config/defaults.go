@@ -1,0 +1,79 @@
+package config
+
+import (
+	"maps"
+)
+
+// Default provider constraints: each allows the version the Go bindings were
+// generated for and every later minor release of the same major version.
+const (
+	DefaultAWSConstraint        = "~> 5.84"
+	DefaultHelmConstraint       = "~> 2.17"
+	DefaultKubernetesConstraint = "~> 2.37"
+)
+
+// Provider versions the Go bindings were generated for (aws v19.50.0, helm
+// v10.5.0, kubernetes v11.12.1). A constraint must allow them.
+const (
+	BindingsAWSVersion        = "5.84.0"
+	BindingsHelmVersion       = "2.17.0"
+	BindingsKubernetesVersion = "2.37.1"
+)
+
+// EnvironmentTag is the default tag that names the environment on every AWS
+// resource.
+const EnvironmentTag = "bluegreen:environment"
+
+// WithDefaults returns a copy of e with every unset field given its default.
+// It never changes e.
+func (e Environment) WithDefaults() Environment {
+	if e.Target.Type == "" {
+		e.Target.Type = TargetEKS
+	}
+	if e.Target.Type == TargetEKS && e.Target.Auth == "" {
+		e.Target.Auth = AuthExec
+	}
+	if e.Backend.Type == "" {
+		e.Backend.Type = BackendLocal
+	}
+	if e.Backend.Type == BackendS3 {
+		s3 := e.Backend.S3
+		if s3.KeyPrefix == "" {
+			s3.KeyPrefix = "bluegreen/" + e.Name
+		}
+		if s3.Region == "" {
+			s3.Region = e.Region
+		}
+		if s3.Encrypt == nil {
+			s3.Encrypt = ptr(true)
+		}
+		if s3.UseLockfile == nil {
+			s3.UseLockfile = ptr(s3.DynamoDBTable == "")
+		}
+		e.Backend.S3 = s3
+	}
+	if e.Providers.AWS == "" {
+		e.Providers.AWS = DefaultAWSConstraint
+	}
+	if e.Providers.Helm == "" {
+		e.Providers.Helm = DefaultHelmConstraint
+	}
+	if e.Providers.Kubernetes == "" {
+		e.Providers.Kubernetes = DefaultKubernetesConstraint
+	}
+	if e.Target.Type == TargetEKS {
+		if e.Cluster.Name == "" {
+			e.Cluster.Name = "bluegreen-" + e.Name
+		}
+		e.Cluster = e.Cluster.WithDefaults()
+	}
+	tags := maps.Clone(e.AWS.DefaultTags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[EnvironmentTag] = e.Name
+	e.AWS.DefaultTags = tags
+	return e
+}
+
+func ptr[T any](v T) *T { return &v }
