@@ -1,0 +1,174 @@
+package eks_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func validProps() eks.Props {
+	return eks.Props{
+		Name:     "test",
+		Endpoint: eks.Endpoint{PublicAccessCIDRs: []string{"203.0.113.0/24"}},
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	p := validProps().WithDefaults()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	n := p.Network
+	if got, want := strings.Join(n.PrivateSubnetCIDRs, ","), "10.0.0.0/20,10.0.16.0/20,10.0.32.0/20"; got != want {
+		t.Errorf("private subnets: got %s, want %s", got, want)
+	}
+	if got, want := strings.Join(n.PublicSubnetCIDRs, ","), "10.0.240.0/24,10.0.241.0/24,10.0.242.0/24"; got != want {
+		t.Errorf("public subnets: got %s, want %s", got, want)
+	}
+	g := p.NodeGroups[0]
+	if g.Name != "default" || *g.MinSize != 2 || g.MaxSize != 4 || *g.DesiredSize != 2 || g.DiskSizeGiB != 50 || g.CapacityType != "ON_DEMAND" {
+		t.Errorf("default node group: got %+v (min %d, desired %d)", g, *g.MinSize, *g.DesiredSize)
+	}
+	if p.Encryption.Alias != "alias/test-eks-secrets" || p.Encryption.KeyDeletionWindowDays != 30 {
+		t.Errorf("encryption: got %+v", p.Encryption)
+	}
+	if !*p.Endpoint.PrivateAccess || !*p.Endpoint.PublicAccess {
+		t.Errorf("endpoint: got private %v public %v, want both on", *p.Endpoint.PrivateAccess, *p.Endpoint.PublicAccess)
+	}
+	if got := p.Addons.Versions["vpc-cni"]; got != eks.DefaultAddonVersions[eks.DefaultKubernetesVersion]["vpc-cni"] {
+		t.Errorf("vpc-cni version: got %q, want the pinned default", got)
+	}
+}
+
+func TestWithDefaultsDoesNotChangeTheCaller(t *testing.T) {
+	in := validProps()
+	in.NodeGroups = []eks.NodeGroup{{Name: "a"}}
+	in.Addons.Versions = map[string]string{"vpc-cni": "v1.2.3-eksbuild.1"}
+	_ = in.WithDefaults()
+	if in.NodeGroups[0].MinSize != nil || in.Network.CIDR != "" || len(in.Addons.Versions) != 1 {
+		t.Errorf("WithDefaults changed its receiver: %+v", in)
+	}
+}
+
+func TestSmallerVPCSplitsIntoSmallerSubnets(t *testing.T) {
+	p := validProps()
+	p.Network = eks.Network{CIDR: "10.1.0.0/20", AZCount: 2}
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(append(p.Network.PrivateSubnetCIDRs, p.Network.PublicSubnetCIDRs...), ","),
+		"10.1.0.0/24,10.1.1.0/24,10.1.15.0/28,10.1.15.16/28"; got != want {
+		t.Errorf("got subnets %s, want %s", got, want)
+	}
+}
+
+func TestValidateBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*eks.Props)
+		field  string
+		detail string
+	}{
+		{"fails/unsupported kubernetes version", func(p *eks.Props) { p.KubernetesVersion = "1.21" },
+			"kubernetesVersion", `Unsupported value: "1.21": supported values: "1.32", "1.33", "1.34", "1.35"`},
+		{"fails/min greater than max", func(p *eks.Props) { p.NodeGroups = []eks.NodeGroup{{Name: "a", MinSize: ptr(5), MaxSize: 3}} },
+			"nodeGroups[0].minSize", "Invalid value: 5: must not exceed maxSize (3)"},
+		{"fails/desired below min", func(p *eks.Props) {
+			p.NodeGroups = []eks.NodeGroup{{Name: "a", MinSize: ptr(2), MaxSize: 4, DesiredSize: ptr(1)}}
+		}, "nodeGroups[0].desiredSize", "Invalid value: 1: must be between minSize (2) and maxSize (4)"},
+		{"fails/desired above max", func(p *eks.Props) {
+			p.NodeGroups = []eks.NodeGroup{{Name: "a", MinSize: ptr(1), MaxSize: 2, DesiredSize: ptr(3)}}
+		}, "nodeGroups[0].desiredSize", "Invalid value: 3: must be between minSize (1) and maxSize (2)"},
+		{"fails/fewer than two AZs", func(p *eks.Props) { p.Network.AZCount = 1 },
+			"network.azCount", "Invalid value: 1: must be between 2 and 6"},
+		{"fails/CIDR that does not parse", func(p *eks.Props) { p.Network.CIDR = "10.0.0.0/33" },
+			"network.cidr", `Invalid value: "10.0.0.0/33": must be an IPv4 CIDR block`},
+		{"fails/VPC too small", func(p *eks.Props) { p.Network.CIDR = "10.0.0.0/24" },
+			"network.cidr", "must be a /16 to /20"},
+		{"fails/subnet outside the VPC", func(p *eks.Props) {
+			p.Network.CIDR, p.Network.AZCount = "10.0.0.0/16", 2
+			p.Network.PrivateSubnetCIDRs = []string{"10.0.0.0/20", "10.1.0.0/20"}
+		}, "network.privateSubnetCidrs[1]", `Invalid value: "10.1.0.0/20": must be inside the VPC CIDR 10.0.0.0/16`},
+		{"fails/overlapping subnets", func(p *eks.Props) {
+			p.Network.AZCount = 2
+			p.Network.PrivateSubnetCIDRs = []string{"10.0.0.0/20", "10.0.8.0/21"}
+		}, "network.privateSubnetCidrs[1]", "overlaps 10.0.0.0/20"},
+		{"fails/one subnet per AZ", func(p *eks.Props) {
+			p.Network.AZCount = 3
+			p.Network.PublicSubnetCIDRs = []string{"10.0.240.0/24"}
+		}, "network.publicSubnetCidrs", "must list one subnet per AZ: 3"},
+		{"fails/empty instance type list", func(p *eks.Props) { p.NodeGroups = []eks.NodeGroup{{Name: "a", InstanceTypes: []string{}}} },
+			"nodeGroups[0].instanceTypes", "Required value: at least one EC2 instance type"},
+		{"fails/bad instance type", func(p *eks.Props) { p.NodeGroups = []eks.NodeGroup{{Name: "a", InstanceTypes: []string{"large"}}} },
+			"nodeGroups[0].instanceTypes[0]", `Invalid value: "large"`},
+		{"fails/bad capacity type", func(p *eks.Props) { p.NodeGroups = []eks.NodeGroup{{Name: "a", CapacityType: "spot"}} },
+			"nodeGroups[0].capacityType", `Unsupported value: "spot": supported values: "ON_DEMAND", "SPOT"`},
+		{"fails/duplicate node group", func(p *eks.Props) { p.NodeGroups = []eks.NodeGroup{{Name: "a"}, {Name: "a"}} },
+			"nodeGroups[1].name", `Duplicate value: "a"`},
+		{"fails/bad taint effect", func(p *eks.Props) {
+			p.NodeGroups = []eks.NodeGroup{{Name: "a", Taints: []eks.Taint{{Key: "dedicated", Effect: "NoSchedule"}}}}
+		}, "nodeGroups[0].taints[0].effect", `Unsupported value: "NoSchedule"`},
+		{"fails/bad label", func(p *eks.Props) {
+			p.NodeGroups = []eks.NodeGroup{{Name: "a", Labels: map[string]string{"team": "a b"}}}
+		},
+			"nodeGroups[0].labels[team]", `Invalid value: "a b"`},
+		{"fails/public endpoint without CIDRs", func(p *eks.Props) { p.Endpoint.PublicAccessCIDRs = nil },
+			"endpoint.publicAccessCidrs", "Required value: the networks allowed to reach the public endpoint"},
+		{"fails/no endpoint at all", func(p *eks.Props) {
+			p.Endpoint = eks.Endpoint{PrivateAccess: ptr(false), PublicAccess: ptr(false)}
+		}, "endpoint.publicAccess", "at least one of privateAccess and publicAccess must be on"},
+		{"fails/bad log type", func(p *eks.Props) { p.LogTypes = []string{"api", "audits"} },
+			"logTypes[1]", `Unsupported value: "audits"`},
+		{"fails/bad retention", func(p *eks.Props) { p.LogRetentionDays = 10 },
+			"logRetentionDays", "Invalid value: 10: must be one of CloudWatch's retention periods"},
+		{"fails/existing VPC with one subnet", func(p *eks.Props) {
+			p.Network = eks.Network{VPCID: "vpc-0123456789abcdef0", PrivateSubnetIDs: []string{"subnet-0123456789abcdef0"}}
+		}, "network.privateSubnetIds", "at least two private subnets"},
+		{"fails/existing VPC with a new VPC setting", func(p *eks.Props) {
+			p.Network = eks.Network{VPCID: "vpc-0123456789abcdef0", PrivateSubnetIDs: []string{"subnet-01234567", "subnet-89abcdef"}, CIDR: "10.0.0.0/16"}
+		}, "network.cidr", "only for a new VPC"},
+		{"fails/access entry with config map auth", func(p *eks.Props) {
+			p.AuthenticationMode = "CONFIG_MAP"
+			p.AccessEntries = []eks.AccessEntry{{PrincipalARN: "arn:aws:iam::111122223333:role/admin"}}
+		}, "authenticationMode", "access entries need API or API_AND_CONFIG_MAP"},
+		{"fails/bad principal", func(p *eks.Props) { p.AccessEntries = []eks.AccessEntry{{PrincipalARN: "admin"}} },
+			"accessEntries[0].principalArn", `Invalid value: "admin"`},
+		{"fails/bad thumbprint", func(p *eks.Props) { p.OIDCThumbprints = []string{"XYZ"} },
+			"oidcThumbprints[0]", `Invalid value: "XYZ": must be 40 lowercase hex digits`},
+		{"fails/bad add-on version", func(p *eks.Props) { p.Addons.Versions = map[string]string{"coredns": "latest"} },
+			"addons.versions[coredns]", `Invalid value: "latest"`},
+		{"fails/key deletion window", func(p *eks.Props) { p.Encryption.KeyDeletionWindowDays = 3 },
+			"encryption.keyDeletionWindowDays", "must be between 7 and 30"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := validProps()
+			tc.change(&p)
+			errs := p.WithDefaults().ValidateAt(nil)
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Error(), tc.detail) {
+					return
+				}
+			}
+			t.Errorf("got %v\nwant a problem at %s containing %q", errs, tc.field, tc.detail)
+		})
+	}
+}
+
+func TestWarnsAboutAnOpenEndpoint(t *testing.T) {
+	p := validProps()
+	p.Endpoint.PublicAccessCIDRs = []string{"0.0.0.0/0"}
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Warnings(nil); len(w) != 1 || !strings.Contains(w[0], "open to the whole internet") {
+		t.Errorf("got warnings %q, want one about 0.0.0.0/0", w)
+	}
+	if w := validProps().WithDefaults().Warnings(nil); len(w) != 0 {
+		t.Errorf("got warnings %q for a restricted endpoint, want none", w)
+	}
+}
