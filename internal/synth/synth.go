@@ -1,0 +1,182 @@
+// Package synth turns cdktf.json into Terraform JSON: it loads and validates
+// the environments, builds their stacks, synthesizes them into a staging
+// folder and only then moves the result into the output folder, so a failed
+// run leaves the previous output as it was.
+package synth
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/stacks"
+)
+
+// Options say what to synthesize and where.
+type Options struct {
+	// Config is the cdktf.json to read. Default: "cdktf.json".
+	Config string
+	// Outdir receives the Terraform JSON. Default: $CDKTF_OUTDIR, else
+	// "cdktf.out".
+	Outdir string
+	// Environments limits the run to these environments. Default: all.
+	Environments []string
+}
+
+// Stack describes one synthesized stack.
+type Stack struct {
+	// Name is the stack name, such as "dev-cluster".
+	Name string
+	// Environment is the environment the stack belongs to.
+	Environment string
+	// Resources counts the managed resources in the stack.
+	Resources int
+	// DataSources counts the data sources in the stack.
+	DataSources int
+	// Path is the stack's cdk.tf.json, under Outdir.
+	Path string
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Environments are the environments synthesized, defaults applied.
+	Environments []config.Environment
+	// Warnings are settings that synthesized but deserve a second look.
+	Warnings []string
+	// Stacks are the synthesized stacks, sorted by name.
+	Stacks []Stack
+	// Outdir is where the stacks were written.
+	Outdir string
+}
+
+// EnvironmentsFromList splits a comma-separated list (the ENVIRONMENTS
+// variable), ignoring blanks.
+func EnvironmentsFromList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (o Options) withDefaults() Options {
+	if o.Config == "" {
+		o.Config = "cdktf.json"
+	}
+	if o.Outdir == "" {
+		o.Outdir = cmp.Or(os.Getenv("CDKTF_OUTDIR"), "cdktf.out")
+	}
+	return o
+}
+
+// Run synthesizes the environments o selects. On any error the output
+// folder is left untouched.
+func Run(o Options) (*Result, error) {
+	o = o.withDefaults()
+	envs, err := config.Load(o.Config, o.Environments...)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Environments: envs, Outdir: o.Outdir}
+	for _, env := range envs {
+		res.Warnings = append(res.Warnings, env.Warnings()...)
+	}
+
+	staging, err := newStaging(o.Outdir)
+	if err != nil {
+		return nil, err
+	}
+	defer staging.cleanup()
+	if err := synthesize(staging.dir, envs); err != nil {
+		return nil, err
+	}
+	if res.Stacks, err = summarize(staging.dir, envs); err != nil {
+		return nil, err
+	}
+	if err := staging.commit(); err != nil {
+		return nil, err
+	}
+	for i := range res.Stacks {
+		res.Stacks[i].Path = filepath.Join(o.Outdir, res.Stacks[i].Path)
+	}
+	return res, nil
+}
+
+func synthesize(dir string, envs []config.Environment) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed: %v", r)
+		}
+	}()
+	app := cdktf.NewApp(&cdktf.AppConfig{
+		Outdir:      jsii.String(dir),
+		StackTraces: jsii.Bool(false),
+	})
+	for _, env := range envs {
+		if _, err := stacks.New(app, env); err != nil {
+			return err
+		}
+	}
+	app.Synth()
+	return nil
+}
+
+// manifest is the part of cdktf's manifest.json that Run reads.
+type manifest struct {
+	Stacks map[string]struct {
+		SynthesizedStackPath string `json:"synthesizedStackPath"`
+	} `json:"stacks"`
+}
+
+func summarize(dir string, envs []config.Environment) ([]Stack, error) {
+	var m manifest
+	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
+		return nil, err
+	}
+	var out []Stack
+	for name, s := range m.Stacks {
+		var doc struct {
+			Resource map[string]map[string]json.RawMessage `json:"resource"`
+			Data     map[string]map[string]json.RawMessage `json:"data"`
+		}
+		if err := readJSON(filepath.Join(dir, s.SynthesizedStackPath), &doc); err != nil {
+			return nil, err
+		}
+		st := Stack{Name: name, Path: s.SynthesizedStackPath}
+		for _, byName := range doc.Resource {
+			st.Resources += len(byName)
+		}
+		for _, byName := range doc.Data {
+			st.DataSources += len(byName)
+		}
+		for _, e := range envs {
+			if strings.HasPrefix(name, e.Name+"-") {
+				st.Environment = e.Name
+			}
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b Stack) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

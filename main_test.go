@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+)
+
+// synthAll runs the program as `cdktf synth` does, into a fresh folder, and
+// returns that folder and what it printed.
+func synthAll(t *testing.T, environments string) (outdir, stdout string) {
+	t.Helper()
+	outdir = filepath.Join(t.TempDir(), "cdktf.out")
+	t.Setenv("CDKTF_OUTDIR", outdir)
+	t.Setenv("ENVIRONMENTS", environments)
+	var out, errs bytes.Buffer
+	if code := run(nil, &out, &errs); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
+	}
+	return outdir, out.String()
+}
+
+func TestSynthEveryEnvironment(t *testing.T) {
+	envs, err := config.Load("cdktf.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir, stdout := synthAll(t, "")
+
+	var want []string
+	for _, env := range envs {
+		if env.Target.Type == config.TargetEKS {
+			want = append(want, env.Name+"-cluster")
+		}
+		want = append(want, env.Name+"-mesh", env.Name+"-app")
+	}
+	slices.Sort(want)
+	entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("stacks: got %v, want %v", got, want)
+	}
+
+	for _, env := range envs {
+		t.Run(env.Name, func(t *testing.T) {
+			for _, stack := range stackNames(env) {
+				d := testutil.Load(t, testutil.StackPath(outdir, stack))
+				checkBackend(t, env, stack, d)
+				checkProviders(t, env, stack, d)
+				// The summary names the stack, its resource count and its file.
+				line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(stack) + `\s+(\d+)\s+\d+\s+(\S+)$`).FindStringSubmatch(stdout)
+				if line == nil {
+					t.Errorf("summary has no line for %s:\n%s", stack, stdout)
+					continue
+				}
+				if n, _ := strconv.Atoi(line[1]); n != countResources(d) {
+					t.Errorf("summary says %s has %s resources; its JSON has %d", stack, line[1], countResources(d))
+				}
+				if line[2] != testutil.StackPath(outdir, stack) {
+					t.Errorf("summary path of %s: got %s, want %s", stack, line[2], testutil.StackPath(outdir, stack))
+				}
+			}
+		})
+	}
+}
+
+func stackNames(env config.Environment) []string {
+	names := []string{env.Name + "-mesh", env.Name + "-app"}
+	if env.Target.Type == config.TargetEKS {
+		names = append([]string{env.Name + "-cluster"}, names...)
+	}
+	return names
+}
+
+func countResources(d testutil.Doc) int {
+	n := 0
+	byType, _ := d["resource"].(map[string]any)
+	for _, byName := range byType {
+		n += len(byName.(map[string]any))
+	}
+	return n
+}
+
+func checkBackend(t *testing.T, env config.Environment, stack string, d testutil.Doc) {
+	t.Helper()
+	backend := d["terraform"].(map[string]any)["backend"].(map[string]any)
+	switch env.Backend.Type {
+	case config.BackendLocal:
+		wd, _ := os.Getwd()
+		testutil.AssertSubset(t, backend, map[string]any{
+			"local": map[string]any{"path": filepath.Join(wd, env.Backend.Local.Dir, "terraform."+stack+".tfstate")},
+		})
+	case config.BackendS3:
+		s3 := env.Backend.S3
+		want := map[string]any{
+			"bucket": s3.Bucket, "key": s3.KeyPrefix + "/" + stack + ".tfstate", "region": s3.Region, "encrypt": true,
+		}
+		if s3.DynamoDBTable != "" {
+			want["dynamodb_table"] = s3.DynamoDBTable
+		}
+		testutil.AssertSubset(t, backend, map[string]any{"s3": want})
+	default:
+		t.Fatalf("unknown backend %q", env.Backend.Type)
+	}
+}
+
+func checkProviders(t *testing.T, env config.Environment, stack string, d testutil.Doc) {
+	t.Helper()
+	required := d["terraform"].(map[string]any)["required_providers"].(map[string]any)
+	providers, _ := d["provider"].(map[string]any)
+	var wantProviders []string
+	wantRequired := map[string]any{}
+	if strings.HasSuffix(stack, "-cluster") {
+		wantProviders = []string{"aws"}
+		wantRequired["aws"] = map[string]any{"version": env.Providers.AWS}
+		aws := providers["aws"].([]any)[0]
+		testutil.AssertSubset(t, aws, map[string]any{
+			"region":       env.Region,
+			"default_tags": []any{map[string]any{"tags": map[string]any{config.EnvironmentTag: env.Name}}},
+		})
+	} else {
+		wantProviders = []string{"helm", "kubernetes"}
+		wantRequired["helm"] = map[string]any{"version": env.Providers.Helm}
+		wantRequired["kubernetes"] = map[string]any{"version": env.Providers.Kubernetes}
+		helmKube := providers["helm"].([]any)[0].(map[string]any)["kubernetes"]
+		kube := providers["kubernetes"].([]any)[0]
+		if env.Target.Type == config.TargetKubeconfig {
+			want := map[string]any{"config_path": env.Target.Kubeconfig.Path, "config_context": env.Target.Kubeconfig.Context}
+			testutil.AssertSubset(t, helmKube, want)
+			testutil.AssertSubset(t, kube, want)
+		} else {
+			// The endpoint comes from the cluster stack's state.
+			remote := fmt.Sprintf("${data.terraform_remote_state.cross-stack-reference-input-%s-cluster.outputs.", env.Name)
+			for name, p := range map[string]any{"helm": helmKube, "kubernetes": kube} {
+				host, _ := p.(map[string]any)["host"].(string)
+				if !strings.HasPrefix(host, remote) {
+					t.Errorf("%s provider host: got %q, want a reference to the %s-cluster stack's outputs", name, host, env.Name)
+				}
+			}
+			args := []any{"eks", "get-token", "--cluster-name", env.Cluster.Name, "--region", env.Region, "--output", "json"}
+			testutil.AssertSubset(t, helmKube, map[string]any{"exec": map[string]any{"command": "aws", "args": args}})
+			testutil.AssertSubset(t, kube, map[string]any{"exec": []any{map[string]any{"command": "aws", "args": args}}})
+		}
+	}
+	var got []string
+	for name := range providers {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, wantProviders) {
+		t.Errorf("%s providers: got %v, want %v", stack, got, wantProviders)
+	}
+	testutil.AssertSubset(t, required, wantRequired)
+}
+
+func TestSynthOnlySelectedEnvironments(t *testing.T) {
+	outdir, _ := synthAll(t, "staging")
+	entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if want := []string{"staging-app", "staging-mesh"}; !slices.Equal(got, want) {
+		t.Errorf("got stacks %v, want %v", got, want)
+	}
+}
+
+// TestBadConfigLeavesOutputUntouched checks that a configuration error
+// exits non-zero, names every problem, and leaves the previous output as it
+// was, byte for byte.
+func TestBadConfigLeavesOutputUntouched(t *testing.T) {
+	outdir, _ := synthAll(t, "staging")
+	before := snapshot(t, outdir)
+
+	bad := filepath.Join(t.TempDir(), "cdktf.json")
+	os.WriteFile(bad, []byte(`{"context":{"environments":{
+		"staging":{"target":{"type":"kubeconfig","kubeconfig":{"path":"~/.kube/config"}}},
+		"dev":{"regin":"eu-west-1"}}}}`), 0o644)
+	t.Setenv("BLUEGREEN_CONFIG", bad)
+	t.Setenv("ENVIRONMENTS", "")
+	var out, errs bytes.Buffer
+	if code := run(nil, &out, &errs); code == 0 {
+		t.Fatalf("exit code 0 for a bad config; want non-zero")
+	}
+	for _, want := range []string{
+		"context.environments[dev].regin: Invalid value: \"regin\": unknown field",
+		"context.environments[staging].target.kubeconfig.context: Required value",
+		"context.environments[staging].target.kubeconfig.kubernetesVersion: Invalid value: \"\"",
+	} {
+		if !strings.Contains(errs.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs.String())
+		}
+	}
+	if after := snapshot(t, outdir); !maps.Equal(before, after) {
+		t.Errorf("a failed run changed %s", outdir)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(outdir), ".cdktf.out.staging-*")); len(leftovers) > 0 {
+		t.Errorf("staging folders left behind: %v", leftovers)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run([]string{"deploy-everything"}, &out, &errs); code == 0 || !strings.Contains(errs.String(), `unknown command "deploy-everything"`) {
+		t.Errorf("exit %d, stderr %q; want non-zero and the unknown command named", code, errs.String())
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// BenchmarkSynth measures what `cdktf synth` pays: a new process of the
+// built program synthesizing one environment, or all of them. It reports
+// the peak memory of the Go process and of the jsii Node process, sampled
+// while the program runs.
+func BenchmarkSynth(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "bluegreen")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, bc := range []struct{ name, environments string }{{"one", "dev"}, {"all", ""}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var goPeak, nodePeak float64
+			for b.Loop() {
+				cmd := exec.Command(bin)
+				cmd.Env = append(os.Environ(), "CDKTF_OUTDIR="+filepath.Join(b.TempDir(), "cdktf.out"), "ENVIRONMENTS="+bc.environments)
+				var errs bytes.Buffer
+				cmd.Stderr = &errs
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				done := make(chan error)
+				go func() { done <- cmd.Wait() }()
+				for sampling := true; sampling; {
+					select {
+					case err := <-done:
+						if err != nil {
+							b.Fatalf("%v: %s", err, errs.String())
+						}
+						sampling = false
+					case <-time.After(20 * time.Millisecond):
+						goPeak = max(goPeak, testutil.PeakRSSMiB(cmd.Process.Pid))
+						nodePeak = max(nodePeak, testutil.DescendantPeakRSSMiB(cmd.Process.Pid, "node"))
+					}
+				}
+			}
+			b.ReportMetric(goPeak, "go-peak-MiB")
+			b.ReportMetric(nodePeak, "node-peak-MiB")
+		})
+	}
+}
+
+// BenchmarkSynthInProcess measures a synthesis once the jsii runtime has
+// loaded the provider libraries, as the tests see it.
+func BenchmarkSynthInProcess(b *testing.B) {
+	for _, bc := range []struct{ name, environments string }{{"one", "dev"}, {"all", ""}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.Setenv("CDKTF_OUTDIR", filepath.Join(b.TempDir(), "cdktf.out"))
+			b.Setenv("ENVIRONMENTS", bc.environments)
+			// The first synthesis in a process loads the provider libraries
+			// into Node; BenchmarkSynth measures that cost.
+			if code := run(nil, io.Discard, io.Discard); code != 0 {
+				b.Fatalf("warm-up synthesis: exit code %d", code)
+			}
+			for b.Loop() {
+				var errs bytes.Buffer
+				if code := run(nil, io.Discard, &errs); code != 0 {
+					b.Fatalf("exit code %d: %s", code, errs.String())
+				}
+			}
+			b.ReportMetric(testutil.PeakRSSMiB(os.Getpid()), "go-peak-MiB")
+			b.ReportMetric(testutil.NodePeakRSSMiB(), "node-peak-MiB")
+		})
+	}
+}
