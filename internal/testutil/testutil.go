@@ -1,7 +1,8 @@
-// Package testutil holds the helpers the tests share: synthesizing a scope
-// into parsed Terraform JSON, finding one resource with a useful message on
-// a miss, and comparing a subset of properties with the path of the first
-// difference.
+// Package testutil holds the helpers the tests share: reading synthesized
+// Terraform JSON, finding one resource with a useful message on a miss,
+// comparing a subset of properties with the path of the first difference,
+// and asserting field-path errors. It does not load cdktf (and so does not
+// start Node); package stacktest synthesizes.
 package testutil
 
 import (
@@ -15,27 +16,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
 )
 
 // Doc is a parsed cdk.tf.json.
 type Doc map[string]any
-
-// NewStack returns a fresh stack in a fresh test app.
-func NewStack(t testing.TB) cdktf.TerraformStack {
-	t.Helper()
-	app := cdktf.Testing_App(&cdktf.TestingAppConfig{Outdir: jsii.String(t.TempDir())})
-	return cdktf.NewTerraformStack(app, jsii.String("test"))
-}
-
-// Synth synthesizes stack, with the construct paths cdktf records (which
-// Testing_Synth strips), and parses the result.
-func Synth(t testing.TB, stack cdktf.TerraformStack) Doc {
-	t.Helper()
-	outdir := cdktf.Testing_FullSynth(stack)
-	return Load(t, StackPath(*outdir, *stack.Node().Id()))
-}
 
 // Load parses the cdk.tf.json at path.
 func Load(t testing.TB, path string) Doc {
@@ -214,4 +200,47 @@ func short(v any) string {
 		return string(b[:200]) + "..."
 	}
 	return string(b)
+}
+
+// WriteConfig writes a cdktf.json whose context.environments is envs (a
+// JSON object) into a temporary folder and returns its path.
+func WriteConfig(t testing.TB, envs string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cdktf.json")
+	doc := `{"language": "go", "app": "go run main.go", "context": {"environments": ` + envs + `}}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ExistingCluster is the target of an environment on an existing cluster,
+// for tests that need no AWS resources.
+const ExistingCluster = `"target": {"type": "kubeconfig", "kubeconfig": {"path": "/dev/null", "context": "test", "kubernetesVersion": "1.33"}}`
+
+// AssertFieldError fails the test unless errs holds a problem at the field
+// path fieldPath whose message contains detail; the failure lists every
+// problem found.
+func AssertFieldError(t testing.TB, errs field.ErrorList, fieldPath, detail string) {
+	t.Helper()
+	for _, e := range errs {
+		if e.Field == fieldPath && strings.Contains(e.Error(), detail) {
+			return
+		}
+	}
+	t.Errorf("got %v\nwant a problem at %s containing %q", errs, fieldPath, detail)
+}
+
+// Values parses the one values document of a synthesized helm_release.
+func Values(t testing.TB, release map[string]any) map[string]any {
+	t.Helper()
+	docs, _ := release["values"].([]any)
+	if len(docs) != 1 {
+		t.Fatalf("values: got %d documents, want exactly one", len(docs))
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal([]byte(docs[0].(string)), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

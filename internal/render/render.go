@@ -1,0 +1,325 @@
+// Package render reads the helm_release resources of synthesized stacks and
+// renders those with local charts through Helm's own template engine
+// (helm.sh/helm/v3), with exactly the values Terraform's helm provider will
+// pass: the values documents merged in order, then set, then set_sensitive.
+//
+// It is how tests, `routes` and `check` see the Kubernetes objects a stack
+// will create, without a cluster.
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/cli/values"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"sigs.k8s.io/yaml"
+)
+
+// SensitivePlaceholder stands in for set_sensitive values, which are
+// Terraform references (never plain text) in the synthesized JSON.
+const SensitivePlaceholder = "(sensitive)"
+
+// Set is one entry of helm_release.set or set_sensitive.
+type Set struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Type  string `json:"type"`
+}
+
+// Release is one helm_release as synthesized.
+type Release struct {
+	// Stack is the stack's name; ID is the resource's logical ID; Path is
+	// its construct path.
+	Stack, ID, Path string
+	// Name and Namespace are the Helm release's.
+	Name, Namespace string
+	// Chart is helm_release.chart: a chart name with Repository, or a path
+	// relative to the stack folder for a local chart.
+	Chart, Repository, Version string
+	// Values are the values documents, in order.
+	Values []string
+	// Set and SetSensitive are the individual overrides.
+	Set, SetSensitive []Set
+	// DependsOn lists the resources the release waits for.
+	DependsOn []string
+	// ChartDir is the local chart's folder, resolved from the stack folder;
+	// empty for a chart from a repository.
+	ChartDir string
+	// Attrs holds every attribute as synthesized.
+	Attrs map[string]any
+}
+
+// Local reports whether the release installs a chart shipped with the stack.
+func (r Release) Local() bool { return r.ChartDir != "" }
+
+// Releases returns the helm_release resources of the stack synthesized in
+// stackDir (cdktf.out/stacks/<stack>), sorted by construct path.
+func Releases(stackDir string) ([]Release, error) {
+	b, err := os.ReadFile(filepath.Join(stackDir, "cdk.tf.json"))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Resource struct {
+			HelmRelease map[string]map[string]any `json:"helm_release"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", stackDir, err)
+	}
+	var out []Release
+	for id, attrs := range doc.Resource.HelmRelease {
+		r := Release{Stack: filepath.Base(stackDir), ID: id, Attrs: attrs}
+		r.Path = metadataPath(attrs)
+		r.Name, _ = attrs["name"].(string)
+		r.Namespace, _ = attrs["namespace"].(string)
+		if r.Namespace == "" {
+			r.Namespace = "default"
+		}
+		r.Chart, _ = attrs["chart"].(string)
+		r.Repository, _ = attrs["repository"].(string)
+		r.Version, _ = attrs["version"].(string)
+		for _, v := range list(attrs["values"]) {
+			s, _ := v.(string)
+			r.Values = append(r.Values, s)
+		}
+		if r.Set, err = sets(attrs["set"]); err != nil {
+			return nil, fmt.Errorf("%s: helm_release.%s.set: %w", r.Stack, id, err)
+		}
+		if r.SetSensitive, err = sets(attrs["set_sensitive"]); err != nil {
+			return nil, fmt.Errorf("%s: helm_release.%s.set_sensitive: %w", r.Stack, id, err)
+		}
+		for _, d := range list(attrs["depends_on"]) {
+			s, _ := d.(string)
+			r.DependsOn = append(r.DependsOn, s)
+		}
+		if r.Repository == "" && r.Chart != "" {
+			dir := r.Chart
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(stackDir, dir)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+				return nil, fmt.Errorf("%s: helm_release.%s: chart %q does not resolve from the stack folder: %w", r.Stack, id, r.Chart, err)
+			}
+			r.ChartDir = dir
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func metadataPath(attrs map[string]any) string {
+	meta, _ := attrs["//"].(map[string]any)
+	md, _ := meta["metadata"].(map[string]any)
+	p, _ := md["path"].(string)
+	return p
+}
+
+// list accepts a JSON list, or a single block (cdktf writes one-element
+// block lists either way).
+func list(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}
+
+func sets(v any) ([]Set, error) {
+	var out []Set
+	for _, item := range list(v) {
+		b, _ := json.Marshal(item)
+		var s Set
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// MergedValues returns the values the helm provider hands to Helm: the
+// values documents merged in order (later wins, as with repeated -f), then
+// set (as --set, or --set-string for type "string"), then set_sensitive with
+// SensitivePlaceholder as the value.
+func (r Release) MergedValues() (map[string]any, error) {
+	tmp, err := os.MkdirTemp("", "bluegreen-values-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	var opts values.Options
+	for i, doc := range r.Values {
+		f := filepath.Join(tmp, fmt.Sprintf("values-%d.yaml", i))
+		if err := os.WriteFile(f, []byte(doc), 0o600); err != nil {
+			return nil, err
+		}
+		opts.ValueFiles = append(opts.ValueFiles, f)
+	}
+	for _, s := range r.Set {
+		if s.Type == "string" {
+			opts.StringValues = append(opts.StringValues, s.Name+"="+s.Value)
+		} else {
+			opts.Values = append(opts.Values, s.Name+"="+s.Value)
+		}
+	}
+	for _, s := range r.SetSensitive {
+		opts.StringValues = append(opts.StringValues, s.Name+"="+SensitivePlaceholder)
+	}
+	vals, err := opts.MergeValues(getter.Providers{})
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", r.Stack, r.Name, err)
+	}
+	return vals, nil
+}
+
+// Manifest is one rendered template.
+type Manifest struct {
+	// Template is the template's path in the chart, such as
+	// "blue-green-service/templates/service.yaml".
+	Template string
+	// YAML is the rendered document.
+	YAML string
+}
+
+// Render renders a release with a local chart, validating the values
+// against the chart's values.schema.json as Helm does, and returns its
+// non-empty manifests in Helm's install order.
+func Render(r Release) ([]Manifest, error) {
+	if !r.Local() {
+		return nil, fmt.Errorf("%s/%s: chart %q comes from %s; only local charts render offline", r.Stack, r.Name, r.Chart, r.Repository)
+	}
+	vals, err := r.MergedValues()
+	if err != nil {
+		return nil, err
+	}
+	return RenderChart(r.ChartDir, r.Name, r.Namespace, vals)
+}
+
+// RenderChart renders the chart in dir as release name in namespace.
+func RenderChart(dir, name, namespace string, vals map[string]any) ([]Manifest, error) {
+	chrt, err := loader.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{
+		Name: name, Namespace: namespace, Revision: 1, IsInstall: true,
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
+	}
+	files, err := engine.Render(chrt, top)
+	if err != nil {
+		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
+	}
+	_, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
+	}
+	var out []Manifest
+	for _, m := range manifests {
+		// NOTES.txt is shown to the user, not applied, as helm install
+		// does.
+		if strings.TrimSpace(m.Content) == "" || path.Base(m.Name) == "NOTES.txt" {
+			continue
+		}
+		out = append(out, Manifest{Template: m.Name, YAML: m.Content})
+	}
+	return out, nil
+}
+
+// Rendered is a release with a local chart and what it renders to.
+type Rendered struct {
+	Release
+	// Manifests are the rendered objects.
+	Manifests []Manifest
+}
+
+// Stacks renders every helm_release with a local chart in the stacks
+// synthesized in stackDirs, and lists the releases whose charts come from a
+// repository (which cannot be rendered offline) as skipped. It reports
+// every release that does not render, not only the first.
+func Stacks(stackDirs ...string) (rendered []Rendered, skipped []Release, err error) {
+	var errs []error
+	for _, dir := range stackDirs {
+		releases, err := Releases(dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, r := range releases {
+			if !r.Local() {
+				skipped = append(skipped, r)
+				continue
+			}
+			ms, err := Render(r)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+				continue
+			}
+			rendered = append(rendered, Rendered{Release: r, Manifests: ms})
+		}
+	}
+	return rendered, skipped, errors.Join(errs...)
+}
+
+// Object is the envelope of a rendered Kubernetes object.
+type Object struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name        string            `json:"name"`
+		Namespace   string            `json:"namespace"`
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	// Raw is the whole object as JSON.
+	Raw json.RawMessage `json:"-"`
+}
+
+// Decode parses a manifest into its envelope.
+func Decode(m Manifest) (Object, error) {
+	j, err := yaml.YAMLToJSON([]byte(m.YAML))
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", m.Template, err)
+	}
+	var o Object
+	if err := json.Unmarshal(j, &o); err != nil {
+		return Object{}, fmt.Errorf("%s: %w", m.Template, err)
+	}
+	o.Raw = j
+	return o, nil
+}
+
+// Field returns one top-level member of the object (such as "spec") as
+// JSON, for decoding into typed API structs.
+func (o Object) Field(name string) (json.RawMessage, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(o.Raw, &all); err != nil {
+		return nil, err
+	}
+	return all[name], nil
+}
+
+// Strict decodes JSON into v, rejecting members v does not have.
+func Strict(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
