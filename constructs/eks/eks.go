@@ -295,10 +295,13 @@ func (c *Cluster) nodeGroup(g NodeGroup, deps []cdktf.ITerraformDependable) eksn
 			MaxSize:     jsii.Number(float64(g.MaxSize)),
 			DesiredSize: jsii.Number(float64(*g.DesiredSize)),
 		},
-		UpdateConfig: &eksnodegroup.EksNodeGroupUpdateConfig{MaxUnavailable: jsii.Number(1)},
-		Labels:       stringMap(g.Labels),
-		Tags:         c.tags(nil),
-		DependsOn:    &deps,
+		// update_config is left out: EKS's default (one node unavailable
+		// at a time during updates) is what we want, and the block is
+		// optional and computed, so omitting it is exact on real AWS. An
+		// API that does not return it (moto) then causes no drift either.
+		Labels:    stringMap(g.Labels),
+		Tags:      c.tags(nil),
+		DependsOn: &deps,
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
 			// desired_size: a cluster autoscaler (or Karpenter) owns the
 			// node count after creation; Terraform must not scale it back.

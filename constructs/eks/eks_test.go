@@ -9,16 +9,17 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
 )
 
 func synth(t *testing.T, p eks.Props) testutil.Doc {
 	t.Helper()
-	stack := testutil.NewStack(t)
+	stack := stacktest.NewStack(t)
 	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("eu-west-1")})
 	if _, err := eks.New(stack, "eks", p); err != nil {
 		t.Fatal(err)
 	}
-	return testutil.Synth(t, stack)
+	return stacktest.Synth(t, stack)
 }
 
 func TestNewVPCSingleNAT(t *testing.T) {
@@ -190,6 +191,9 @@ func TestNodeGroups(t *testing.T) {
 	if _, ok := ng["remote_access"]; ok {
 		t.Error("node group configures remote_access; want none (SSM instead of SSH)")
 	}
+	if _, ok := ng["update_config"]; ok {
+		t.Error("node group sets update_config; want EKS's default (one node at a time), which moto does not echo")
+	}
 	// Pod networking add-ons come before the nodes, coredns after them.
 	deps := strings.Join(toStrings(ng["depends_on"]), " ")
 	for _, want := range []string{"aws_eks_addon." + d.LogicalID(t, "resource", "aws_eks_addon", "eks/addon-vpc-cni"), "aws_eks_addon." + d.LogicalID(t, "resource", "aws_eks_addon", "eks/addon-kube-proxy")} {
@@ -250,7 +254,7 @@ func TestPrivateOnlyEndpoint(t *testing.T) {
 }
 
 func TestNewRejectsBadProps(t *testing.T) {
-	stack := testutil.NewStack(t)
+	stack := stacktest.NewStack(t)
 	p := validProps()
 	p.KubernetesVersion = "1.10"
 	_, err := eks.New(stack, "eks", p)

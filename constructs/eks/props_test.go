@@ -1,6 +1,7 @@
 package eks_test
 
 import (
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"strings"
 	"testing"
 
@@ -147,13 +148,7 @@ func TestValidateBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validProps()
 			tc.change(&p)
-			errs := p.WithDefaults().ValidateAt(nil)
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Error(), tc.detail) {
-					return
-				}
-			}
-			t.Errorf("got %v\nwant a problem at %s containing %q", errs, tc.field, tc.detail)
+			testutil.AssertFieldError(t, p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
 		})
 	}
 }

@@ -1,0 +1,207 @@
+// Package moto runs moto_server, the AWS API emulator, for the length of a
+// test: on a free port of 127.0.0.1, with AWS managed IAM policies loaded,
+// and stopped (with every process it started) when the test ends, failed or
+// not.
+package moto
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary is the name of the emulator's command, looked up on the PATH.
+const Binary = "moto_server"
+
+// Host is the only address the server listens on.
+const Host = "127.0.0.1"
+
+// startTimeout bounds how long Start waits for the server to answer. moto is
+// ready in under a second here; the margin is for a loaded CI machine.
+const startTimeout = 60 * time.Second
+
+// stopTimeout is how long Stop waits after SIGTERM before it sends SIGKILL.
+const stopTimeout = 10 * time.Second
+
+// Server is a running moto_server.
+type Server struct {
+	port    int
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+	// waitErr is cmd.Wait's result, readable once exited is closed.
+	waitErr  error
+	stopOnce sync.Once
+}
+
+// Start runs moto_server on a free port of 127.0.0.1 with
+// MOTO_IAM_LOAD_MANAGED_POLICIES=true, waits until it answers on /moto-api/,
+// and stops it when t ends. It skips t when moto_server is not on the PATH,
+// and fails t when the server does not come up.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath(Binary)
+	if err != nil {
+		t.Skipf("skipping: %s is not on the PATH (%v); install moto[server] to run this test", Binary, err)
+	}
+	logDir := t.TempDir()
+	// A port found free can be taken before moto binds it; try again then.
+	var errs []error
+	for attempt := range 3 {
+		s, err := start(bin, filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
+		if err == nil {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("moto_server log (%s), last lines:\n%s", s.logPath, s.logTail(40))
+				}
+				if err := s.Stop(); err != nil {
+					t.Errorf("stopping moto_server: %v", err)
+				}
+			})
+			return s
+		}
+		errs = append(errs, err)
+	}
+	t.Fatalf("moto_server did not start: %v", errors.Join(errs...))
+	return nil
+}
+
+func start(bin, logPath string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	cmd := exec.Command(bin, "-H", Host, "-p", strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own process group: moto_server is often a shim (pyenv) that starts
+	// Python, and Stop must end them all.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	s := &Server{port: port, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.exited)
+	}()
+	if err := s.waitReady(); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("port %d: %w; log:\n%s", port, err, s.logTail(20))
+	}
+	return s, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(Host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *Server) waitReady() error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		resp, err := client.Get(s.URL() + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("GET /moto-api/: %s", resp.Status)
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("moto_server exited before it answered: %v", s.waitErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no answer within %s: %w", startTimeout, err)
+		}
+	}
+}
+
+// URL is the server's base URL, such as "http://127.0.0.1:41234".
+func (s *Server) URL() string {
+	return "http://" + net.JoinHostPort(Host, strconv.Itoa(s.port))
+}
+
+// Port is the TCP port the server listens on.
+func (s *Server) Port() int { return s.port }
+
+// PID is the process ID of moto_server (the leader of its process group).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Reset wipes every resource the server holds (POST /moto-api/reset), so
+// the next test starts from an empty account. It fails t on an error.
+func (s *Server) Reset(t testing.TB) {
+	t.Helper()
+	resp, err := http.Post(s.URL()+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		t.Fatalf("resetting moto: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		t.Fatalf("resetting moto: got %s, want 200 OK: %s", resp.Status, body)
+	}
+}
+
+// Stop ends moto_server and every process of its group: SIGTERM, then
+// SIGKILL if the group leader has not exited after a while. It is safe to
+// call more than once; Start's cleanup calls it.
+func (s *Server) Stop() error {
+	var err error
+	s.stopOnce.Do(func() {
+		pgid := s.cmd.Process.Pid
+		if e := syscall.Kill(-pgid, syscall.SIGTERM); e != nil && !errors.Is(e, syscall.ESRCH) {
+			err = fmt.Errorf("SIGTERM to process group %d: %w", pgid, e)
+		}
+		select {
+		case <-s.exited:
+		case <-time.After(stopTimeout):
+			if e := syscall.Kill(-pgid, syscall.SIGKILL); e != nil && !errors.Is(e, syscall.ESRCH) {
+				err = fmt.Errorf("SIGKILL to process group %d: %w", pgid, e)
+			}
+			<-s.exited
+		}
+		// Python may leave a child behind in the group; make sure none stays.
+		if e := syscall.Kill(-pgid, syscall.SIGKILL); e != nil && !errors.Is(e, syscall.ESRCH) && err == nil {
+			err = fmt.Errorf("SIGKILL to process group %d: %w", pgid, e)
+		}
+	})
+	return err
+}
+
+// logTail returns the last n lines of the server's log.
+func (s *Server) logTail(n int) string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(string(bytes.Join(lines, []byte("\n"))))
+}

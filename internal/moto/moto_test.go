@@ -1,0 +1,70 @@
+package moto_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/moto"
+)
+
+// listBuckets returns moto's S3 ListBuckets answer. moto accepts unsigned
+// requests, and takes one without an Authorization header to be S3.
+func listBuckets(t *testing.T, s *moto.Server) string {
+	t.Helper()
+	resp, err := http.Get(s.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestStartResetStop(t *testing.T) {
+	s := moto.Start(t)
+	if got, want := s.URL(), "http://127.0.0.1:"; !strings.HasPrefix(got, want) {
+		t.Errorf("URL: got %q, want it to start with %q", got, want)
+	}
+
+	req, err := http.NewRequest(http.MethodPut, s.URL()+"/probe-bucket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("creating a bucket: got %s, want 200 OK", resp.Status)
+	}
+	if got := listBuckets(t, s); !strings.Contains(got, "<Name>probe-bucket</Name>") {
+		t.Fatalf("after creating probe-bucket, ListBuckets: got %s, want it listed", got)
+	}
+
+	s.Reset(t)
+	if got := listBuckets(t, s); strings.Contains(got, "probe-bucket") {
+		t.Errorf("after Reset, ListBuckets: got %s, want no buckets", got)
+	}
+
+	pid := s.PID()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("after Stop, signal 0 to process group %d: got %v, want ESRCH (no process left)", pid, err)
+	}
+	if _, err := http.Get(s.URL() + "/moto-api/"); err == nil {
+		t.Errorf("after Stop, %s still answers", s.URL())
+	}
+	if err := s.Stop(); err != nil {
+		t.Errorf("second Stop: got %v, want nil", err)
+	}
+}
