@@ -1,0 +1,229 @@
+package istio
+
+import (
+	"maps"
+	"slices"
+
+	"sigs.k8s.io/yaml"
+)
+
+// MergeValues returns base with extra deep-merged into it, as Helm merges a
+// later values file into an earlier one: maps merge key by key, any other
+// value in extra replaces the one in base, and a null in extra deletes the
+// key. Neither argument is changed. The mesh constructs use it for every
+// ExtraValues escape hatch.
+func MergeValues(base, extra map[string]any) map[string]any {
+	out := deepCopy(base)
+	if out == nil {
+		out = map[string]any{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := extra[k]
+		switch {
+		case v == nil:
+			delete(out, k)
+		case isMap(v) && isMap(out[k]):
+			out[k] = MergeValues(out[k].(map[string]any), v.(map[string]any))
+		default:
+			out[k] = deepCopyValue(v)
+		}
+	}
+	return out
+}
+
+func isMap(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopy(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopyValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// ToYAML renders values as the one YAML document a helm_release gets.
+func ToYAML(values map[string]any) (string, error) {
+	b, err := yaml.Marshal(values)
+	return string(b), err
+}
+
+// helmProfile is the value of the charts' "profile" key: the Helm charts
+// ship profile files for demo and preview only.
+func (p Props) helmProfile() string {
+	switch p.Profile {
+	case ProfileDemo, ProfilePreview:
+		return p.Profile
+	}
+	return ""
+}
+
+// sailProfile is the Istio resource's spec.profile: the Sail Operator has
+// a "default" profile, and "minimal" is the default control plane.
+func (p Props) sailProfile() string {
+	if p.Profile == ProfileMinimal {
+		return ProfileDefault
+	}
+	return p.Profile
+}
+
+// values renders r as Kubernetes resource requirements, leaving out what
+// is unset.
+func (r Resources) values() map[string]any {
+	out := map[string]any{}
+	for _, l := range []struct {
+		name string
+		list ResourceList
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		m := map[string]any{}
+		if l.list.CPU != "" {
+			m["cpu"] = l.list.CPU
+		}
+		if l.list.Memory != "" {
+			m["memory"] = l.list.Memory
+		}
+		if len(m) > 0 {
+			out[l.name] = m
+		}
+	}
+	return out
+}
+
+// ControlPlaneValues are istiod's values as the props say, in the shape
+// both of the istiod chart and of the Sail Operator's spec.values, with
+// ExtraValues.Istiod merged last. The install modes add only what each
+// carries elsewhere: the helm mode adds "revision" and "profile", which the
+// Istio resource carries as its name and spec.profile.
+func (p Props) ControlPlaneValues() map[string]any {
+	p = p.WithDefaults()
+	mesh := map[string]any{
+		"outboundTrafficPolicy": map[string]any{"mode": p.MeshConfig.OutboundTrafficPolicy},
+	}
+	if p.MeshConfig.AccessLogFile != "" {
+		mesh["accessLogFile"] = p.MeshConfig.AccessLogFile
+	}
+	if p.MeshConfig.AccessLogEncoding != "" {
+		mesh["accessLogEncoding"] = p.MeshConfig.AccessLogEncoding
+	}
+	v := map[string]any{
+		"global":     map[string]any{"istioNamespace": p.Namespace},
+		"meshConfig": mesh,
+	}
+	if r := p.Pilot.Resources.values(); len(r) > 0 {
+		v["pilot"] = map[string]any{"resources": r}
+	}
+	return MergeValues(v, p.ExtraValues.Istiod)
+}
+
+// istiodValues are the istiod release's values (helm mode).
+func (p Props) istiodValues() map[string]any {
+	v := p.ControlPlaneValues()
+	extra := map[string]any{}
+	if p.Revision != "" {
+		extra["revision"] = p.Revision
+	}
+	if prof := p.helmProfile(); prof != "" {
+		extra["profile"] = prof
+	}
+	// The props' own choices first, then ExtraValues.Istiod again, so the
+	// escape hatch wins over these too.
+	return MergeValues(MergeValues(v, extra), p.ExtraValues.Istiod)
+}
+
+// baseValues are the base release's values (helm mode). The CRDs are
+// rendered as templates so that upgrading the release upgrades them (Helm
+// never upgrades a chart's crds/ folder), and they carry
+// helm.sh/resource-policy: keep in the chart, so they outlive an uninstall.
+func (p Props) baseValues() map[string]any {
+	def := p.Revision
+	if def == "" {
+		def = "default"
+	}
+	v := map[string]any{
+		"defaultRevision": def,
+		"base":            map[string]any{"enableCRDTemplates": true},
+		"global":          map[string]any{"istioNamespace": p.Namespace},
+	}
+	if prof := p.helmProfile(); prof != "" {
+		v["profile"] = prof
+	}
+	return MergeValues(v, p.ExtraValues.Base)
+}
+
+// gatewayValues are the gateway release's values (either mode).
+func (p Props) gatewayValues() map[string]any {
+	g := p.IngressGateway
+	ports := make([]any, len(g.Ports))
+	for i, port := range g.Ports {
+		ports[i] = map[string]any{"name": port.Name, "port": port.Port, "targetPort": port.TargetPort, "protocol": port.Protocol}
+	}
+	service := map[string]any{"type": g.ServiceType, "ports": ports}
+	if len(g.ServiceAnnotations) > 0 {
+		annotations := map[string]any{}
+		for k, v := range g.ServiceAnnotations {
+			annotations[k] = v
+		}
+		service["annotations"] = annotations
+	}
+	v := map[string]any{
+		"name":    g.Name,
+		"service": service,
+		"autoscaling": map[string]any{
+			"enabled": *g.Autoscaling.Enabled,
+		},
+	}
+	if *g.Autoscaling.Enabled {
+		a := v["autoscaling"].(map[string]any)
+		a["minReplicas"] = g.Autoscaling.MinReplicas
+		a["maxReplicas"] = g.Autoscaling.MaxReplicas
+	} else {
+		v["replicaCount"] = g.Replicas
+	}
+	if rev := p.InjectionRevision(); rev != "" {
+		v["revision"] = rev
+	}
+	if r := g.Resources.values(); len(r) > 0 {
+		v["resources"] = r
+	}
+	if prof := p.helmProfile(); prof != "" {
+		v["profile"] = prof
+	}
+	return MergeValues(v, p.ExtraValues.Gateway)
+}
+
+// sailResourceValues are the values of the local chart
+// istio-sail-controlplane, which renders the Istio resource.
+func (p Props) sailResourceValues() map[string]any {
+	return map[string]any{
+		"name":           p.ResourceName(),
+		"version":        "v" + p.Version,
+		"namespace":      p.Namespace,
+		"profile":        p.sailProfile(),
+		"updateStrategy": map[string]any{"type": p.Operator.UpdateStrategy},
+		"values":         p.ControlPlaneValues(),
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

@@ -1,0 +1,147 @@
+package meshnamespace_test
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"google.golang.org/protobuf/encoding/protojson"
+	securityv1 "istio.io/api/security/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func synth(t *testing.T, p meshnamespace.Props) (testutil.Doc, string) {
+	t.Helper()
+	stack := stacktest.NewStack(t)
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &k8sprovider.KubernetesProviderConfig{})
+	if _, err := meshnamespace.New(stack, "namespace", p); err != nil {
+		t.Fatal(err)
+	}
+	outdir := *cdktf.Testing_FullSynth(stack)
+	return testutil.Load(t, testutil.StackPath(outdir, "test")), filepath.Join(outdir, "stacks", "test")
+}
+
+func TestInjectionLabels(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    meshnamespace.Props
+		want map[string]string
+	}{
+		{"default revision", meshnamespace.Props{}, map[string]string{"istio-injection": "enabled"}},
+		{"revision", meshnamespace.Props{Revision: "1-30"}, map[string]string{"istio.io/rev": "1-30"}},
+		{"injection off", meshnamespace.Props{Revision: "1-30", Injection: ptr(false)}, map[string]string{"istio-injection": "disabled"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.WithDefaults().InjectionLabels(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNamespace(t *testing.T) {
+	d, _ := synth(t, meshnamespace.Props{
+		Name: "shop", Revision: "1-30",
+		Labels:      map[string]string{"team": "payments"},
+		Annotations: map[string]string{"owner": "platform"},
+	})
+	ns := d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace")
+	testutil.AssertSubset(t, ns, map[string]any{"metadata": map[string]any{
+		"name":        "shop",
+		"labels":      map[string]any{"team": "payments", "istio.io/rev": "1-30"},
+		"annotations": map[string]any{"owner": "platform"},
+	}})
+	if _, ok := ns["metadata"].(map[string]any)["labels"].(map[string]any)["istio-injection"]; ok {
+		t.Error("namespace has both istio-injection and istio.io/rev; Istio flags that")
+	}
+	if n := d.Count("helm_release"); n != 0 {
+		t.Errorf("helm releases: got %d, want none without peerAuthentication", n)
+	}
+}
+
+func TestStrictPeerAuthentication(t *testing.T) {
+	d, stackDir := synth(t, meshnamespace.Props{PeerAuthentication: meshnamespace.MTLSStrict})
+	testutil.AssertSubset(t, d.Resource(t, "helm_release", "namespace/peer-authentication"), map[string]any{
+		"namespace":  "bluegreen",
+		"depends_on": []string{"kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")},
+		"atomic":     true,
+	})
+	rels, err := render.Releases(stackDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rels) != 1 || !rels[0].Local() || !strings.HasPrefix(rels[0].Chart, "assets/") {
+		t.Fatalf("got releases %+v, want one local chart under assets/", rels)
+	}
+	manifests, err := render.Render(rels[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(manifests) != 1 {
+		t.Fatalf("got %d manifests, want one PeerAuthentication", len(manifests))
+	}
+	obj, err := render.Decode(manifests[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.APIVersion != "security.istio.io/v1" || obj.Kind != "PeerAuthentication" || obj.Metadata.Name != "default" || obj.Metadata.Namespace != "bluegreen" {
+		t.Errorf("got %s %s %s/%s, want security.istio.io/v1 PeerAuthentication bluegreen/default",
+			obj.APIVersion, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+	}
+	spec, err := obj.Field("spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pa securityv1.PeerAuthentication
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(spec, &pa); err != nil {
+		t.Fatalf("spec is not a PeerAuthentication: %v\n%s", err, spec)
+	}
+	if got := pa.GetMtls().GetMode(); got != securityv1.PeerAuthentication_MutualTLS_STRICT {
+		t.Errorf("mtls mode: got %v, want STRICT", got)
+	}
+	if pa.GetSelector() != nil {
+		t.Errorf("selector: got %v, want none (namespace-wide)", pa.GetSelector())
+	}
+}
+
+func TestValidateBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		p      meshnamespace.Props
+		field  string
+		detail string
+	}{
+		{"fails/both injection labels requested", meshnamespace.Props{Revision: "1-30", Labels: map[string]string{"istio-injection": "enabled"}},
+			"labels[istio-injection]", "both injection labels requested: the namespace gets istio.io/rev=1-30 from istio.revision"},
+		{"fails/revision label without a revision", meshnamespace.Props{Labels: map[string]string{"istio.io/rev": "canary"}},
+			"labels[istio.io/rev]", "both injection labels requested: the namespace gets istio-injection=enabled"},
+		{"fails/injection label set by hand", meshnamespace.Props{Labels: map[string]string{"istio-injection": "enabled"}},
+			"labels[istio-injection]", "set from namespace.injection"},
+		{"fails/bad name", meshnamespace.Props{Name: "Blue_NS"},
+			"name", `Invalid value: "Blue_NS"`},
+		{"fails/reserved name", meshnamespace.Props{Name: "kube-system"},
+			"name", "must not be a namespace Kubernetes creates itself"},
+		{"fails/bad label value", meshnamespace.Props{Labels: map[string]string{"team": "a b"}},
+			"labels[team]", `Invalid value: "a b"`},
+		{"fails/unknown mTLS mode", meshnamespace.Props{PeerAuthentication: "strict"},
+			"peerAuthentication", `Unsupported value: "strict": supported values: "STRICT", "PERMISSIVE"`},
+		{"fails/STRICT without sidecars", meshnamespace.Props{PeerAuthentication: "STRICT", Injection: ptr(false)},
+			"peerAuthentication", "STRICT needs sidecars"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
+		})
+	}
+}

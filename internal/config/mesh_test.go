@@ -1,0 +1,126 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+)
+
+const endpoint = `"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}`
+
+func TestMeshDefaults(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{
+		"dev":{"region":"eu-west-1",`+endpoint+`},
+		"prod":{"production":true,"region":"eu-west-1",`+endpoint+`,"kiali":{"prometheus":{"url":"http://prometheus.monitoring:9090"}}},
+		"edge":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.33"}},
+			"istio":{"installMode":"operator","revision":"blue"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]config.Environment{}
+	for _, e := range envs {
+		byName[e.Name] = e
+	}
+	dev, prod, edge := byName["dev"], byName["prod"], byName["edge"]
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"dev istio.kubernetesVersion (from the cluster)", dev.Istio.KubernetesVersion, "1.34"},
+		{"edge istio.kubernetesVersion (from the kubeconfig target)", edge.Istio.KubernetesVersion, "1.33"},
+		{"dev istio.version", dev.Istio.Version, istio.DefaultVersion},
+		{"dev kiali.istioNamespace", dev.Kiali.IstioNamespace, "istio-system"},
+		{"dev kiali.prometheus.enabled", *dev.Kiali.Prometheus.Enabled, true},
+		{"dev kiali.grafana.enabled", *dev.Kiali.Grafana.Enabled, true},
+		{"prod kiali.production", prod.Kiali.Production, true},
+		{"prod kiali.prometheus.enabled", *prod.Kiali.Prometheus.Enabled, false},
+		{"prod kiali.grafana.enabled", *prod.Kiali.Grafana.Enabled, false},
+		{"dev namespace.revision", dev.Namespace.Revision, ""},
+		{"edge namespace.revision", edge.Namespace.Revision, "blue"},
+		{"edge namespace labels", edge.Namespace.InjectionLabels()["istio.io/rev"], "blue"},
+		{"edge operator update strategy", edge.Istio.Operator.UpdateStrategy, istio.UpdateInPlace},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestMeshBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, envs    string
+		field, detail string
+	}{
+		{"fails/unsupported Istio and Kubernetes pair on a kubeconfig target",
+			`{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.31"}}}}`,
+			"context.environments[dev].istio.version", "Istio 1.30 supports Kubernetes 1.32 to 1.36, but the cluster runs Kubernetes 1.31; Istio releases that support it: 1.28, 1.29"},
+		{"fails/unsupported Istio for the EKS version",
+			`{"dev":{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.35","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}},"istio":{"version":"1.28.2"}}}`,
+			"context.environments[dev].istio.version", "Istio 1.28 supports Kubernetes 1.30 to 1.34, but the cluster runs Kubernetes 1.35"},
+		{"fails/unknown profile", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"profile":"empty"}}}`,
+			"context.environments[dev].istio.profile", `Unsupported value: "empty"`},
+		{"fails/revision with bad characters", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"revision":"Canary_1"}}}`,
+			"context.environments[dev].istio.revision", `Invalid value: "Canary_1"`},
+		{"fails/both injection labels requested", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"revision":"canary"},"namespace":{"labels":{"istio-injection":"enabled"}}}}`,
+			"context.environments[dev].namespace.labels[istio-injection]", "both injection labels requested"},
+		{"fails/kiali login strategy", `{"dev":{"region":"eu-west-1",` + endpoint + `,"kiali":{"auth":{"strategy":"login"}}}}`,
+			"context.environments[dev].kiali.auth.strategy", "removed in Kiali v1.23"},
+		{"fails/production without a Prometheus", `{"prod":{"production":true,"region":"eu-west-1",` + endpoint + `}}`,
+			"context.environments[prod].kiali.prometheus.url", "Kiali's graph needs metrics"},
+		{"fails/app namespace is Istio's", `{"dev":{"region":"eu-west-1",` + endpoint + `,"namespace":{"name":"istio-system"}}}`,
+			"context.environments[dev].namespace.name", "must differ from istio.namespace"},
+		{"fails/unknown istio field", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"pilot":{"memory":"3Gi"}}}}`,
+			"context.environments[dev].istio.pilot.memory", "unknown field (a typo?); allowed: resources"},
+		{"fails/secret in cdktf.json", `{"dev":{"region":"eu-west-1",` + endpoint + `,"kiali":{"auth":{"strategy":"openid","openid":{"clientId":"k","issuerUri":"https://idp.example.com","clientSecret":"s3cret"}}}}}`,
+			"context.environments[dev].kiali.auth.openid.clientSecret", "unknown field (a typo?); allowed: clientId, clientSecretVariable, issuerUri, scopes, usernameClaim"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse("cdktf.json", file(tc.envs))
+			cerr, ok := config.AsError(err)
+			if !ok {
+				t.Fatalf("got %v, want a config error", err)
+			}
+			for _, p := range cerr.Problems {
+				if p.Field == tc.field && strings.Contains(p.Error(), tc.detail) {
+					return
+				}
+			}
+			t.Errorf("got %v\nwant a problem at %s containing %q", err, tc.field, tc.detail)
+		})
+	}
+}
+
+func TestMeshWarnings(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"prod":{"production":true,"region":"eu-west-1",`+endpoint+`,
+		"kiali":{"auth":{"strategy":"anonymous"},"prometheus":{"enabled":true}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := meshWarnings(envs[0])
+	if len(w) != 1 || !strings.HasPrefix(w[0], `context.environments[prod].kiali.auth.strategy: "anonymous" lets anyone`) {
+		t.Errorf("got warnings %q, want one about anonymous Kiali in production", w)
+	}
+	envs, err = config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1",`+endpoint+`,"kiali":{"auth":{"strategy":"anonymous"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := meshWarnings(envs[0]); len(w) != 0 {
+		t.Errorf("got warnings %q for anonymous Kiali outside production, want none", w)
+	}
+}
+
+// meshWarnings are the environment's warnings about its istio, kiali and
+// namespace sections.
+func meshWarnings(e config.Environment) []string {
+	var out []string
+	for _, w := range e.Warnings() {
+		for _, section := range []string{"istio", "kiali", "namespace"} {
+			if strings.HasPrefix(w, "context.environments["+e.Name+"]."+section+".") {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
