@@ -7,7 +7,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
@@ -31,6 +36,15 @@ type Set struct {
 	Mesh cdktf.TerraformStack
 	// App is the <env>-app stack.
 	App cdktf.TerraformStack
+
+	// Istio, Kiali and Namespace are the constructs of the mesh stack.
+	Istio     *istio.ControlPlane
+	Kiali     *kiali.Kiali
+	Namespace *meshnamespace.Namespace
+
+	// BlueGreen and Routing are the constructs of the app stack.
+	BlueGreen *bluegreen.App
+	Routing   *routing.Routing
 }
 
 // New builds env's stacks under scope (normally the cdktf App). env must
@@ -60,8 +74,14 @@ func New(scope constructs.Construct, env config.Environment) (set *Set, err erro
 
 	set.Mesh = newStack(scope, env, env.Name+MeshSuffix)
 	access.providers(set.Mesh, env)
+	if err := buildMesh(set); err != nil {
+		return nil, fmt.Errorf("environment %q: %w", env.Name, err)
+	}
 	set.App = newStack(scope, env, env.Name+AppSuffix)
 	access.providers(set.App, env)
+	if err := buildApp(set); err != nil {
+		return nil, fmt.Errorf("environment %q: %w", env.Name, err)
+	}
 	if set.Cluster != nil {
 		set.Mesh.AddDependency(set.Cluster)
 	}

@@ -23,15 +23,10 @@ func environment(t *testing.T, name, env string) config.Environment {
 	return envs[0]
 }
 
-// synth builds env's stacks in a fresh app and returns each stack's JSON.
-func synth(t *testing.T, env config.Environment) map[string]testutil.Doc {
+// synthEnv builds env's stacks in a fresh app and returns each stack's JSON.
+func synthEnv(t *testing.T, env config.Environment) map[string]testutil.Doc {
 	t.Helper()
-	outdir := t.TempDir()
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)})
-	if _, err := stacks.New(app, env); err != nil {
-		t.Fatal(err)
-	}
-	app.Synth()
+	outdir := synthEnvDir(t, env)
 	docs := map[string]testutil.Doc{}
 	entries, _ := os.ReadDir(filepath.Join(outdir, "stacks"))
 	for _, e := range entries {
@@ -43,7 +38,7 @@ func synth(t *testing.T, env config.Environment) map[string]testutil.Doc {
 const cluster = `"cluster":{"network":{"azCount":2},"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}`
 
 func TestTokenAuthReadsAShortLivedToken(t *testing.T) {
-	docs := synth(t, environment(t, "qa", `{"region":"us-east-2","target":{"auth":"token"},`+cluster+`}`))
+	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","target":{"auth":"token"},`+cluster+`}`))
 	for _, stack := range []string{"qa-mesh", "qa-app"} {
 		d := docs[stack]
 		auth := d.Data(t, "aws_eks_cluster_auth", "cluster-auth")
@@ -63,7 +58,7 @@ func TestTokenAuthReadsAShortLivedToken(t *testing.T) {
 }
 
 func TestExecAuthUsesTheProfile(t *testing.T) {
-	docs := synth(t, environment(t, "qa", `{"region":"us-east-2","aws":{"profile":"platform"},`+cluster+`}`))
+	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","aws":{"profile":"platform"},`+cluster+`}`))
 	kube := docs["qa-mesh"]["provider"].(map[string]any)["kubernetes"].([]any)[0]
 	testutil.AssertSubset(t, kube, map[string]any{"exec": []any{map[string]any{"args": []string{
 		"eks", "get-token", "--cluster-name", "bluegreen-qa", "--region", "us-east-2", "--output", "json", "--profile", "platform",
@@ -74,7 +69,7 @@ func TestExecAuthUsesTheProfile(t *testing.T) {
 
 func TestLocalEndpointPointsEveryServiceAtTheEmulator(t *testing.T) {
 	ep := "http://127.0.0.1:4566"
-	docs := synth(t, environment(t, "local", `{"region":"us-east-1","aws":{"localEndpoint":"`+ep+`"},
+	docs := synthEnv(t, environment(t, "local", `{"region":"us-east-1","aws":{"localEndpoint":"`+ep+`"},
 		"backend":{"type":"s3","s3":{"bucket":"state","dynamodbTable":"locks"}},`+cluster+`}`))
 	d := docs["local-cluster"]
 	aws := d["provider"].(map[string]any)["aws"].([]any)[0].(map[string]any)
@@ -102,7 +97,7 @@ func TestLocalEndpointPointsEveryServiceAtTheEmulator(t *testing.T) {
 }
 
 func TestS3BackendWithLockfile(t *testing.T) {
-	docs := synth(t, environment(t, "qa", `{"region":"us-east-2","backend":{"type":"s3","s3":{"bucket":"state","kmsKeyId":"alias/tf"}},`+cluster+`}`))
+	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","backend":{"type":"s3","s3":{"bucket":"state","kmsKeyId":"alias/tf"}},`+cluster+`}`))
 	for name, d := range docs {
 		testutil.AssertSubset(t, d["terraform"], map[string]any{"backend": map[string]any{"s3": map[string]any{
 			"use_lockfile": true, "encrypt": true, "kms_key_id": "alias/tf", "region": "us-east-2",
@@ -114,7 +109,7 @@ func TestS3BackendWithLockfile(t *testing.T) {
 }
 
 func TestProviderConstraintsAreConfigurable(t *testing.T) {
-	docs := synth(t, environment(t, "qa", `{"region":"us-east-2","providers":{"aws":">= 5.84, < 6.0","helm":"~> 2.17.0","kubernetes":">= 2.37.1"},`+cluster+`}`))
+	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","providers":{"aws":">= 5.84, < 6.0","helm":"~> 2.17.0","kubernetes":">= 2.37.1"},`+cluster+`}`))
 	testutil.AssertSubset(t, docs["qa-cluster"]["terraform"], map[string]any{"required_providers": map[string]any{"aws": map[string]any{"version": ">= 5.84, < 6.0"}}})
 	testutil.AssertSubset(t, docs["qa-app"]["terraform"], map[string]any{"required_providers": map[string]any{
 		"helm": map[string]any{"version": "~> 2.17.0"}, "kubernetes": map[string]any{"version": ">= 2.37.1"},
@@ -122,7 +117,7 @@ func TestProviderConstraintsAreConfigurable(t *testing.T) {
 }
 
 func TestLocalBackendDir(t *testing.T) {
-	docs := synth(t, environment(t, "qa", `{"region":"us-east-2","backend":{"local":{"dir":"/var/lib/tfstate"}},`+cluster+`}`))
+	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","backend":{"local":{"dir":"/var/lib/tfstate"}},`+cluster+`}`))
 	for name, d := range docs {
 		testutil.AssertSubset(t, d["terraform"], map[string]any{"backend": map[string]any{"local": map[string]any{
 			"path": "/var/lib/tfstate/terraform." + name + ".tfstate",

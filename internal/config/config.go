@@ -20,7 +20,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 )
 
 // Target types.
@@ -63,6 +68,16 @@ type Environment struct {
 	// Cluster configures the new EKS cluster. Only for target.type "eks";
 	// cluster.name defaults to "bluegreen-<env>".
 	Cluster eks.Props `json:"cluster"`
+	// Istio configures the Istio control plane in <env>-mesh.
+	Istio istio.Props `json:"istio"`
+	// Kiali configures Kiali (and Prometheus and Grafana) in <env>-mesh.
+	Kiali kiali.Props `json:"kiali"`
+	// Namespace is the sidecar-injected namespace the app runs in.
+	Namespace meshnamespace.Props `json:"namespace"`
+	// App is the blue/green app in <env>-app.
+	App bluegreen.Props `json:"app"`
+	// Routing is the Istio routing between the app's colours in <env>-app.
+	Routing routing.Props `json:"routing"`
 }
 
 // Target is the cluster an environment installs into.

@@ -67,6 +67,8 @@ func (e Environment) WithDefaults() Environment {
 		}
 		e.Cluster = e.Cluster.WithDefaults()
 	}
+	e = e.meshDefaults()
+	e = e.appDefaults()
 	tags := maps.Clone(e.AWS.DefaultTags)
 	if tags == nil {
 		tags = map[string]string{}

@@ -30,6 +30,8 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	} else if !reflect.ValueOf(e.Cluster).IsZero() {
 		errs = append(errs, field.Forbidden(p.Child("cluster"), `only allowed when target.type is "eks"; an existing cluster is not managed here`))
 	}
+	errs = append(errs, e.validateMesh(p)...)
+	errs = append(errs, e.validateApp(p)...)
 	return errs
 }
 
@@ -40,6 +42,8 @@ func (e Environment) Warnings() []string {
 	if e.Target.Type == TargetEKS {
 		out = append(out, e.Cluster.Warnings(p.Child("cluster"))...)
 	}
+	out = append(out, e.meshWarnings(p)...)
+	out = append(out, e.appWarnings(p)...)
 	return out
 }
 

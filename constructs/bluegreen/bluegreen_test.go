@@ -1,0 +1,154 @@
+package bluegreen_test
+
+import (
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestValidateBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		props  bluegreen.Props
+		field  string
+		detail string
+	}{
+		{"fails/unknown colour", bluegreen.Props{Releases: map[string]bluegreen.Release{"red": {}}},
+			"releases[red]", `Unsupported value: "red": supported values: "blue", "green"`},
+		{"fails/no releases", bluegreen.Props{Releases: map[string]bluegreen.Release{}},
+			"releases", "Required value"},
+		{"fails/same release name for both colours", bluegreen.Props{Releases: map[string]bluegreen.Release{"blue": {Name: "v1"}, "green": {Name: "v1"}}},
+			"releases[green].name", `Duplicate value: "v1 (also the blue release's name)"`},
+		{"fails/bad release name", bluegreen.Props{Releases: map[string]bluegreen.Release{"blue": {Name: "Blue_1"}}},
+			"releases[blue].name", `Invalid value: "Blue_1"`},
+		{"fails/negative replicas", bluegreen.Props{Releases: map[string]bluegreen.Release{"blue": {Replicas: ptr(-1)}}},
+			"releases[blue].replicas", "Invalid value: -1: must be 0 or more"},
+		{"fails/bad quantity", bluegreen.Props{Releases: map[string]bluegreen.Release{"blue": {Resources: bluegreen.Resources{Limits: bluegreen.Quantities{Memory: "lots"}}}}},
+			"releases[blue].resources.limits.memory", `Invalid value: "lots"`},
+		{"fails/bad app name", bluegreen.Props{Name: "Echo"},
+			"name", `Invalid value: "Echo"`},
+		{"fails/bad port", bluegreen.Props{ServicePort: 70000},
+			"servicePort", "must be a port between 1 and 65535"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.props
+			p.Namespace = "apps"
+			testutil.AssertFieldError(t, p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
+		})
+	}
+}
+
+func TestSubsetsFollowReleaseNames(t *testing.T) {
+	p := bluegreen.Props{Namespace: "apps", Releases: map[string]bluegreen.Release{"blue": {Name: "echo-v1"}, "green": {}}}.WithDefaults()
+	subsets := bluegreen.SubsetsOf(p)
+	if len(subsets) != 2 || subsets[0].Colour != "blue" || subsets[0].Labels["version"] != "echo-v1" || subsets[1].Labels["version"] != "green" {
+		t.Errorf("got %+v", subsets)
+	}
+	if got := bluegreen.ServiceHostOf(p); got != "echo.apps.svc.cluster.local" {
+		t.Errorf("service host: got %s", got)
+	}
+}
+
+// synth builds an app in a stack with a helm provider and returns the
+// synthesized stack's folder.
+func synth(t *testing.T, p bluegreen.Props) string {
+	t.Helper()
+	outdir := t.TempDir()
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
+	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	if _, err := bluegreen.New(stack, "app", p); err != nil {
+		t.Fatal(err)
+	}
+	app.Synth()
+	return filepath.Join(outdir, "stacks", "test")
+}
+
+func TestReleasesRenderWithTheirOwnValues(t *testing.T) {
+	dir := synth(t, bluegreen.Props{Namespace: "apps", Releases: map[string]bluegreen.Release{
+		"blue":  {Tag: "1.0", Args: []string{"-text", "blue-1.0"}, Replicas: ptr(3)},
+		"green": {Tag: "1.0.0", Args: []string{"-text", "green-2.0"}, Replicas: ptr(0)},
+	}})
+	releases, err := render.Releases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]render.Release{}
+	for _, r := range releases {
+		byName[r.Name] = r
+		// Every chart path resolves from the stack's own folder, where
+		// Terraform runs.
+		if filepath.IsAbs(r.Chart) || !strings.HasPrefix(r.Chart, "assets/") {
+			t.Errorf("release %s: chart %q is not a path inside the stack folder", r.Name, r.Chart)
+		}
+		if _, err := os.Stat(filepath.Join(dir, r.Chart, "Chart.yaml")); err != nil {
+			t.Errorf("release %s: chart does not resolve from %s: %v", r.Name, dir, err)
+		}
+		if r.Namespace != "apps" {
+			t.Errorf("release %s: namespace %s, want apps", r.Name, r.Namespace)
+		}
+	}
+	for _, tc := range []struct {
+		release, image, text string
+		replicas             string
+	}{
+		{"blue", "hashicorp/http-echo:1.0", "blue-1.0", "3"},
+		{"green", "hashicorp/http-echo:1.0.0", "green-2.0", "0"},
+	} {
+		r, ok := byName[tc.release]
+		if !ok {
+			t.Fatalf("no release %s; have %v", tc.release, byName)
+		}
+		manifests, err := render.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(manifests) != 1 {
+			t.Fatalf("release %s rendered %d manifests, want 1 Deployment", tc.release, len(manifests))
+		}
+		y := manifests[0].YAML
+		for _, want := range []string{"name: echo-" + tc.release, "version: " + tc.release, `image: "` + tc.image + `"`, `- "` + tc.text + `"`, "replicas: " + tc.replicas, `- "-listen=:5678"`} {
+			if !strings.Contains(y, want) {
+				t.Errorf("release %s Deployment lacks %q:\n%s", tc.release, want, y)
+			}
+		}
+	}
+	svc, err := render.Render(byName["echo-service"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kind: Service", "name: echo", "port: 8600", "targetPort: 5678", "name: http", "app: echo"} {
+		if !strings.Contains(svc[0].YAML, want) {
+			t.Errorf("Service lacks %q:\n%s", want, svc[0].YAML)
+		}
+	}
+	if strings.Contains(svc[0].YAML, "version:") {
+		t.Errorf("the Service selects one colour; it must select both:\n%s", svc[0].YAML)
+	}
+}
+
+func TestOnlyReleasedColours(t *testing.T) {
+	dir := synth(t, bluegreen.Props{Namespace: "apps", Releases: map[string]bluegreen.Release{"green": {}}})
+	releases, err := render.Releases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range releases {
+		names = append(names, r.Name)
+	}
+	if got := strings.Join(names, ","); got != "green,echo-service" && got != "echo-service,green" {
+		t.Errorf("got releases %s, want green and echo-service", got)
+	}
+}

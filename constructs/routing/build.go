@@ -1,0 +1,233 @@
+package routing
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	networkingv1 "istio.io/api/networking/v1"
+	// networking/v1 aliases v1alpha3's types but not its enum value maps.
+	"istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/internal/fielderr"
+)
+
+// Target is what the routing needs to know about the app it routes to;
+// TargetOf derives it from the app, so subsets and labels are never typed
+// twice.
+type Target struct {
+	// Name is the app's name; the routing objects are named after it.
+	Name string
+	// Namespace is the app's namespace.
+	Namespace string
+	// Host is the app Service's cluster-local host name.
+	Host string
+	// Port is the Service's port.
+	Port int
+	// Subsets are the colours with a release.
+	Subsets []bluegreen.Subset
+}
+
+// TargetOf returns the Target of an app with props p (defaults applied).
+func TargetOf(p bluegreen.Props) Target {
+	return Target{
+		Name:      p.Name,
+		Namespace: p.Namespace,
+		Host:      bluegreen.ServiceHostOf(p),
+		Port:      p.ServicePort,
+		Subsets:   bluegreen.SubsetsOf(p),
+	}
+}
+
+// Objects are the Istio objects of an app's routing, as Istio's Go types.
+type Objects struct {
+	// Gateway admits the hosts at the ingress gateway.
+	Gateway *networkingv1.Gateway
+	// GatewayName is the Gateway's name.
+	GatewayName string
+	// VirtualService holds the ordered HTTP routes.
+	VirtualService *networkingv1.VirtualService
+	// VirtualServiceName is the VirtualService's name.
+	VirtualServiceName string
+	// DestinationRule holds one subset per colour.
+	DestinationRule *networkingv1.DestinationRule
+	// DestinationRuleName is the DestinationRule's name.
+	DestinationRuleName string
+}
+
+// Candidate returns the colour that is not live.
+func (p Props) Candidate() string {
+	if p.Live == bluegreen.Green {
+		return bluegreen.Blue
+	}
+	return bluegreen.Green
+}
+
+// Build returns the routing objects of t with props p (defaults applied).
+// It fails when p refers to a colour t has no release for.
+func Build(p Props, t Target) (Objects, error) {
+	if err := p.Validate(); err != nil {
+		return Objects{}, err
+	}
+	if err := fielderr.Join(p.ValidateTarget(nil, t)); err != nil {
+		return Objects{}, err
+	}
+
+	o := Objects{GatewayName: p.Gateway.Name, VirtualServiceName: t.Name, DestinationRuleName: t.Name}
+	o.Gateway = &networkingv1.Gateway{Selector: p.Gateway.Selector}
+	http := &networkingv1.Server{
+		Name:  "http",
+		Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPPort), Name: "http", Protocol: "HTTP"},
+		Hosts: slices.Clone(p.Hosts),
+	}
+	o.Gateway.Servers = append(o.Gateway.Servers, http)
+	if tls := p.Gateway.TLS; tls != nil {
+		if p.Gateway.HTTPSRedirect {
+			http.Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
+		}
+		o.Gateway.Servers = append(o.Gateway.Servers, &networkingv1.Server{
+			Name:  "https",
+			Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPSPort), Name: "https", Protocol: "HTTPS"},
+			Hosts: slices.Clone(p.Hosts),
+			Tls: &networkingv1.ServerTLSSettings{
+				Mode:               networkingv1.ServerTLSSettings_TLSmode(v1alpha3.ServerTLSSettings_TLSmode_value[tls.Mode]),
+				CredentialName:     tls.CredentialName,
+				MinProtocolVersion: networkingv1.ServerTLSSettings_TLSProtocol(v1alpha3.ServerTLSSettings_TLSProtocol_value[tls.MinProtocolVersion]),
+			},
+		})
+	}
+
+	o.DestinationRule = &networkingv1.DestinationRule{Host: t.Host}
+	for _, s := range t.Subsets {
+		o.DestinationRule.Subsets = append(o.DestinationRule.Subsets, &networkingv1.Subset{Name: s.Colour, Labels: s.Labels})
+	}
+
+	dest := func(colour string, weight int32) *networkingv1.HTTPRouteDestination {
+		return &networkingv1.HTTPRouteDestination{
+			Destination: &networkingv1.Destination{
+				Host:   t.Host,
+				Subset: colour,
+				Port:   &networkingv1.PortSelector{Number: uint32(t.Port)},
+			},
+			Weight: weight,
+		}
+	}
+	vs := &networkingv1.VirtualService{Hosts: slices.Clone(p.Hosts), Gateways: []string{p.Gateway.Name}}
+	add := func(name string, route *networkingv1.HTTPRoute) {
+		route.Name = name
+		settings := p.Routes[name]
+		timeout := p.Timeout
+		if settings.Timeout != "" {
+			timeout = settings.Timeout
+		}
+		if timeout != "" {
+			d, _ := time.ParseDuration(timeout)
+			route.Timeout = durationpb.New(d)
+		}
+		retries := p.Retries
+		if settings.Retries != nil {
+			retries = settings.Retries
+		}
+		if retries != nil && retries.HTTPRetry != nil {
+			route.Retries = proto.Clone(retries.HTTPRetry).(*networkingv1.HTTPRetry)
+		}
+		vs.Http = append(vs.Http, route)
+	}
+	for _, colour := range bluegreen.Colours {
+		prefix, ok := p.VersionPaths[colour]
+		if !ok {
+			continue
+		}
+		// "/v1/" with the prefix replaced by "/" keeps sub-paths intact
+		// (/v1/health → /health); the exact "/v1" becomes "/". A bare
+		// prefix "/v1" would also catch /v10 and turn /v1/health into
+		// //health.
+		add(routePath+colour, &networkingv1.HTTPRoute{
+			Match: []*networkingv1.HTTPMatchRequest{
+				{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: prefix + "/"}}},
+				{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: prefix}}},
+			},
+			Rewrite: &networkingv1.HTTPRewrite{Uri: "/"},
+			Route:   []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
+		})
+	}
+	for _, colour := range bluegreen.Colours {
+		value, ok := p.Header.Values[colour]
+		if !ok || p.Header.Name == "" {
+			continue
+		}
+		add(routeHeader+colour, &networkingv1.HTTPRoute{
+			Match: []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{p.Header.Name: {MatchType: &networkingv1.StringMatch_Exact{Exact: value}}},
+			}},
+			Route: []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
+		})
+	}
+	for _, colour := range bluegreen.Colours {
+		value, ok := p.Cookie.Values[colour]
+		if !ok {
+			continue
+		}
+		add(routeCookie+colour, &networkingv1.HTTPRoute{
+			Match: []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{"cookie": {MatchType: &networkingv1.StringMatch_Regex{Regex: CookieRegex(p.Cookie.Name, value)}}},
+			}},
+			Route: []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
+		})
+	}
+	def := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(p.Live, 0)}}
+	if w := int32(p.CandidateWeight); w > 0 {
+		def.Route = []*networkingv1.HTTPRouteDestination{dest(p.Live, 100-w), dest(p.Candidate(), w)}
+	}
+	add(RouteDefault, def)
+	o.VirtualService = vs
+	return o, nil
+}
+
+// ValidateTarget reports, with field paths under fld, every colour that p
+// routes to but t has no release for.
+func (p Props) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
+	has := map[string]bool{}
+	for _, s := range t.Subsets {
+		has[s.Colour] = true
+	}
+	missing := func(colour string) string {
+		return fmt.Sprintf("%q has no release; the app has %v", colour, colours(t))
+	}
+	var errs field.ErrorList
+	if slices.Contains(bluegreen.Colours, p.Live) && !has[p.Live] {
+		errs = append(errs, field.Invalid(fld.Child("live"), p.Live, missing(p.Live)))
+	}
+	for _, rule := range []struct {
+		path   *field.Path
+		values map[string]string
+	}{
+		{fld.Child("versionPaths"), p.VersionPaths},
+		{fld.Child("header", "values"), p.Header.Values},
+		{fld.Child("cookie", "values"), p.Cookie.Values},
+	} {
+		for _, colour := range slices.Sorted(maps.Keys(rule.values)) {
+			if slices.Contains(bluegreen.Colours, colour) && !has[colour] {
+				errs = append(errs, field.Invalid(rule.path.Key(colour), rule.values[colour], missing(colour)))
+			}
+		}
+	}
+	if p.CandidateWeight > 0 && !has[p.Candidate()] {
+		errs = append(errs, field.Invalid(fld.Child("candidateWeight"), p.CandidateWeight,
+			fmt.Sprintf("would send traffic to the candidate %s", missing(p.Candidate()))))
+	}
+	return errs
+}
+
+func colours(t Target) []string {
+	var out []string
+	for _, s := range t.Subsets {
+		out = append(out, s.Colour)
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+package routing_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+)
+
+func TestNewInstallsTheObjectsInOrder(t *testing.T) {
+	outdir := t.TempDir()
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
+	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := routing.New(stack, "routing", props(), echo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Objects().VirtualService.GetHttp()[0].GetRoute()[0].GetDestination().GetHost() != "echo.shop.svc.cluster.local" {
+		t.Errorf("routes do not point at the app's Service: %v", r.Objects().VirtualService)
+	}
+	app.Synth()
+	releases, err := render.Releases(filepath.Join(outdir, "stacks", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	byName := map[string]render.Release{}
+	for _, rel := range releases {
+		ids[rel.Name] = "helm_release." + rel.ID
+		byName[rel.Name] = rel
+	}
+	vs, ok := byName["echo-virtualservice"]
+	if !ok {
+		t.Fatalf("no echo-virtualservice release; have %v", ids)
+	}
+	for _, dep := range []string{"echo-destinationrule", "echo-gateway", "blue", "green", "echo-service"} {
+		if !slices.Contains(vs.DependsOn, ids[dep]) {
+			t.Errorf("the VirtualService release does not wait for %s (%s); depends_on %v", dep, ids[dep], vs.DependsOn)
+		}
+	}
+	if gw := byName["echo-gateway"]; len(gw.DependsOn) != 0 {
+		t.Errorf("the Gateway waits for %v; it needs nothing", gw.DependsOn)
+	}
+	for _, rel := range releases {
+		if !rel.Local() || rel.Namespace != "shop" {
+			t.Errorf("release %s: chart %q namespace %q; want a local chart in shop", rel.Name, rel.Chart, rel.Namespace)
+		}
+	}
+}
+
+func TestNewRefusesARouteToAMissingColour(t *testing.T) {
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(t.TempDir())})
+	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = routing.New(stack, "routing", props(), echo)
+	if err == nil || !strings.Contains(err.Error(), `routing "routing": versionPaths[green]`) {
+		t.Errorf("got %v, want an error naming versionPaths[green]", err)
+	}
+}

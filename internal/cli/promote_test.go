@@ -1,0 +1,194 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/cli"
+	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+)
+
+const walk = `{
+    "walk": {
+      ` + testutil.ExistingCluster + `,
+      "routing": {
+        "hosts": ["echo.example.com"],
+        "live": "blue"
+      }
+    },
+    "solo": {
+      ` + testutil.ExistingCluster + `,
+      "app": { "releases": { "blue": {} } },
+      "routing": { "versionPaths": { "blue": "/v1" }, "cookie": { "values": { "blue": "v1" } } }
+    }
+  }`
+
+func promote(t *testing.T, cfg string, args ...string) (string, error) {
+	t.Helper()
+	t.Setenv("BLUEGREEN_CONFIG", cfg)
+	var out, errs bytes.Buffer
+	err := cli.Promote(args, &out, &errs)
+	return out.String(), err
+}
+
+func TestPromoteChangesOneLine(t *testing.T) {
+	cfg := testutil.WriteConfig(t, walk)
+	before, _ := os.ReadFile(cfg)
+	out, err := promote(t, cfg, "walk", "green")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(cfg)
+	bl, al := strings.Split(string(before), "\n"), strings.Split(string(after), "\n")
+	if len(bl) != len(al) {
+		t.Fatalf("line count changed from %d to %d", len(bl), len(al))
+	}
+	var changed []string
+	for i := range bl {
+		if bl[i] != al[i] {
+			changed = append(changed, strings.TrimSpace(bl[i])+" -> "+strings.TrimSpace(al[i]))
+		}
+	}
+	if len(changed) != 1 || changed[0] != `"live": "blue" -> "live": "green"` {
+		t.Errorf("changed lines: got %q, want exactly the live line", changed)
+	}
+	for _, want := range []string{`routing.live: "blue" -> "green"`, "before: blue 100%", "after:  green 100%", "go run . promote walk blue"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Promoting again changes nothing.
+	out, err = promote(t, cfg, "walk", "green")
+	if err != nil || !strings.Contains(out, "already live") {
+		t.Errorf("second promote: %v, %q; want 'already live'", err, out)
+	}
+	if again, _ := os.ReadFile(cfg); !bytes.Equal(again, after) {
+		t.Error("a no-op promote rewrote the file")
+	}
+}
+
+func TestPromoteRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"fails/colour without a release", []string{"solo", "green"}, "green has no release (context.environments[solo].app.releases has blue)"},
+		{"fails/unknown colour", []string{"walk", "purple"}, `colour "purple": must be one of blue, green`},
+		{"fails/unknown environment", []string{"stage", "green"}, `context.environments[stage]: Unsupported value: "stage"`},
+		{"fails/missing colour", []string{"walk"}, "usage: promote <environment> <colour>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testutil.WriteConfig(t, walk)
+			before, _ := os.ReadFile(cfg)
+			_, err := promote(t, cfg, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+			if after, _ := os.ReadFile(cfg); !bytes.Equal(before, after) {
+				t.Error("a refused promote changed the file")
+			}
+		})
+	}
+}
+
+// TestPromotionChangesOnlyTheVirtualService synthesizes an environment
+// before and after a promotion and compares every synthesized file: only
+// the VirtualService release's values may differ.
+func TestPromotionChangesOnlyTheVirtualService(t *testing.T) {
+	cfg := testutil.WriteConfig(t, walk)
+	synthTo := func() string {
+		out := filepath.Join(t.TempDir(), "out")
+		if _, err := synth.Run(synth.Options{Config: cfg, Outdir: out, Environments: []string{"walk"}}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := synthTo()
+	if _, err := promote(t, cfg, "walk", "green"); err != nil {
+		t.Fatal(err)
+	}
+	after := synthTo()
+
+	files := func(root string) map[string][]byte {
+		out := map[string][]byte{}
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				out[rel], _ = os.ReadFile(p)
+			}
+			return err
+		})
+		return out
+	}
+	b, a := files(before), files(after)
+	if !reflect.DeepEqual(keys(b), keys(a)) {
+		t.Fatalf("the promotion changed the set of files:\nbefore %v\nafter  %v", keys(b), keys(a))
+	}
+	// The routing picture beside the app stack is for people, not for
+	// Terraform: it must show the new live colour.
+	picture := filepath.Join("stacks", "walk-app", synth.GraphFile+".mmd")
+	if bytes.Equal(b[picture], a[picture]) || !strings.Contains(string(a[picture]), "release green (live)") {
+		t.Errorf("the routing picture does not show green as live after the promotion:\n%s", a[picture])
+	}
+	var changedFiles []string
+	for name := range b {
+		if strings.HasPrefix(filepath.Base(name), synth.GraphFile+".") {
+			continue
+		}
+		if !bytes.Equal(b[name], a[name]) {
+			changedFiles = append(changedFiles, name)
+		}
+	}
+	appStack := filepath.Join("stacks", "walk-app", "cdk.tf.json")
+	if len(changedFiles) != 1 || changedFiles[0] != appStack {
+		t.Fatalf("changed files: got %v, want only %s", changedFiles, appStack)
+	}
+	var docB, docA map[string]any
+	json.Unmarshal(b[appStack], &docB)
+	json.Unmarshal(a[appStack], &docA)
+	var diffs []string
+	diff("", docB, docA, &diffs)
+	if len(diffs) != 1 || !strings.HasPrefix(diffs[0], "resource.helm_release.routing_virtualservice_") || !strings.HasSuffix(diffs[0], ".values") {
+		t.Errorf("differences: got %q, want only the VirtualService release's values", diffs)
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diff lists the paths at which two decoded JSON documents differ, down to
+// the level of one resource attribute.
+func diff(path string, a, b any, out *[]string) {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if !aok || !bok || strings.Count(path, ".") >= 4 {
+		if !reflect.DeepEqual(a, b) {
+			*out = append(*out, strings.TrimPrefix(path, "."))
+		}
+		return
+	}
+	seen := map[string]bool{}
+	for k := range am {
+		seen[k] = true
+	}
+	for k := range bm {
+		seen[k] = true
+	}
+	for k := range seen {
+		diff(path+"."+k, am[k], bm[k], out)
+	}
+}

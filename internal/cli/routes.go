@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// headerFlags collects repeated --header "name: value" flags.
+type headerFlags map[string]string
+
+func (h headerFlags) String() string { return fmt.Sprint(map[string]string(h)) }
+
+func (h headerFlags) Set(s string) error {
+	name, value, ok := strings.Cut(s, ":")
+	if !ok {
+		name, value, ok = strings.Cut(s, "=")
+	}
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return fmt.Errorf("%q: want \"name: value\"", s)
+	}
+	h[strings.ToLower(name)] = strings.TrimSpace(value)
+	return nil
+}
+
+// Routes implements `routes <env> [flags]`: it synthesizes the environment,
+// renders its routing through Helm, and prints where requests go: the
+// standard set, or one request described by the flags.
+func Routes(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https]")
+	}
+	envName := args[0]
+	fs := flag.NewFlagSet("routes", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	host := fs.String("host", "", "Host header (default: the first of routing.hosts)")
+	path := fs.String("path", "", "request path, with any query string")
+	cookie := fs.String("cookie", "", "Cookie header, such as 'session=1; x-version=v2'")
+	method := fs.String("method", "GET", "HTTP method")
+	https := fs.Bool("https", false, "send the request over HTTPS")
+	headers := headerFlags{}
+	fs.Var(headers, "header", "request header 'name: value' (repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("routes: unexpected arguments %q", fs.Args())
+	}
+
+	s, err := Synthesize(envName)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	m, err := routes.Load(s.MeshAndApp()...)
+	if err != nil {
+		return err
+	}
+	if *host == "" {
+		*host = routes.RequestHost(s.Env.Routing, s.Env.App.Name)
+	}
+	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
+	if !adHoc {
+		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, s.Env.Routing.Live, *host)
+		return routes.Table(stdout, m, routes.StandardCases(s.Env.Routing, *host))
+	}
+	if *cookie != "" {
+		headers["cookie"] = *cookie
+	}
+	req := routes.Request{Host: *host, Path: *path, Method: *method, Headers: headers}
+	if *https {
+		req.Scheme = "https"
+	}
+	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", *method, orSlash(*path), describe(headers)))
+	return routes.Table(stdout, m, []routes.Case{{Name: name, Request: req}})
+}
+
+func orSlash(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func describe(h map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		parts = append(parts, k+": "+h[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,492 @@
+package routes
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	networkingv1 "istio.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Request is an HTTP request arriving at the ingress gateway.
+type Request struct {
+	// Host is the Host (:authority) header, without a port.
+	Host string
+	// Path is the request path, with any query string.
+	Path string
+	// Method is the HTTP method. Default: "GET".
+	Method string
+	// Scheme is "http" or "https". Default: "http".
+	Scheme string
+	// Headers are the request headers; names are matched case-insensitively.
+	Headers map[string]string
+}
+
+// Destination is where a share of the matched requests goes.
+type Destination struct {
+	// Host and Subset are the route destination's.
+	Host, Subset string
+	// Weight is the share of requests, in percent.
+	Weight int
+	// Release is the Helm release whose pods serve the subset, and
+	// Deployment its Deployment; empty when no workload matches.
+	Release, Deployment string
+	// Replicas is the Deployment's replica count.
+	Replicas int32
+	// Text is what the http-echo pods answer (their -text argument).
+	Text string
+}
+
+// Outcome is where a request goes.
+type Outcome struct {
+	// Gateway and VirtualService name the objects that admitted and routed
+	// the request ("namespace/name").
+	Gateway, VirtualService string
+	// Route is the matched HTTP route's name, or "#<index>" if unnamed.
+	Route string
+	// Match names the match block that held ("#<index>" if unnamed; "" when
+	// the route has no conditions).
+	Match string
+	// Path is the path the app receives, after any rewrite.
+	Path string
+	// Redirect is set when the gateway redirects instead (HTTPS redirect).
+	Redirect string
+	// Destinations are the weighted destinations.
+	Destinations []Destination
+	// NotFound says why nothing routes the request (Envoy answers 404).
+	NotFound string
+}
+
+// Evaluate returns where r goes, with Istio's semantics: the Gateway must
+// serve the host on the request's scheme, the first VirtualService bound to
+// it whose hosts match wins, and within it the first HTTP route whose
+// conditions hold (any match block; every condition of a block; regexes are
+// RE2 and must match the whole value, as Envoy applies them).
+func (m *Mesh) Evaluate(r Request) (Outcome, error) {
+	if r.Method == "" {
+		r.Method = "GET"
+	}
+	if r.Scheme == "" {
+		r.Scheme = "http"
+	}
+	if r.Path == "" {
+		r.Path = "/"
+	}
+	headers := map[string]string{}
+	for k, v := range r.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	r.Headers = headers
+
+	var out Outcome
+	gw, server := m.server(r)
+	if gw == nil {
+		out.NotFound = fmt.Sprintf("no Gateway serves host %q over %s", r.Host, r.Scheme)
+		return out, nil
+	}
+	out.Gateway = gw.Namespace + "/" + gw.Name
+	if server.GetTls().GetHttpsRedirect() && r.Scheme == "http" {
+		out.Redirect = "https://" + r.Host + r.Path
+		return out, nil
+	}
+	for _, vs := range m.VirtualServices {
+		if !boundTo(vs.Spec.GetGateways(), vs.Namespace, gw) || !anyHostMatches(vs.Spec.GetHosts(), r.Host) {
+			continue
+		}
+		out.VirtualService = vs.Namespace + "/" + vs.Name
+		for i, route := range vs.Spec.GetHttp() {
+			match, prefix, ok, err := routeMatches(route, r)
+			if err != nil {
+				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, routeName(route, i), err)
+			}
+			if !ok {
+				continue
+			}
+			out.Route, out.Match = routeName(route, i), match
+			out.Path, err = rewrite(route.GetRewrite(), r.Path, prefix)
+			if err != nil {
+				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, out.Route, err)
+			}
+			if route.GetRedirect() != nil || route.GetDirectResponse() != nil || route.GetDelegate() != nil {
+				return out, fmt.Errorf("virtualservice %s route %s: redirect, directResponse and delegate routes are not evaluated", out.VirtualService, out.Route)
+			}
+			out.Destinations = m.destinations(route, vs.Namespace)
+			return out, nil
+		}
+		out.NotFound = fmt.Sprintf("no route of VirtualService %s matches", out.VirtualService)
+		return out, nil
+	}
+	out.NotFound = fmt.Sprintf("no VirtualService bound to Gateway %s has host %q", out.Gateway, r.Host)
+	return out, nil
+}
+
+// server returns the first Gateway server that admits the request.
+func (m *Mesh) server(r Request) (*Object[*networkingv1.Gateway], *networkingv1.Server) {
+	for i := range m.Gateways {
+		gw := &m.Gateways[i]
+		for _, s := range gw.Spec.GetServers() {
+			proto := strings.ToUpper(s.GetPort().GetProtocol())
+			if (r.Scheme == "https") != (proto == "HTTPS") {
+				continue
+			}
+			for _, h := range s.GetHosts() {
+				// A server host may carry a namespace ("ns/host").
+				if _, after, ok := strings.Cut(h, "/"); ok {
+					h = after
+				}
+				if hostMatches(h, r.Host) {
+					return gw, s
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// boundTo reports whether a VirtualService in namespace ns with gateways
+// names gw. A bare name refers to the VirtualService's own namespace.
+func boundTo(gateways []string, ns string, gw *Object[*networkingv1.Gateway]) bool {
+	for _, g := range gateways {
+		gns, name, ok := strings.Cut(g, "/")
+		if !ok {
+			gns, name = ns, g
+		}
+		if name == gw.Name && gns == gw.Namespace {
+			return true
+		}
+	}
+	return false
+}
+
+func anyHostMatches(hosts []string, host string) bool {
+	return slices.ContainsFunc(hosts, func(h string) bool { return hostMatches(h, host) })
+}
+
+// hostMatches applies Istio's host matching: "*" matches any host, and
+// "*.example.com" any host that ends with ".example.com".
+func hostMatches(pattern, host string) bool {
+	host = strings.ToLower(host)
+	pattern = strings.ToLower(pattern)
+	switch {
+	case pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(host, pattern[1:])
+	default:
+		return pattern == host
+	}
+}
+
+func routeName(route *networkingv1.HTTPRoute, i int) string {
+	if route.GetName() != "" {
+		return route.GetName()
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+// routeMatches reports whether r satisfies route: a route without match
+// blocks matches everything; otherwise the first block whose conditions all
+// hold. It returns the block's name and the path prefix the block matched,
+// which a rewrite replaces.
+func routeMatches(route *networkingv1.HTTPRoute, r Request) (name, prefix string, ok bool, err error) {
+	if len(route.GetMatch()) == 0 {
+		return "", "/", true, nil
+	}
+	for i, m := range route.GetMatch() {
+		prefix, ok, err := blockMatches(m, r)
+		if err != nil {
+			return "", "", false, err
+		}
+		if ok {
+			name := m.GetName()
+			if name == "" {
+				name = "#" + strconv.Itoa(i)
+			}
+			return name, prefix, true, nil
+		}
+	}
+	return "", "", false, nil
+}
+
+// blockMatches evaluates one HTTPMatchRequest: every condition must hold.
+func blockMatches(m *networkingv1.HTTPMatchRequest, r Request) (prefix string, ok bool, err error) {
+	switch {
+	case len(m.GetSourceLabels()) > 0, m.GetSourceNamespace() != "":
+		return "", false, fmt.Errorf("sourceLabels and sourceNamespace describe mesh-internal callers, not ingress requests; not evaluated")
+	case len(m.GetGateways()) > 0:
+		return "", false, fmt.Errorf("match-level gateways are not evaluated")
+	}
+	path, _, _ := strings.Cut(r.Path, "?")
+	prefix = "/"
+	if u := m.GetUri(); u != nil {
+		subject := r.Path
+		if u.GetPrefix() == "" {
+			// Envoy compares exact and regex path matches without the
+			// query string, prefixes against the whole :path.
+			subject = path
+		}
+		ok, err := stringMatches(u, subject, m.GetIgnoreUriCase())
+		if err != nil || !ok {
+			return "", false, err
+		}
+		switch {
+		case u.GetPrefix() != "":
+			prefix = r.Path[:len(u.GetPrefix())]
+		case u.GetExact() != "":
+			prefix = path
+		default:
+			prefix = ""
+		}
+	}
+	for _, c := range []struct {
+		m     *networkingv1.StringMatch
+		value string
+	}{{m.GetScheme(), r.Scheme}, {m.GetMethod(), r.Method}, {m.GetAuthority(), r.Host}} {
+		if c.m == nil {
+			continue
+		}
+		if ok, err := stringMatches(c.m, c.value, false); err != nil || !ok {
+			return "", false, err
+		}
+	}
+	if m.GetPort() != 0 {
+		return "", false, fmt.Errorf("port matches are not evaluated")
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.GetHeaders())) {
+		value, present := r.Headers[strings.ToLower(name)]
+		if !present {
+			return "", false, nil
+		}
+		if ok, err := stringMatches(m.GetHeaders()[name], value, false); err != nil || !ok {
+			return "", false, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.GetWithoutHeaders())) {
+		value, present := r.Headers[strings.ToLower(name)]
+		if present {
+			ok, err := stringMatches(m.GetWithoutHeaders()[name], value, false)
+			if err != nil {
+				return "", false, err
+			}
+			if ok {
+				return "", false, nil
+			}
+		}
+	}
+	if len(m.GetQueryParams()) > 0 {
+		query := parseQuery(r.Path)
+		for _, name := range slices.Sorted(maps.Keys(m.GetQueryParams())) {
+			value, present := query[name]
+			if !present {
+				return "", false, nil
+			}
+			if ok, err := stringMatches(m.GetQueryParams()[name], value, false); err != nil || !ok {
+				return "", false, err
+			}
+		}
+	}
+	return prefix, true, nil
+}
+
+func parseQuery(path string) map[string]string {
+	out := map[string]string{}
+	_, q, ok := strings.Cut(path, "?")
+	if !ok {
+		return out
+	}
+	for _, kv := range strings.Split(q, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, seen := out[k]; !seen && k != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// stringMatches applies an Istio StringMatch. An empty StringMatch ({})
+// matches any value (presence). Regexes are RE2 and match the whole value.
+func stringMatches(m *networkingv1.StringMatch, value string, ignoreCase bool) (bool, error) {
+	switch t := m.GetMatchType().(type) {
+	case nil:
+		return true, nil
+	case *networkingv1.StringMatch_Exact:
+		if ignoreCase {
+			return strings.EqualFold(value, t.Exact), nil
+		}
+		return value == t.Exact, nil
+	case *networkingv1.StringMatch_Prefix:
+		if ignoreCase {
+			return len(value) >= len(t.Prefix) && strings.EqualFold(value[:len(t.Prefix)], t.Prefix), nil
+		}
+		return strings.HasPrefix(value, t.Prefix), nil
+	case *networkingv1.StringMatch_Regex:
+		re, err := FullMatch(t.Regex)
+		if err != nil {
+			return false, err
+		}
+		return re.MatchString(value), nil
+	default:
+		return false, fmt.Errorf("unknown string match %T", t)
+	}
+}
+
+// FullMatch compiles an Istio regex as Envoy applies it: RE2 syntax, and
+// the whole value must match.
+func FullMatch(re string) (*regexp.Regexp, error) {
+	compiled, err := regexp.Compile(`^(?:` + re + `)$`)
+	if err != nil {
+		return nil, fmt.Errorf("regex %q is not valid RE2: %w", re, err)
+	}
+	return compiled, nil
+}
+
+// rewrite applies an HTTPRewrite to path. With a uri rewrite, the prefix the
+// route matched is replaced (for an exact or regex match, the whole path;
+// the query string is kept).
+func rewrite(rw *networkingv1.HTTPRewrite, path, prefix string) (string, error) {
+	if rw == nil {
+		return path, nil
+	}
+	if re := rw.GetUriRegexRewrite(); re != nil {
+		p, q, hasQuery := strings.Cut(path, "?")
+		compiled, err := regexp.Compile(re.GetMatch())
+		if err != nil {
+			return "", fmt.Errorf("uriRegexRewrite %q is not valid RE2: %w", re.GetMatch(), err)
+		}
+		// Envoy writes capture groups as \1; Go as ${1}.
+		repl := regexp.MustCompile(`\\(\d)`).ReplaceAllString(re.GetRewrite(), `$${$1}`)
+		p = compiled.ReplaceAllString(p, repl)
+		if hasQuery {
+			p += "?" + q
+		}
+		return p, nil
+	}
+	if rw.GetUri() == "" {
+		return path, nil
+	}
+	if prefix == "" {
+		// A regex match: the whole path (not the query) is replaced.
+		_, q, hasQuery := strings.Cut(path, "?")
+		if hasQuery {
+			return rw.GetUri() + "?" + q, nil
+		}
+		return rw.GetUri(), nil
+	}
+	return rw.GetUri() + path[len(prefix):], nil
+}
+
+// destinations resolves a route's destinations to releases.
+func (m *Mesh) destinations(route *networkingv1.HTTPRoute, ns string) []Destination {
+	var out []Destination
+	for _, d := range route.GetRoute() {
+		w := int(d.GetWeight())
+		if len(route.GetRoute()) == 1 && w == 0 {
+			w = 100
+		}
+		dest := Destination{Host: d.GetDestination().GetHost(), Subset: d.GetDestination().GetSubset(), Weight: w}
+		out = append(out, m.Resolve(dest, ns))
+	}
+	return out
+}
+
+// ServiceSelector returns the pod selector of the Service a destination
+// host names (relative to namespace ns) and the Service's namespace.
+func (m *Mesh) ServiceSelector(host, ns string) (map[string]string, string, bool) {
+	name, sns := serviceOf(host, ns)
+	for _, s := range m.Services {
+		if s.Service.Name == name && s.Service.Namespace == sns {
+			return maps.Clone(s.Service.Spec.Selector), sns, true
+		}
+	}
+	return nil, sns, false
+}
+
+// Subset returns the DestinationRule subset named subset for a destination
+// host (relative to namespace ns).
+func (m *Mesh) Subset(host, subset, ns string) (*networkingv1.Subset, bool) {
+	name, sns := serviceOf(host, ns)
+	for _, dr := range m.DestinationRules {
+		if n, drns := serviceOf(dr.Spec.GetHost(), dr.Namespace); n != name || drns != sns {
+			continue
+		}
+		for _, s := range dr.Spec.GetSubsets() {
+			if s.GetName() == subset {
+				return s, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// PodsOf returns the workloads whose pods a destination reaches: those
+// carrying the Service's selector and the subset's labels. It is empty when
+// the Service or the subset does not exist.
+func (m *Mesh) PodsOf(host, subset, ns string) []Workload {
+	selector, sns, ok := m.ServiceSelector(host, ns)
+	if !ok {
+		return nil
+	}
+	if subset != "" {
+		s, ok := m.Subset(host, subset, ns)
+		if !ok {
+			return nil
+		}
+		maps.Copy(selector, s.GetLabels())
+	}
+	sel := labels.SelectorFromSet(selector)
+	var out []Workload
+	for _, w := range m.Workloads {
+		if w.Deployment.Namespace == sns && sel.Matches(labels.Set(w.Deployment.Spec.Template.Labels)) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Resolve fills in the release behind a destination (relative to namespace
+// ns): the first workload PodsOf finds, its replicas and its answer.
+func (m *Mesh) Resolve(d Destination, ns string) Destination {
+	pods := m.PodsOf(d.Host, d.Subset, ns)
+	if len(pods) == 0 {
+		return d
+	}
+	dep := pods[0].Deployment
+	d.Release, d.Deployment = pods[0].Release, dep.Name
+	if dep.Spec.Replicas != nil {
+		d.Replicas = *dep.Spec.Replicas
+	}
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		if t, ok := echoText(c.Args); ok {
+			d.Text = t
+		}
+	}
+	return d
+}
+
+// serviceOf splits a destination host into Service name and namespace:
+// "name.ns.svc.cluster.local", "name.ns" or a bare name in ns.
+func serviceOf(host, ns string) (string, string) {
+	parts := strings.Split(strings.TrimSuffix(host, ".svc.cluster.local"), ".")
+	if len(parts) >= 2 {
+		return parts[0], parts[1]
+	}
+	return parts[0], ns
+}
+
+// echoText returns http-echo's -text argument.
+func echoText(args []string) (string, bool) {
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "-text=") || strings.HasPrefix(a, "--text="):
+			_, v, _ := strings.Cut(a, "=")
+			return v, true
+		case (a == "-text" || a == "--text") && i+1 < len(args):
+			return args[i+1], true
+		}
+	}
+	return "", false
+}

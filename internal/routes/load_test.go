@@ -1,0 +1,62 @@
+package routes_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/charts"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// stackWith writes a synthesized-looking stack folder with one helm_release
+// of a local chart and the given values document.
+func stackWith(t *testing.T, chart, values string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "test-app")
+	chartDir, err := charts.Dir(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"resource": map[string]any{"helm_release": map[string]any{"r": map[string]any{
+		"name": "r", "namespace": "ns", "chart": chartDir, "values": []string{values},
+	}}}}
+	b, _ := json.Marshal(doc)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cdk.tf.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestLoadRejectsUnknownFields(t *testing.T) {
+	for _, tc := range []struct{ name, chart, values, want string }{
+		{"unknown VirtualService field", "istio-virtualservice",
+			"name: v\nspec:\n  hosts: [a.example.com]\n  http:\n  - route: [{destination: {host: a}}]\n    timeoutt: 5s\n", "timeoutt"},
+		{"unknown DestinationRule field", "istio-destinationrule",
+			"name: d\nspec:\n  host: a\n  subsets: [{name: blue, labels: {version: blue}, weight: 3}]\n", "weight"},
+		{"wrong type in a Gateway", "istio-gateway",
+			"name: g\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: eighty}, hosts: [a.example.com]}]\n", "number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := routes.Load(stackWith(t, tc.chart, tc.values))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadAcceptsAValidObject(t *testing.T) {
+	m, err := routes.Load(stackWith(t, "istio-destinationrule", "name: d\nspec:\n  host: a\n  subsets: [{name: blue, labels: {version: blue}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.DestinationRules) != 1 || m.DestinationRules[0].Spec.GetSubsets()[0].GetLabels()["version"] != "blue" || m.DestinationRules[0].Namespace != "ns" {
+		t.Errorf("got %+v", m.DestinationRules)
+	}
+}
