@@ -1,0 +1,151 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+)
+
+// Objects is what the helm_release resources of some synthesized stacks
+// render to.
+type Objects struct {
+	// Manifests are the rendered objects of the Rendered releases.
+	Manifests []Manifest
+	// Rendered are the releases with local charts, rendered offline.
+	Rendered []render.Release
+	// Skipped are the releases with charts from a repository (Istio's own
+	// base, istiod and gateway charts, for example): no repository is
+	// reachable offline, so their objects are not analyzed.
+	Skipped []render.Release
+}
+
+// Collect renders every helm_release with a local chart in the stacks
+// synthesized in stackDirs (cdktf.out/stacks/<stack>) through Helm's
+// engine, with the values Terraform will pass, and lists the others as
+// skipped (render.Stacks). It reports every release that does not render.
+func Collect(stackDirs []string) (Objects, error) {
+	rendered, skipped, err := render.Stacks(stackDirs...)
+	out := Objects{Skipped: skipped}
+	for _, r := range rendered {
+		out.Rendered = append(out.Rendered, r.Release)
+		for _, m := range r.Manifests {
+			out.Manifests = append(out.Manifests, Manifest{Stack: r.Stack, Release: r.Name, Namespace: r.Namespace, Manifest: m})
+		}
+	}
+	return out, err
+}
+
+// Options configures Check.
+type Options struct {
+	// Istioctl is the istioctl binary. Default: the one Istioctl returns.
+	Istioctl string
+	// Allowlist allows findings, each for a written reason. Default: none.
+	Allowlist Allowlist
+	// Dir is the folder the objects are written to and analyzed in; it must
+	// be empty or not exist, and is kept. Default: a temporary folder,
+	// removed before Check returns.
+	Dir string
+}
+
+// Result is what Check found.
+type Result struct {
+	// Dir is the folder the objects were analyzed in (removed unless it was
+	// Options.Dir).
+	Dir string
+	// Files are the analyzed files, relative to Dir: one per object, named
+	// <stack>/<release>/<template>.
+	Files []string
+	// Rendered and Skipped are the releases analyzed and those that could
+	// not be rendered offline, as in Objects.
+	Rendered, Skipped []render.Release
+	// Findings are all of the analyzer's findings, Info included.
+	Findings []Finding
+	// Failing are the Error and Warning findings no allowlist entry
+	// matches. The check passes when there are none.
+	Failing []Finding
+	// Allowed are the findings an allowlist entry matches.
+	Allowed []Finding
+	// Unused are the allowlist entries that matched no finding.
+	Unused []Entry
+}
+
+// Err returns nil when no finding fails the check, and otherwise an error
+// that lists the failing findings.
+func (r Result) Err() error {
+	if len(r.Failing) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "istioctl analyze: %d finding(s) fail the check (fix them, or allow each in %s with a reason):", len(r.Failing), AllowlistFile)
+	for _, f := range r.Failing {
+		b.WriteString("\n  ")
+		b.WriteString(f.String())
+	}
+	return errors.New(b.String())
+}
+
+// Check renders the objects of the stacks synthesized in stackDirs
+// (Collect), writes them to a folder (WriteObjects), runs istioctl's
+// analyzer over it offline (Analyze) and splits the findings with the
+// allowlist (Filter).
+//
+// An error means the check could not be made: an allowlist entry is
+// invalid, a release does not render, istioctl failed or could not parse a
+// file. Findings that fail the check are in Result.Failing; Result.Err
+// turns them into an error.
+func Check(ctx context.Context, stackDirs []string, o Options) (Result, error) {
+	if err := o.Allowlist.Validate(); err != nil {
+		return Result{}, err
+	}
+	istioctl := o.Istioctl
+	if istioctl == "" {
+		var err error
+		if istioctl, err = Istioctl(); err != nil {
+			return Result{}, err
+		}
+	}
+	objs, err := Collect(stackDirs)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Rendered: objs.Rendered, Skipped: objs.Skipped, Dir: o.Dir}
+	if res.Dir == "" {
+		if res.Dir, err = os.MkdirTemp("", "bluegreen-analyze-"); err != nil {
+			return Result{}, err
+		}
+		defer os.RemoveAll(res.Dir)
+	} else if err := emptyDir(res.Dir); err != nil {
+		return Result{}, err
+	}
+	if res.Files, err = WriteObjects(res.Dir, objs.Manifests); err != nil {
+		return Result{}, err
+	}
+	if len(res.Files) > 0 {
+		if res.Findings, err = Analyze(ctx, istioctl, res.Dir); err != nil {
+			return res, err
+		}
+	}
+	res.Failing, res.Allowed = Filter(res.Findings, o.Allowlist)
+	res.Unused = o.Allowlist.Unused(res.Findings)
+	return res, nil
+}
+
+// emptyDir creates dir, or checks that it is empty: files left from an
+// earlier run would be analyzed too.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("output folder %s is not empty: files left there would be analyzed too", dir)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/bgcheck"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// Check implements `check <env> [--allowlist file] [--keep dir]`: it
+// synthesizes the environment, renders every object its mesh and app stacks
+// will create, and runs Istio's analyzer (istioctl analyze, offline) and
+// bluegreen's own checks on them. Any error or warning from the analyzer
+// fails, unless the allowlist allows it with a reason; bluegreen's errors
+// fail, its warnings are printed.
+func Check(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("usage: check <environment> [--allowlist %s] [--keep folder]", analyze.AllowlistFile)
+	}
+	envName := args[0]
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	allowFile := fs.String("allowlist", analyze.AllowlistFile, "analyzer findings allowed, each with a reason")
+	keep := fs.String("keep", "", "write the rendered objects into this (empty) folder and keep them")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("check: unexpected arguments %q", fs.Args())
+	}
+	allow, err := analyze.ReadAllowlist(*allowFile)
+	if err != nil {
+		return fmt.Errorf("allowlist: %w", err)
+	}
+	s, err := Synthesize(envName)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	report, err := CheckSynthesized(context.Background(), s.MeshAndApp(), allow, *keep)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, report.String(envName))
+	return report.Err()
+}
+
+// Report is what CheckSynthesized found.
+type Report struct {
+	// Analyzer is istioctl analyze's result.
+	Analyzer analyze.Result
+	// Findings are bluegreen's checks' findings.
+	Findings []bgcheck.Finding
+}
+
+// CheckSynthesized runs both checks on synthesized mesh and app stack
+// folders.
+func CheckSynthesized(ctx context.Context, stackDirs []string, allow analyze.Allowlist, keep string) (Report, error) {
+	res, err := analyze.Check(ctx, stackDirs, analyze.Options{Allowlist: allow, Dir: keep})
+	if err != nil {
+		return Report{}, err
+	}
+	m, err := routes.Load(stackDirs...)
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{Analyzer: res, Findings: bgcheck.Run(m)}, nil
+}
+
+// Err returns nil when nothing fails, and otherwise an error listing what
+// does.
+func (r Report) Err() error {
+	var errs []error
+	if err := r.Analyzer.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if bad := bgcheck.Errors(r.Findings); len(bad) > 0 {
+		var lines []string
+		for _, f := range bad {
+			lines = append(lines, f.String())
+		}
+		errs = append(errs, fmt.Errorf("bluegreen checks: %d error(s):\n  %s", len(bad), strings.Join(lines, "\n  ")))
+	}
+	return errors.Join(errs...)
+}
+
+// String summarizes the report for environment env.
+func (r Report) String(env string) string {
+	var b strings.Builder
+	a := r.Analyzer
+	fmt.Fprintf(&b, "%s: %d objects from %d releases analyzed", env, len(a.Files), len(a.Rendered))
+	if len(a.Skipped) > 0 {
+		var names []string
+		for _, s := range a.Skipped {
+			names = append(names, s.Name)
+		}
+		fmt.Fprintf(&b, "; not analyzed (charts from repositories): %s", strings.Join(names, ", "))
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "istioctl analyze: %d failing, %d allowed, %d info\n", len(a.Failing), len(a.Allowed), len(a.Findings)-len(a.Failing)-len(a.Allowed))
+	for _, f := range a.Failing {
+		fmt.Fprintf(&b, "  FAIL %s\n", f)
+	}
+	for _, f := range a.Allowed {
+		fmt.Fprintf(&b, "  allowed %s\n", f)
+	}
+	for _, e := range a.Unused {
+		fmt.Fprintf(&b, "  unused allowlist entry: %s\n", e)
+	}
+	fmt.Fprintf(&b, "bluegreen checks: %d error(s), %d warning(s)\n", len(bgcheck.Errors(r.Findings)), len(r.Findings)-len(bgcheck.Errors(r.Findings)))
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	return b.String()
+}

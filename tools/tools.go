@@ -1,0 +1,14 @@
+//go:build tools
+
+// Package tools records the tools built from this module, so that its
+// go.mod and go.sum pin them and the product's own go.mod stays small:
+//
+//   - istioctl, for Istio's configuration analyzer (internal/analyze, `go
+//     run . check`), from istio.io/istio at commit eed52ebb66ad: the commit
+//     Istio's 1.31.0 and 1.31.0-rc.4 tags point at. `make istioctl` installs
+//     it into tools/bin/ and rebuilds it only when go.mod or go.sum change.
+package tools
+
+import (
+	_ "istio.io/istio/istioctl/cmd/istioctl"
+)
