@@ -16,7 +16,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/bgcheck"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/graph"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
@@ -29,6 +32,9 @@ type Options struct {
 	Outdir string
 	// Environments limits the run to these environments. Default: all.
 	Environments []string
+	// WarnOnly reports the bluegreen checks' errors as warnings instead of
+	// failing, for exploration. Default: false.
+	WarnOnly bool
 }
 
 // Stack describes one synthesized stack.
@@ -53,6 +59,8 @@ type Result struct {
 	Warnings []string
 	// Stacks are the synthesized stacks, sorted by name.
 	Stacks []Stack
+	// Findings are the bluegreen checks' findings (see internal/bgcheck).
+	Findings []bgcheck.Finding
 	// Outdir is where the stacks were written.
 	Outdir string
 }
@@ -100,6 +108,9 @@ func Run(o Options) (*Result, error) {
 	if err := synthesize(staging.dir, envs); err != nil {
 		return nil, err
 	}
+	if err := checkAndDraw(staging.dir, envs, res, o.WarnOnly); err != nil {
+		return nil, err
+	}
 	if res.Stacks, err = summarize(staging.dir, envs); err != nil {
 		return nil, err
 	}
@@ -128,6 +139,44 @@ func synthesize(dir string, envs []config.Environment) (err error) {
 		}
 	}
 	app.Synth()
+	return nil
+}
+
+// GraphFile is the name of the routing picture written into each
+// environment's app stack folder (with .mmd and .dot extensions).
+const GraphFile = "routing"
+
+// checkAndDraw renders each environment's mesh and app stacks through
+// Helm, runs the bluegreen checks on the objects, and writes the routing
+// picture beside the app stack's JSON. Check errors fail the run unless
+// warnOnly.
+func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly bool) error {
+	var failed []string
+	for _, env := range envs {
+		app := filepath.Join(dir, "stacks", env.Name+stacks.AppSuffix)
+		m, err := routes.Load(filepath.Join(dir, "stacks", env.Name+stacks.MeshSuffix), app)
+		if err != nil {
+			return fmt.Errorf("environment %q: %w", env.Name, err)
+		}
+		for _, f := range bgcheck.Run(m) {
+			res.Findings = append(res.Findings, f)
+			line := "environment " + env.Name + ": " + f.String()
+			if f.Severity == bgcheck.Error && !warnOnly {
+				failed = append(failed, line)
+			} else {
+				res.Warnings = append(res.Warnings, line)
+			}
+		}
+		g := graph.Build(m)
+		for ext, content := range map[string]string{".mmd": g.Mermaid(), ".dot": g.DOT()} {
+			if err := os.WriteFile(filepath.Join(app, GraphFile+ext), []byte(content), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("bluegreen checks failed (go run . synth --warn-only to synthesize anyway):\n  %s", strings.Join(failed, "\n  "))
+	}
 	return nil
 }
 

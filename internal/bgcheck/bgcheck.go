@@ -1,0 +1,414 @@
+// Package bgcheck runs bluegreen's own checks on the Istio and Kubernetes
+// objects an environment will create: mistakes Istio's analyzer cannot see
+// because it does not know the blue/green intent (which subsets must select
+// which releases, which rule is the catch-all, which colour is the
+// candidate).
+//
+// Every check has a stable code (BG0xx); Checks documents each with its fix.
+package bgcheck
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	networkingv1 "istio.io/api/networking/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// Severity of a finding.
+type Severity string
+
+// Severities. Errors fail synthesis; warnings are printed.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+)
+
+// Finding is one problem.
+type Finding struct {
+	// Code is the check's stable code, such as "BG006".
+	Code string
+	// Severity is Error or Warning.
+	Severity Severity
+	// Object is "<Kind> <namespace>/<name>".
+	Object string
+	// Field is the path of the offending field, such as "spec.http[2]".
+	Field string
+	// Message says what is wrong.
+	Message string
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s %s: %s %s: %s", f.Code, f.Severity, f.Object, f.Field, f.Message)
+}
+
+// Check describes one check, for the README and `check --list`.
+type Check struct {
+	Code, Title, Fix string
+}
+
+// Checks lists every check.
+var Checks = []Check{
+	{"BG001", "DestinationRule subset selects no release",
+		"Make the subset's labels equal the version label of one release (bluegreen derives both from app.releases; a hand-written DestinationRule must use version=<release name>)."},
+	{"BG002", "route to a colour that has no release",
+		"Add the colour's release under app.releases, or remove the routes to it (versionPaths, cookie/header values, candidateWeight)."},
+	{"BG003", "live and candidate are the same subset",
+		"A weighted split or a QA rule must send traffic to the other colour; check routing.live and the weights."},
+	{"BG004", "weights do not sum to 100",
+		"Give every destination of a weighted route a weight, summing to 100 (routing.candidateWeight is the candidate's share)."},
+	{"BG005", "weighted candidate has no running pods",
+		"Scale the candidate's release above 0 replicas (app.releases.<colour>.replicas) before sending it a share, or set candidateWeight to 0."},
+	{"BG006", "route shadowed by an earlier route",
+		"Istio takes the first matching route; move the narrower route before the broader one, or narrow the earlier route."},
+	{"BG007", "catch-all route is not last",
+		"The route without conditions must be the VirtualService's last; every route after it is unreachable."},
+	{"BG008", "HTTPS server without credentialName",
+		"Set routing.gateway.tls.credentialName to the secret holding the certificate, in the ingress gateway's namespace."},
+	{"BG009", "VirtualService host not served by its Gateway",
+		"Add the host to the Gateway's servers (routing.hosts feeds both), or remove it from the VirtualService."},
+	{"BG010", "Service port name breaks Istio protocol selection",
+		"Name the port <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, ...) or set appProtocol, or Istio treats it as opaque TCP and no HTTP route applies."},
+}
+
+// Run checks m and returns every finding, in a stable order.
+func Run(m *routes.Mesh) []Finding {
+	var out []Finding
+	out = append(out, subsetsSelectReleases(m)...)
+	for _, vs := range m.VirtualServices {
+		out = append(out, routesReachReleases(m, vs)...)
+		out = append(out, weightedRoutes(m, vs)...)
+		out = append(out, shadowedRoutes(vs)...)
+		out = append(out, hostsServedByGateway(m, vs)...)
+	}
+	out = append(out, httpsCredentials(m)...)
+	out = append(out, servicePortNames(m)...)
+	return out
+}
+
+// Errors returns the findings of severity Error.
+func Errors(fs []Finding) []Finding {
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Severity != Error })
+}
+
+func object[T proto.Message](kind string, o routes.Object[T]) string {
+	return kind + " " + o.Namespace + "/" + o.Name
+}
+
+// BG001
+func subsetsSelectReleases(m *routes.Mesh) []Finding {
+	var out []Finding
+	for _, dr := range m.DestinationRules {
+		_, ns, ok := m.ServiceSelector(dr.Spec.GetHost(), dr.Namespace)
+		if !ok {
+			continue
+		}
+		for i, s := range dr.Spec.GetSubsets() {
+			if len(m.PodsOf(dr.Spec.GetHost(), s.GetName(), dr.Namespace)) == 0 {
+				out = append(out, Finding{"BG001", Error, object("DestinationRule", dr), fmt.Sprintf("spec.subsets[%d] (%s)", i, s.GetName()),
+					fmt.Sprintf("labels %v select no release's pods; the releases' pods carry %s", s.GetLabels(), podLabels(m, ns))})
+			}
+		}
+	}
+	return out
+}
+
+func podLabels(m *routes.Mesh, ns string) string {
+	var parts []string
+	for _, w := range m.Workloads {
+		if w.Deployment.Namespace == ns {
+			parts = append(parts, fmt.Sprintf("%s: %v", w.Release, w.Deployment.Spec.Template.Labels))
+		}
+	}
+	if len(parts) == 0 {
+		return "(no releases)"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// BG002
+func routesReachReleases(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+	var out []Finding
+	for i, r := range vs.Spec.GetHttp() {
+		for j, d := range r.GetRoute() {
+			dest := d.GetDestination()
+			if _, _, ok := m.ServiceSelector(dest.GetHost(), vs.Namespace); !ok || dest.GetSubset() == "" {
+				continue
+			}
+			if _, ok := m.Subset(dest.GetHost(), dest.GetSubset(), vs.Namespace); !ok {
+				// A subset missing from every DestinationRule is Istio's
+				// IST0101.
+				continue
+			}
+			if len(m.PodsOf(dest.GetHost(), dest.GetSubset(), vs.Namespace)) == 0 {
+				out = append(out, Finding{"BG002", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d].route[%d]", i, j),
+					fmt.Sprintf("route %s sends traffic to %s, which has no release", routeName(r, i), dest.GetSubset())})
+			}
+		}
+	}
+	return out
+}
+
+// BG003, BG004, BG005
+func weightedRoutes(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+	var out []Finding
+	for i, r := range vs.Spec.GetHttp() {
+		dests := r.GetRoute()
+		if len(dests) < 2 {
+			continue
+		}
+		field := fmt.Sprintf("spec.http[%d]", i)
+		sum := int32(0)
+		seen := map[string]bool{}
+		for _, d := range dests {
+			sum += d.GetWeight()
+			key := d.GetDestination().GetHost() + "/" + d.GetDestination().GetSubset()
+			if seen[key] {
+				out = append(out, Finding{"BG003", Error, object("VirtualService", vs), field,
+					fmt.Sprintf("route %s splits traffic between %s and itself; the live and the candidate colour must differ", routeName(r, i), d.GetDestination().GetSubset())})
+			}
+			seen[key] = true
+		}
+		if sum != 100 {
+			out = append(out, Finding{"BG004", Error, object("VirtualService", vs), field,
+				fmt.Sprintf("route %s weights sum to %d, not 100", routeName(r, i), sum)})
+		}
+		for j, d := range dests {
+			if d.GetWeight() == 0 {
+				continue
+			}
+			for _, w := range m.PodsOf(d.GetDestination().GetHost(), d.GetDestination().GetSubset(), vs.Namespace) {
+				if w.Deployment.Spec.Replicas != nil && *w.Deployment.Spec.Replicas == 0 {
+					out = append(out, Finding{"BG005", Error, object("VirtualService", vs), fmt.Sprintf("%s.route[%d]", field, j),
+						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", routeName(r, i), d.GetWeight(), d.GetDestination().GetSubset(), w.Release)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func routeName(r *networkingv1.HTTPRoute, i int) string {
+	if r.GetName() != "" {
+		return r.GetName()
+	}
+	return fmt.Sprintf("#%d", i)
+}
+
+// BG006, BG007
+func shadowedRoutes(vs routes.Object[*networkingv1.VirtualService]) []Finding {
+	var out []Finding
+	http := vs.Spec.GetHttp()
+	for i, r := range http {
+		if catchAll(r) && i != len(http)-1 {
+			out = append(out, Finding{"BG007", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
+				fmt.Sprintf("route %s matches every request but is not last; the %d route(s) after it are unreachable", routeName(r, i), len(http)-1-i)})
+		}
+		for j := range i {
+			if covers(http[j], r) {
+				out = append(out, Finding{"BG006", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
+					fmt.Sprintf("route %s is shadowed by spec.http[%d] (%s), which matches every request it matches", routeName(r, i), j, routeName(http[j], j))})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// catchAll reports whether a route matches every request.
+func catchAll(r *networkingv1.HTTPRoute) bool {
+	if len(r.GetMatch()) == 0 {
+		return true
+	}
+	// A block that every request satisfies: no condition, or uri prefix "/".
+	return slices.ContainsFunc(r.GetMatch(), func(m *networkingv1.HTTPMatchRequest) bool {
+		return blockCovers(m, &networkingv1.HTTPMatchRequest{})
+	})
+}
+
+// covers reports whether every request that later matches is sure to match
+// earlier. It errs on the side of "no": only conditions it can compare
+// count.
+func covers(earlier, later *networkingv1.HTTPRoute) bool {
+	if len(earlier.GetMatch()) == 0 {
+		return true
+	}
+	laterBlocks := later.GetMatch()
+	if len(laterBlocks) == 0 {
+		laterBlocks = []*networkingv1.HTTPMatchRequest{{}}
+	}
+	for _, lb := range laterBlocks {
+		if !slices.ContainsFunc(earlier.GetMatch(), func(eb *networkingv1.HTTPMatchRequest) bool { return blockCovers(eb, lb) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// blockCovers reports whether every request matching block b also matches
+// block a: each condition of a must be implied by a condition of b.
+func blockCovers(a, b *networkingv1.HTTPMatchRequest) bool {
+	// b matching paths in any case is broader than a case-sensitive a.
+	if b.GetIgnoreUriCase() && !a.GetIgnoreUriCase() && a.GetUri() != nil {
+		return false
+	}
+	if !implies(b.GetUri(), a.GetUri(), true) || !implies(b.GetMethod(), a.GetMethod(), false) ||
+		!implies(b.GetAuthority(), a.GetAuthority(), false) || !implies(b.GetScheme(), a.GetScheme(), false) {
+		return false
+	}
+	if a.GetPort() != 0 && a.GetPort() != b.GetPort() {
+		return false
+	}
+	for _, kind := range []struct {
+		a, b map[string]*networkingv1.StringMatch
+	}{
+		{a.GetHeaders(), b.GetHeaders()}, {a.GetQueryParams(), b.GetQueryParams()},
+	} {
+		for name, am := range kind.a {
+			bm, ok := kind.b[name]
+			if !ok || !implies(bm, am, false) {
+				return false
+			}
+		}
+	}
+	for name, am := range a.GetWithoutHeaders() {
+		bm, ok := b.GetWithoutHeaders()[name]
+		if !ok || !implies(am, bm, false) {
+			return false
+		}
+	}
+	if len(a.GetSourceLabels()) > 0 || a.GetSourceNamespace() != "" || len(a.GetGateways()) > 0 {
+		return false
+	}
+	return true
+}
+
+// implies reports whether a value matching b is sure to match a (a nil
+// match is no condition). For paths, a prefix "/" matches everything.
+func implies(b, a *networkingv1.StringMatch, path bool) bool {
+	if a == nil || a.GetMatchType() == nil {
+		return true
+	}
+	if path && a.GetPrefix() == "/" {
+		return true
+	}
+	if b == nil || b.GetMatchType() == nil {
+		return false
+	}
+	switch {
+	case a.GetExact() != "":
+		return b.GetExact() == a.GetExact()
+	case a.GetPrefix() != "":
+		return (b.GetExact() != "" && strings.HasPrefix(b.GetExact(), a.GetPrefix())) ||
+			(b.GetPrefix() != "" && strings.HasPrefix(b.GetPrefix(), a.GetPrefix()))
+	case a.GetRegex() != "":
+		if b.GetRegex() == a.GetRegex() {
+			return true
+		}
+		re, err := regexp.Compile(`^(?:` + a.GetRegex() + `)$`)
+		return err == nil && b.GetExact() != "" && re.MatchString(b.GetExact())
+	}
+	return false
+}
+
+// BG008
+func httpsCredentials(m *routes.Mesh) []Finding {
+	var out []Finding
+	for _, gw := range m.Gateways {
+		for i, s := range gw.Spec.GetServers() {
+			if strings.ToUpper(s.GetPort().GetProtocol()) != "HTTPS" {
+				continue
+			}
+			tls := s.GetTls()
+			mode := tls.GetMode().String()
+			if mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH" {
+				continue
+			}
+			if tls.GetCredentialName() == "" && len(tls.GetCredentialNames()) == 0 && tls.GetServerCertificate() == "" {
+				out = append(out, Finding{"BG008", Error, object("Gateway", gw), fmt.Sprintf("spec.servers[%d].tls.credentialName", i),
+					fmt.Sprintf("HTTPS server on port %d has no credentialName; the gateway has no certificate to serve", s.GetPort().GetNumber())})
+			}
+		}
+	}
+	return out
+}
+
+// BG009
+func hostsServedByGateway(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+	var out []Finding
+	for _, g := range vs.Spec.GetGateways() {
+		if g == "mesh" {
+			continue
+		}
+		gns, name, ok := strings.Cut(g, "/")
+		if !ok {
+			gns, name = vs.Namespace, g
+		}
+		var gw *routes.Object[*networkingv1.Gateway]
+		for i := range m.Gateways {
+			if m.Gateways[i].Name == name && m.Gateways[i].Namespace == gns {
+				gw = &m.Gateways[i]
+			}
+		}
+		if gw == nil {
+			// A missing Gateway is Istio's IST0101.
+			continue
+		}
+		for i, h := range vs.Spec.GetHosts() {
+			if !servedBy(gw.Spec, h) {
+				out = append(out, Finding{"BG009", Error, object("VirtualService", vs), fmt.Sprintf("spec.hosts[%d]", i),
+					fmt.Sprintf("host %s is not served by Gateway %s/%s", h, gw.Namespace, gw.Name)})
+			}
+		}
+	}
+	return out
+}
+
+// servedBy reports whether some server of gw admits host: the server host
+// is "*", equal, or a wildcard that covers it.
+func servedBy(gw *networkingv1.Gateway, host string) bool {
+	for _, s := range gw.GetServers() {
+		for _, sh := range s.GetHosts() {
+			if _, after, ok := strings.Cut(sh, "/"); ok {
+				sh = after
+			}
+			switch {
+			case sh == "*", sh == host:
+				return true
+			case strings.HasPrefix(sh, "*.") && host != "*" && strings.HasSuffix(strings.TrimPrefix(host, "*"), sh[1:]):
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// protocolPrefixes are the port-name prefixes Istio's protocol selection
+// recognizes.
+var protocolPrefixes = []string{"http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"}
+
+// BG010
+func servicePortNames(m *routes.Mesh) []Finding {
+	var out []Finding
+	for _, s := range m.Services {
+		for i, p := range s.Service.Spec.Ports {
+			if p.AppProtocol != nil && *p.AppProtocol != "" {
+				continue
+			}
+			proto, _, _ := strings.Cut(p.Name, "-")
+			if p.Name == "grpc-web" || strings.HasPrefix(p.Name, "grpc-web-") {
+				proto = "grpc-web"
+			}
+			if !slices.Contains(protocolPrefixes, proto) {
+				out = append(out, Finding{"BG010", Warning, "Service " + s.Service.Namespace + "/" + s.Service.Name, fmt.Sprintf("spec.ports[%d].name", i),
+					fmt.Sprintf("port name %q does not start with a protocol (%s); Istio will treat port %d as opaque TCP and no HTTP route applies",
+						p.Name, strings.Join(protocolPrefixes, ", "), p.Port)})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,336 @@
+// Package graph draws an app's routing as a picture: client → Gateway →
+// VirtualService rules (with their conditions, in order) → subsets →
+// releases, with the live and candidate colours marked and the weights on
+// the edges. It writes Mermaid (for READMEs and pull requests) and Graphviz
+// DOT (and, where Graphviz is installed, SVG and PNG).
+package graph
+
+import (
+	"fmt"
+	"maps"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+
+	networkingv1 "istio.io/api/networking/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// node is one box of the picture.
+type node struct {
+	id, label, shape, class string
+}
+
+// edge is one arrow.
+type edge struct {
+	from, to, label string
+}
+
+// Graph is the picture, independent of the output format.
+type Graph struct {
+	nodes []node
+	edges []edge
+}
+
+func (g *Graph) node(n node) string {
+	if !slices.ContainsFunc(g.nodes, func(o node) bool { return o.id == n.id }) {
+		g.nodes = append(g.nodes, n)
+	}
+	return n.id
+}
+
+func (g *Graph) edge(from, to, label string) {
+	g.edges = append(g.edges, edge{from, to, label})
+}
+
+// Build draws the routing in m.
+func Build(m *routes.Mesh) *Graph {
+	g := &Graph{}
+	live, candidates := liveAndCandidates(m)
+	for _, gw := range m.Gateways {
+		var servers []string
+		var hosts []string
+		for _, s := range gw.Spec.GetServers() {
+			desc := fmt.Sprintf("%s :%d", s.GetPort().GetProtocol(), s.GetPort().GetNumber())
+			if c := s.GetTls().GetCredentialName(); c != "" {
+				desc += " (" + c + ")"
+			}
+			if s.GetTls().GetHttpsRedirect() {
+				desc += " → HTTPS"
+			}
+			servers = append(servers, desc)
+			for _, h := range s.GetHosts() {
+				if !slices.Contains(hosts, h) {
+					hosts = append(hosts, h)
+				}
+			}
+		}
+		client := g.node(node{id: "client", label: "client<br/>" + strings.Join(hosts, ", "), shape: "stadium"})
+		gwID := g.node(node{id: id("gw", gw.Name), label: "Gateway " + gw.Name + "<br/>" + strings.Join(servers, ", "), shape: "box"})
+		g.edge(client, gwID, "")
+	}
+	for _, vs := range m.VirtualServices {
+		vsID := g.node(node{id: id("vs", vs.Name), label: "VirtualService " + vs.Name + "<br/>" + strings.Join(vs.Spec.GetHosts(), ", "), shape: "box"})
+		for _, gwRef := range vs.Spec.GetGateways() {
+			_, name, ok := strings.Cut(gwRef, "/")
+			if !ok {
+				name = gwRef
+			}
+			g.edge(id("gw", name), vsID, "")
+		}
+		for i, r := range vs.Spec.GetHttp() {
+			ruleID := g.node(node{id: fmt.Sprintf("%s_r%d", vsID, i+1), label: fmt.Sprintf("%d. %s<br/>%s", i+1, ruleName(r, i), conditions(r)), shape: "rhombus"})
+			g.edge(vsID, ruleID, "")
+			for _, d := range r.GetRoute() {
+				w := d.GetWeight()
+				if len(r.GetRoute()) == 1 && w == 0 {
+					w = 100
+				}
+				g.edge(ruleID, subsetNode(g, m, vs.Namespace, d.GetDestination(), live, candidates), fmt.Sprintf("%d%%", w))
+			}
+		}
+	}
+	return g
+}
+
+// liveAndCandidates reads the live subset off the last (catch-all) route:
+// its destination with the largest weight.
+func liveAndCandidates(m *routes.Mesh) (string, []string) {
+	for _, vs := range m.VirtualServices {
+		http := vs.Spec.GetHttp()
+		if len(http) == 0 || len(http[len(http)-1].GetMatch()) != 0 {
+			continue
+		}
+		dests := http[len(http)-1].GetRoute()
+		live, best := "", int32(-1)
+		for _, d := range dests {
+			if w := d.GetWeight(); w > best || (len(dests) == 1) {
+				live, best = d.GetDestination().GetSubset(), w
+			}
+		}
+		// Every other subset a rule reaches is a candidate (for QA by
+		// cookie, header or path, or for a weighted share).
+		var cands []string
+		for _, r := range http {
+			for _, d := range r.GetRoute() {
+				if s := d.GetDestination().GetSubset(); s != live && !slices.Contains(cands, s) {
+					cands = append(cands, s)
+				}
+			}
+		}
+		return live, cands
+	}
+	return "", nil
+}
+
+// subsetNode draws a destination's subset and the release behind it.
+func subsetNode(g *Graph, m *routes.Mesh, ns string, d *networkingv1.Destination, live string, candidates []string) string {
+	subset := d.GetSubset()
+	subID := id("subset", subset)
+	if slices.ContainsFunc(g.nodes, func(n node) bool { return n.id == subID }) {
+		return subID
+	}
+	labelsOf := "(not in any DestinationRule)"
+	if s, ok := m.Subset(d.GetHost(), subset, ns); ok {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(s.GetLabels())) {
+			parts = append(parts, k+"="+s.GetLabels()[k])
+		}
+		labelsOf = strings.Join(parts, ", ")
+	}
+	g.node(node{id: subID, label: "subset " + subset + "<br/>" + labelsOf, shape: "box"})
+	resolved := m.Resolve(routes.Destination{Host: d.GetHost(), Subset: subset}, ns)
+	role, class := "", ""
+	switch {
+	case subset == live:
+		role, class = " (live)", "live"
+	case slices.Contains(candidates, subset):
+		role, class = " (candidate)", "candidate"
+	}
+	label := "no release"
+	if resolved.Release != "" {
+		label = fmt.Sprintf("release %s%s<br/>%s, %d replicas", resolved.Release, role, resolved.Deployment, resolved.Replicas)
+		if resolved.Text != "" {
+			label += "<br/>answers " + resolved.Text
+		}
+	}
+	relID := g.node(node{id: id("release", subset), label: label, shape: "box", class: class})
+	g.edge(subID, relID, "")
+	return subID
+}
+
+func ruleName(r *networkingv1.HTTPRoute, i int) string {
+	if r.GetName() != "" {
+		return r.GetName()
+	}
+	return fmt.Sprintf("#%d", i)
+}
+
+// conditions describes a route's match blocks: blocks are alternatives
+// ("or"), conditions within a block all hold ("and").
+func conditions(r *networkingv1.HTTPRoute) string {
+	if len(r.GetMatch()) == 0 {
+		return "any request"
+	}
+	var blocks []string
+	for _, m := range r.GetMatch() {
+		var conds []string
+		if u := m.GetUri(); u != nil {
+			conds = append(conds, "path "+stringMatch(u))
+		}
+		for _, name := range slices.Sorted(maps.Keys(m.GetHeaders())) {
+			conds = append(conds, header(name, m.GetHeaders()[name]))
+		}
+		for _, name := range slices.Sorted(maps.Keys(m.GetQueryParams())) {
+			conds = append(conds, "query "+name+" "+stringMatch(m.GetQueryParams()[name]))
+		}
+		for _, name := range slices.Sorted(maps.Keys(m.GetWithoutHeaders())) {
+			conds = append(conds, "not "+header(name, m.GetWithoutHeaders()[name]))
+		}
+		if len(conds) == 0 {
+			conds = append(conds, "any request")
+		}
+		blocks = append(blocks, strings.Join(conds, " and "))
+	}
+	desc := strings.Join(blocks, " or ")
+	if rw := r.GetRewrite(); rw != nil && rw.GetUri() != "" {
+		desc += "<br/>rewrite to " + rw.GetUri()
+	}
+	return desc
+}
+
+// cookieRE recognizes the pattern routing.CookieRegex generates.
+var cookieRE = regexp.MustCompile(`^\^\(\.\*;\\s\*\)\?(.+)=(.+)\\s\*\(;\.\*\)\?\$$`)
+
+func header(name string, m *networkingv1.StringMatch) string {
+	if name == "cookie" && m.GetRegex() != "" {
+		if sub := cookieRE.FindStringSubmatch(m.GetRegex()); sub != nil {
+			cname, value := unquote(sub[1]), unquote(sub[2])
+			if routing.CookieRegex(cname, value) == m.GetRegex() {
+				return "cookie " + cname + "=" + value
+			}
+		}
+	}
+	return "header " + name + " " + stringMatch(m)
+}
+
+// unquote undoes regexp.QuoteMeta.
+func unquote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func stringMatch(m *networkingv1.StringMatch) string {
+	switch {
+	case m.GetExact() != "":
+		return "= " + m.GetExact()
+	case m.GetPrefix() != "":
+		return "starts " + m.GetPrefix()
+	case m.GetRegex() != "":
+		return "~ " + m.GetRegex()
+	}
+	return "present"
+}
+
+// id makes a node ID from parts: letters, digits and underscores only.
+func id(parts ...string) string {
+	return regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(strings.Join(parts, "_"), "_")
+}
+
+// Mermaid renders the graph as a Mermaid flowchart.
+func (g *Graph) Mermaid() string {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	for _, n := range g.nodes {
+		open, close := "[", "]"
+		switch n.shape {
+		case "stadium":
+			open, close = "([", "])"
+		case "rhombus":
+			open, close = "{{", "}}"
+		}
+		fmt.Fprintf(&b, "  %s%s\"%s\"%s\n", n.id, open, mermaidText(n.label), close)
+	}
+	for _, e := range g.edges {
+		if e.label != "" {
+			fmt.Fprintf(&b, "  %s -->|%s| %s\n", e.from, mermaidText(e.label), e.to)
+		} else {
+			fmt.Fprintf(&b, "  %s --> %s\n", e.from, e.to)
+		}
+	}
+	b.WriteString("  classDef live fill:#dbeafe,stroke:#1d4ed8,stroke-width:2px\n")
+	b.WriteString("  classDef candidate fill:#dcfce7,stroke:#15803d,stroke-dasharray:4 3\n")
+	for _, class := range []string{"live", "candidate"} {
+		var ids []string
+		for _, n := range g.nodes {
+			if n.class == class {
+				ids = append(ids, n.id)
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(&b, "  class %s %s\n", strings.Join(ids, ","), class)
+		}
+	}
+	return b.String()
+}
+
+// mermaidText escapes text for a quoted Mermaid label; <br/> stays a line
+// break.
+func mermaidText(s string) string {
+	r := strings.NewReplacer(`"`, "#quot;", "<br/>", "\x00", "<", "#lt;", ">", "#gt;", "|", "#124;")
+	return strings.ReplaceAll(r.Replace(s), "\x00", "<br/>")
+}
+
+// DOT renders the graph as Graphviz DOT.
+func (g *Graph) DOT() string {
+	var b strings.Builder
+	b.WriteString("digraph routing {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
+	for _, n := range g.nodes {
+		shape := map[string]string{"stadium": "oval", "rhombus": "hexagon"}[n.shape]
+		if shape == "" {
+			shape = "box"
+		}
+		attrs := fmt.Sprintf("shape=%s, label=%q", shape, strings.ReplaceAll(n.label, "<br/>", "\n"))
+		switch n.class {
+		case "live":
+			attrs += `, style="filled,bold", fillcolor="#dbeafe", color="#1d4ed8"`
+		case "candidate":
+			attrs += `, style="filled,dashed", fillcolor="#dcfce7", color="#15803d"`
+		}
+		fmt.Fprintf(&b, "  %s [%s];\n", n.id, attrs)
+	}
+	for _, e := range g.edges {
+		if e.label != "" {
+			fmt.Fprintf(&b, "  %s -> %s [label=%q];\n", e.from, e.to, e.label)
+		} else {
+			fmt.Fprintf(&b, "  %s -> %s;\n", e.from, e.to)
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// RenderDOT turns DOT into format ("svg" or "png") with Graphviz's dot, if
+// it is installed; ok is false when it is not.
+func RenderDOT(dot, format string) (out []byte, ok bool, err error) {
+	path, err := exec.LookPath("dot")
+	if err != nil {
+		return nil, false, nil
+	}
+	cmd := exec.Command(path, "-T"+format)
+	cmd.Stdin = strings.NewReader(dot)
+	out, err = cmd.Output()
+	if err != nil {
+		return nil, true, fmt.Errorf("dot -T%s: %w", format, err)
+	}
+	return out, true, nil
+}

@@ -1,0 +1,66 @@
+package graph_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/graph"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// load synthesizes one environment of the project's cdktf.json and loads
+// its routing objects through Helm.
+func load(t *testing.T, env string) *routes.Mesh {
+	t.Helper()
+	res, err := synth.Run(synth.Options{Config: "../../cdktf.json", Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{env}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := routes.Load(filepath.Join(res.Outdir, "stacks", env+"-app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestDevMermaid compares the Mermaid picture of dev with
+// testdata/dev.mmd.golden; run `go test ./internal/graph -update` to accept
+// a change, and review the golden diff like code.
+func TestDevMermaid(t *testing.T) {
+	got := graph.Build(load(t, "dev")).Mermaid()
+	golden := filepath.Join("testdata", "dev.mmd.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/graph -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("Mermaid of dev differs from %s (go test ./internal/graph -update accepts it):\n%s", golden, got)
+	}
+}
+
+// TestREADMEShowsTheDevDiagram keeps the README's picture of dev in step
+// with what the program draws.
+func TestREADMEShowsTheDevDiagram(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join("testdata", "dev.mmd.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```mermaid\n"+string(want)+"```") {
+		t.Errorf("README.md does not embed the current dev diagram (testdata/dev.mmd.golden) in a mermaid block")
+	}
+}

@@ -1,0 +1,85 @@
+package synth_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+)
+
+// idleCanary sends 10% of default traffic to a colour with no pods: valid
+// configuration, but bluegreen's check BG005 fails it.
+const idleCanary = `{"qa": {` + testutil.ExistingCluster + `,
+	"app": {"releases": {"blue": {}, "green": {"replicas": 0}}},
+	"routing": {"hosts": ["echo.example.com"], "candidateWeight": 10}}}`
+
+func TestCheckErrorsFailTheRunAndWriteNothing(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdktf.out")
+	_, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, idleCanary), Outdir: outdir})
+	if err == nil || !strings.Contains(err.Error(), "BG005 error: VirtualService bluegreen/echo spec.http[4].route[1]: route default sends 10% to green, whose release green has 0 replicas") {
+		t.Fatalf("got %v, want the BG005 finding", err)
+	}
+	if _, err := os.Stat(outdir); !os.IsNotExist(err) {
+		t.Errorf("a failed run created %s (%v)", outdir, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(outdir), ".cdktf.out.staging-*")); len(left) > 0 {
+		t.Errorf("staging folders left behind: %v", left)
+	}
+}
+
+func TestWarnOnly(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdktf.out")
+	res, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, idleCanary), Outdir: outdir, WarnOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Code != "BG005" {
+		t.Errorf("findings: got %v, want one BG005", res.Findings)
+	}
+	found := false
+	for _, w := range res.Warnings {
+		found = found || strings.Contains(w, "BG005")
+	}
+	if !found {
+		t.Errorf("warnings %q do not report BG005", res.Warnings)
+	}
+	for _, f := range []string{"routing.mmd", "routing.dot"} {
+		b, err := os.ReadFile(filepath.Join(outdir, "stacks", "qa-app", f))
+		if err != nil || !strings.Contains(string(b), "10%") {
+			t.Errorf("%s: %v; want the routing picture with the 10%% share", f, err)
+		}
+	}
+}
+
+// TestSecondRunKeepsTerraformFiles checks that re-synthesizing replaces
+// the synthesized files but keeps what Terraform wrote in a stack folder.
+func TestSecondRunKeepsTerraformFiles(t *testing.T) {
+	cfg := testutil.WriteConfig(t, `{"qa": {`+testutil.ExistingCluster+`}}`)
+	outdir := filepath.Join(t.TempDir(), "cdktf.out")
+	if _, err := synth.Run(synth.Options{Config: cfg, Outdir: outdir}); err != nil {
+		t.Fatal(err)
+	}
+	stack := filepath.Join(outdir, "stacks", "qa-app")
+	os.MkdirAll(filepath.Join(stack, ".terraform", "providers"), 0o755)
+	os.WriteFile(filepath.Join(stack, ".terraform.lock.hcl"), []byte("lock"), 0o644)
+	os.WriteFile(filepath.Join(stack, "cdk.tf.json"), []byte("stale"), 0o644)
+	os.WriteFile(filepath.Join(stack, "leftover.txt"), []byte("old synth output"), 0o644)
+	if _, err := synth.Run(synth.Options{Config: cfg, Outdir: outdir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(stack, ".terraform", "providers")); err != nil {
+		t.Errorf(".terraform was lost: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(stack, ".terraform.lock.hcl")); string(b) != "lock" {
+		t.Errorf("the lock file was lost or changed: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(stack, "cdk.tf.json")); string(b) == "stale" {
+		t.Error("cdk.tf.json was not replaced")
+	}
+	if _, err := os.Stat(filepath.Join(stack, "leftover.txt")); !os.IsNotExist(err) {
+		t.Errorf("a stale synthesized file survived: %v", err)
+	}
+}
