@@ -36,11 +36,29 @@ $(BINDINGS_STAMP): $(NPM_STAMP)
 
 bindings: $(BINDINGS_STAMP)
 
+# istioctl, for Istio's analyzer (go run . check, internal/analyze), built from
+# the istio.io/istio commit pinned in tools/go.mod. Make rebuilds it only when
+# tools/go.mod or tools/go.sum change, and Go's build cache makes a rebuild
+# of unchanged sources take seconds (the first build takes minutes).
+ISTIOCTL := tools/bin/istioctl
+
+.PHONY: istioctl
+$(ISTIOCTL): tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(CURDIR)/tools/bin go install istio.io/istio/istioctl/cmd/istioctl
+
+istioctl: $(ISTIOCTL)
+
 synth: bindings
 	go run main.go
 
-test: bindings
+test: bindings $(ISTIOCTL)
 	go test $(GO_TEST_FLAGS) ./...
+
+# The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
+# alone and verbose; make test runs it too.
+.PHONY: integration
+integration: bindings
+	go test -run TestClusterStackAppliesOnMoto -v -timeout 20m ./stacks/
 
 bench: bindings
 	go test -run '^$$' -bench . -benchtime 3x -timeout 30m ./...
@@ -55,3 +73,24 @@ diff: bindings
 
 clean:
 	rm -rf cdktf.out .gen
+
+.PHONY: promote routes check graph
+# Make COLOUR the live colour of ENV: a one-line change to cdktf.json.
+promote: bindings
+	@test -n "$(ENV)" && test -n "$(COLOUR)" || { echo "usage: make promote ENV=<environment> COLOUR=<blue|green>" >&2; exit 2; }
+	go run . promote $(ENV) $(COLOUR)
+
+# Show where requests to ENV go, rendered and evaluated offline.
+routes: bindings
+	@test -n "$(ENV)" || { echo "usage: make routes ENV=<environment>" >&2; exit 2; }
+	go run . routes $(ENV)
+
+# Istio's analyzer and bluegreen's checks on what ENV deploys.
+check: bindings $(ISTIOCTL)
+	@test -n "$(ENV)" || { echo "usage: make check ENV=<environment>" >&2; exit 2; }
+	go run . check $(ENV)
+
+# Draw ENV's routing (Mermaid, DOT; SVG and PNG with Graphviz).
+graph: bindings
+	@test -n "$(ENV)" || { echo "usage: make graph ENV=<environment>" >&2; exit 2; }
+	go run . graph $(ENV)

@@ -9,11 +9,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"text/tabwriter"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/cli"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
 )
 
@@ -24,8 +26,15 @@ func main() {
 const usage = `usage: go run . [command]
 
 commands:
-  synth      synthesize every environment (or those in ENVIRONMENTS) into cdktf.out (the default)
-  help       print this help
+  synth [--warn-only]      synthesize every environment (or those in ENVIRONMENTS) into cdktf.out, run the
+                           bluegreen checks and draw each routing (the default)
+  routes <env> [flags]     show where requests go: the standard set, or one request (--path, --header, --cookie, --host)
+  promote <env> <colour>   make <colour> the live colour of <env> in cdktf.json (routing.live), and show the change
+  check <env>              run Istio's analyzer (istioctl analyze, offline) and bluegreen's checks on what <env> deploys
+  graph <env> [-o dir]     draw the routing of <env> as Mermaid and Graphviz DOT (and SVG/PNG with Graphviz)
+  help                     print this help
+
+Commands read cdktf.json, or the file named by BLUEGREEN_CONFIG.
 `
 
 // run executes one command and returns the process exit code.
@@ -38,6 +47,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "synth":
 		err = synthCommand(args, stdout, stderr)
+	case "routes":
+		err = cli.Routes(args, stdout, stderr)
+	case "promote":
+		err = cli.Promote(args, stdout, stderr)
+	case "graph":
+		err = cli.Graph(args, stdout, stderr)
+	case "check":
+		err = cli.Check(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -51,12 +68,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func synthCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("synth takes no arguments (got %q); choose environments with ENVIRONMENTS=dev,prod", args)
+	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	warnOnly := fs.Bool("warn-only", os.Getenv("BLUEGREEN_WARN_ONLY") == "1",
+		"report bluegreen check errors as warnings (also BLUEGREEN_WARN_ONLY=1)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("synth takes no arguments (got %q); choose environments with ENVIRONMENTS=dev,prod", fs.Args())
 	}
 	res, err := synth.Run(synth.Options{
 		Config:       os.Getenv("BLUEGREEN_CONFIG"),
 		Environments: synth.EnvironmentsFromList(os.Getenv("ENVIRONMENTS")),
+		WarnOnly:     *warnOnly,
 	})
 	if err != nil {
 		return err

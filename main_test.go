@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/cli"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 )
 
@@ -64,6 +68,7 @@ func TestSynthEveryEnvironment(t *testing.T) {
 		t.Run(env.Name, func(t *testing.T) {
 			for _, stack := range stackNames(env) {
 				d := testutil.Load(t, testutil.StackPath(outdir, stack))
+				checkLocalCharts(t, filepath.Join(outdir, "stacks", stack))
 				checkBackend(t, env, stack, d)
 				checkProviders(t, env, stack, d)
 				// The summary names the stack, its resource count and its file.
@@ -89,6 +94,28 @@ func stackNames(env config.Environment) []string {
 		names = append([]string{env.Name + "-cluster"}, names...)
 	}
 	return names
+}
+
+// checkLocalCharts checks that every helm_release with a local chart finds
+// it from the stack's own folder (where cdktf deploy runs Terraform) and
+// renders with the values it carries.
+func checkLocalCharts(t *testing.T, stackDir string) {
+	t.Helper()
+	releases, err := render.Releases(stackDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range releases {
+		if !r.Local() {
+			continue
+		}
+		if filepath.IsAbs(r.Chart) {
+			t.Errorf("%s: release %s: chart path %q is absolute; it must be relative to the stack folder", filepath.Base(stackDir), r.Name, r.Chart)
+		}
+		if _, err := render.Render(r); err != nil {
+			t.Errorf("%s: release %s: %v", filepath.Base(stackDir), r.Name, err)
+		}
+	}
 }
 
 func countResources(d testutil.Doc) int {
@@ -306,6 +333,38 @@ func BenchmarkSynthInProcess(b *testing.B) {
 			}
 			b.ReportMetric(testutil.PeakRSSMiB(os.Getpid()), "go-peak-MiB")
 			b.ReportMetric(testutil.NodePeakRSSMiB(), "node-peak-MiB")
+		})
+	}
+}
+
+// TestCheckEveryEnvironment is `go run . check <env>` for every environment
+// of cdktf.json: Istio's analyzer (offline) and bluegreen's checks on every
+// object the mesh and app stacks will create. It needs tools/bin/istioctl,
+// which make test builds first.
+func TestCheckEveryEnvironment(t *testing.T) {
+	envs, err := config.Load("cdktf.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow, err := analyze.ReadAllowlist(analyze.AllowlistFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir, _ := synthAll(t, "")
+	for _, env := range envs {
+		t.Run(env.Name, func(t *testing.T) {
+			dirs := []string{filepath.Join(outdir, "stacks", env.Name+"-mesh"), filepath.Join(outdir, "stacks", env.Name+"-app")}
+			report, err := cli.CheckSynthesized(context.Background(), dirs, allow, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Analyzer.Files) == 0 {
+				t.Fatalf("no objects were analyzed: %s", report.String(env.Name))
+			}
+			if err := report.Err(); err != nil {
+				t.Errorf("%v\n%s", err, report.String(env.Name))
+			}
+			t.Log(report.String(env.Name))
 		})
 	}
 }
