@@ -64,3 +64,23 @@ func TestREADMEShowsTheDevDiagram(t *testing.T) {
 		t.Errorf("README.md does not embed the current dev diagram (testdata/dev.mmd.golden) in a mermaid block")
 	}
 }
+
+func TestDOTRendersWithGraphviz(t *testing.T) {
+	g := graph.Build(load(t, "staging"))
+	dot := g.DOT()
+	for _, want := range []string{`label="90%"`, `label="10%"`, `release blue (live)`, `release green (candidate)`, `header x-version = v2`} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT lacks %q:\n%s", want, dot)
+		}
+	}
+	svg, ok, err := graph.RenderDOT(dot, "svg")
+	if !ok {
+		t.Skip("skipping the SVG rendering: Graphviz's dot is not installed (apt-get install graphviz)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "release green (candidate)") {
+		t.Errorf("dot -Tsvg did not draw the routing:\n%.400s", svg)
+	}
+}
