@@ -11,7 +11,7 @@ NPM_STAMP      := node_modules/.package-lock.json
 LOCK_HASH      := $(shell sha256sum package-lock.json | cut -c1-16)
 BINDINGS_STAMP := .gen/.stamp-$(LOCK_HASH)
 CDKTF          := node_modules/.bin/cdktf
-GO_TEST_FLAGS  ?= -timeout 45m
+GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 
 .PHONY: help synth test bench deploy diff bindings node-tools clean
 
