@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"maps"
-
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawseksclusterauth"
 	awsprovider "github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
 )
 
 // awsProvider configures the AWS provider of stack and pins its
@@ -20,7 +19,7 @@ func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider
 	cfg := &awsprovider.AwsProviderConfig{
 		Region: jsii.String(env.Region),
 		DefaultTags: &[]*awsprovider.AwsProviderDefaultTags{{
-			Tags: stringMap(env.AWS.DefaultTags),
+			Tags: jsiival.StringMap(env.AWS.DefaultTags),
 		}},
 	}
 	if env.AWS.Profile != "" {
@@ -112,12 +111,4 @@ func (k kubeAccess) providers(stack cdktf.TerraformStack, env config.Environment
 	k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &kube)
 	stack.AddOverride(jsii.String("terraform.required_providers.helm.version"), env.Providers.Helm)
 	stack.AddOverride(jsii.String("terraform.required_providers.kubernetes.version"), env.Providers.Kubernetes)
-}
-
-func stringMap(m map[string]string) *map[string]*string {
-	out := make(map[string]*string, len(m))
-	for k, v := range maps.All(m) {
-		out[k] = jsii.String(v)
-	}
-	return &out
 }

@@ -29,6 +29,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/subnet"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpc"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
 )
 
 // Cluster is an EKS cluster and everything it needs to run.
@@ -299,7 +301,7 @@ func (c *Cluster) nodeGroup(g NodeGroup, deps []cdktf.ITerraformDependable) eksn
 		// at a time during updates) is what we want, and the block is
 		// optional and computed, so omitting it is exact on real AWS. An
 		// API that does not return it (moto) then causes no drift either.
-		Labels:    stringMap(g.Labels),
+		Labels:    jsiival.StringMap(g.Labels),
 		Tags:      c.tags(nil),
 		DependsOn: &deps,
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
@@ -340,18 +342,7 @@ func (c *Cluster) tags(extra map[string]string) *map[string]*string {
 		all = map[string]string{}
 	}
 	maps.Copy(all, extra)
-	return stringMap(all)
-}
-
-func stringMap(m map[string]string) *map[string]*string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]*string, len(m))
-	for k, v := range m {
-		out[k] = jsii.String(v)
-	}
-	return &out
+	return jsiival.StringMap(all)
 }
 
 func assumeRolePolicy(service string) *string {

@@ -2,7 +2,6 @@ package meshnamespace
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
 )
 
 // PeerAuthenticationChart is the local chart that renders the namespace's
@@ -41,11 +41,11 @@ func New(scope constructs.Construct, id string, p Props) (*Namespace, error) {
 	cfg := &namespacev1.NamespaceV1Config{
 		Metadata: &namespacev1.NamespaceV1Metadata{
 			Name:   jsii.String(p.Name),
-			Labels: stringMap(p.AllLabels()),
+			Labels: jsiival.StringMap(p.AllLabels()),
 		},
 	}
 	if len(p.Annotations) > 0 {
-		cfg.Metadata.Annotations = stringMap(p.Annotations)
+		cfg.Metadata.Annotations = jsiival.StringMap(p.Annotations)
 	}
 	if len(p.DependsOn) > 0 {
 		cfg.DependsOn = &p.DependsOn
@@ -81,12 +81,4 @@ func (n *Namespace) Props() Props { return n.props }
 // other constructs (the app) to depend on.
 func (n *Namespace) Resources() []cdktf.ITerraformDependable {
 	return slices.Clone(n.resources)
-}
-
-func stringMap(m map[string]string) *map[string]*string {
-	out := make(map[string]*string, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out[k] = jsii.String(m[k])
-	}
-	return &out
 }
