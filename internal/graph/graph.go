@@ -241,9 +241,12 @@ func stringMatch(m *networkingv1.StringMatch) string {
 	return "present"
 }
 
+// nonIDRE matches what a Mermaid or DOT node ID cannot hold.
+var nonIDRE = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
 // id makes a node ID from parts: letters, digits and underscores only.
 func id(parts ...string) string {
-	return regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(strings.Join(parts, "_"), "_")
+	return nonIDRE.ReplaceAllString(strings.Join(parts, "_"), "_")
 }
 
 // Mermaid renders the graph as a Mermaid flowchart.

@@ -344,6 +344,10 @@ func FullMatch(re string) (*regexp.Regexp, error) {
 	return compiled, nil
 }
 
+// envoyGroupRE matches a capture group reference as Envoy writes it (\1);
+// Go writes ${1}.
+var envoyGroupRE = regexp.MustCompile(`\\(\d)`)
+
 // rewrite applies an HTTPRewrite to path. With a uri rewrite, the prefix the
 // route matched is replaced (for an exact or regex match, the whole path;
 // the query string is kept).
@@ -357,8 +361,7 @@ func rewrite(rw *networkingv1.HTTPRewrite, path, prefix string) (string, error) 
 		if err != nil {
 			return "", fmt.Errorf("uriRegexRewrite %q is not valid RE2: %w", re.GetMatch(), err)
 		}
-		// Envoy writes capture groups as \1; Go as ${1}.
-		repl := regexp.MustCompile(`\\(\d)`).ReplaceAllString(re.GetRewrite(), `$${$1}`)
+		repl := envoyGroupRE.ReplaceAllString(re.GetRewrite(), `$${$1}`)
 		p = compiled.ReplaceAllString(p, repl)
 		if hasQuery {
 			p += "?" + q
