@@ -263,7 +263,14 @@ func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any
 	}
 	var out []Manifest
 	for _, m := range manifests {
-		if strings.TrimSpace(m.Content) == "" {
+		// A template that renders only comments (Istio's profile template,
+		// or a disabled resource) holds no object; Helm applies nothing
+		// for it either.
+		var doc any
+		if err := yaml.Unmarshal([]byte(m.Content), &doc); err != nil {
+			return nil, fmt.Errorf("release %s (chart %s): %s: %w", name, chrt.Name(), m.Name, err)
+		}
+		if doc == nil {
 			continue
 		}
 		out = append(out, Manifest{Template: m.Name, YAML: m.Content})
