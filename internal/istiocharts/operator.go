@@ -15,11 +15,11 @@ import (
 // Remote is a render.RemoteChart for Istio's charts: a release of base,
 // istiod or gateway of version Release gets the chart from the pinned
 // module, once its values pass CheckKeys; a release of another Istio
-// version is skipped with the reason (a *VersionError's text); any other
-// chart is left to render's default reason.
+// version is skipped with the reason (a *VersionError's text), and so is
+// any other chart from a repository, whose source nothing pins here.
 func Remote(r render.Release) (*chart.Chart, string, error) {
 	if !IsIstio(r) {
-		return nil, "", nil
+		return nil, fmt.Sprintf("chart %s %s from %s: chart repositories are not reachable offline, and its source is not pinned in tools/go.mod", r.Chart, r.Version, r.Repository), nil
 	}
 	c, err := ForRelease(r)
 	var ve *VersionError
