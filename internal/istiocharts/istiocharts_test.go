@@ -156,3 +156,25 @@ func unwrap(err error) []error {
 	}
 	return []error{err}
 }
+
+// BenchmarkLoadCheckRender measures what check adds per Istio chart: load
+// it from the module, check the values' keys, render it.
+func BenchmarkLoadCheckRender(b *testing.B) {
+	vals := map[string]any{"profile": "demo"}
+	for _, name := range istiocharts.Names {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				c, err := istiocharts.Load(name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := istiocharts.CheckKeys(c, vals); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := render.RenderLoaded(c, name, "istio-system", vals, "1.34"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -266,16 +266,23 @@ func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any
 		// A template that renders only comments (Istio's profile template,
 		// or a disabled resource) holds no object; Helm applies nothing
 		// for it either.
-		var doc any
-		if err := yaml.Unmarshal([]byte(m.Content), &doc); err != nil {
-			return nil, fmt.Errorf("release %s (chart %s): %s: %w", name, chrt.Name(), m.Name, err)
-		}
-		if doc == nil {
+		if onlyComments(m.Content) {
 			continue
 		}
 		out = append(out, Manifest{Template: m.Name, YAML: m.Content})
 	}
 	return out, nil
+}
+
+// onlyComments reports whether a YAML document holds nothing but comments
+// and blank lines.
+func onlyComments(doc string) bool {
+	for line := range strings.Lines(doc) {
+		if l := strings.TrimSpace(line); l != "" && l != "---" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
+	return true
 }
 
 // Rendered is a release and what it renders to.
