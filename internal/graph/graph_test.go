@@ -14,11 +14,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// load synthesizes one environment of the project's cdktf.json and loads
-// its routing objects through Helm.
+// load synthesizes one environment of testdata/cdktf.json (the shipped dev
+// and staging environments as they were when the golden file was made; the
+// live cdktf.json is the user's to edit, and `promote` does) and loads its
+// routing objects through Helm.
 func load(t *testing.T, env string) *routes.Mesh {
 	t.Helper()
-	res, err := synth.Run(synth.Options{Config: "../../cdktf.json", Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{env}})
+	res, err := synth.Run(synth.Options{Config: filepath.Join("testdata", "cdktf.json"), Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{env}})
 	if err != nil {
 		t.Fatal(err)
 	}
