@@ -1,8 +1,10 @@
 package stacks_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,11 +30,24 @@ func synthEnv(t *testing.T, env config.Environment) map[string]testutil.Doc {
 	t.Helper()
 	outdir := synthEnvDir(t, env)
 	docs := map[string]testutil.Doc{}
-	entries, _ := os.ReadDir(filepath.Join(outdir, "stacks"))
+	entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range entries {
 		docs[e.Name()] = testutil.Load(t, testutil.StackPath(outdir, e.Name()))
 	}
 	return docs
+}
+
+// assertStacks fails unless docs holds exactly the stacks named, so that a
+// loop over docs cannot pass by finding nothing.
+func assertStacks(t *testing.T, docs map[string]testutil.Doc, names ...string) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(docs))
+	if !slices.Equal(got, names) {
+		t.Fatalf("synthesized stacks %v, want %v", got, names)
+	}
 }
 
 const cluster = `"cluster":{"network":{"azCount":2},"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}`
@@ -98,6 +113,7 @@ func TestLocalEndpointPointsEveryServiceAtTheEmulator(t *testing.T) {
 
 func TestS3BackendWithLockfile(t *testing.T) {
 	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","backend":{"type":"s3","s3":{"bucket":"state","kmsKeyId":"alias/tf"}},`+cluster+`}`))
+	assertStacks(t, docs, "qa-app", "qa-cluster", "qa-mesh")
 	for name, d := range docs {
 		testutil.AssertSubset(t, d["terraform"], map[string]any{"backend": map[string]any{"s3": map[string]any{
 			"use_lockfile": true, "encrypt": true, "kms_key_id": "alias/tf", "region": "us-east-2",
@@ -118,6 +134,7 @@ func TestProviderConstraintsAreConfigurable(t *testing.T) {
 
 func TestLocalBackendDir(t *testing.T) {
 	docs := synthEnv(t, environment(t, "qa", `{"region":"us-east-2","backend":{"local":{"dir":"/var/lib/tfstate"}},`+cluster+`}`))
+	assertStacks(t, docs, "qa-app", "qa-cluster", "qa-mesh")
 	for name, d := range docs {
 		testutil.AssertSubset(t, d["terraform"], map[string]any{"backend": map[string]any{"local": map[string]any{
 			"path": "/var/lib/tfstate/terraform." + name + ".tfstate",

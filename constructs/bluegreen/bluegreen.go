@@ -61,7 +61,7 @@ func New(scope constructs.Construct, id string, p Props, dependsOn ...cdktf.ITer
 	}
 	for _, colour := range a.Colours() {
 		r := p.Releases[colour]
-		values, err := helmvalues.Doc(map[string]any{
+		v := map[string]any{
 			"app":           p.Name,
 			"image":         map[string]any{"repository": p.Image, "tag": r.Tag},
 			"containerPort": p.ContainerPort,
@@ -71,7 +71,11 @@ func New(scope constructs.Construct, id string, p Props, dependsOn ...cdktf.ITer
 				"requests": map[string]string{"cpu": r.Resources.Requests.CPU, "memory": r.Resources.Requests.Memory},
 				"limits":   map[string]string{"cpu": r.Resources.Limits.CPU, "memory": r.Resources.Limits.Memory},
 			},
-		})
+		}
+		if len(p.ImagePullSecrets) > 0 {
+			v["imagePullSecrets"] = p.ImagePullSecrets
+		}
+		values, err := helmvalues.Doc(v)
 		if err != nil {
 			return nil, err
 		}

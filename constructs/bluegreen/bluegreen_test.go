@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
@@ -24,6 +25,8 @@ func TestValidateBadInput(t *testing.T) {
 		field  string
 		detail string
 	}{
+		{"fails/pull secret that is not a name", bluegreen.Props{ImagePullSecrets: []string{"reg_cred"}},
+			"imagePullSecrets[0]", `Invalid value: "reg_cred"`},
 		{"fails/unknown colour", bluegreen.Props{Releases: map[string]bluegreen.Release{"red": {}}},
 			"releases[red]", `Unsupported value: "red": supported values: "blue", "green"`},
 		{"fails/no releases", bluegreen.Props{Releases: map[string]bluegreen.Release{}},
@@ -150,5 +153,56 @@ func TestOnlyReleasedColours(t *testing.T) {
 	}
 	if got := strings.Join(names, ","); got != "green,echo-service" && got != "echo-service,green" {
 		t.Errorf("got releases %s, want green and echo-service", got)
+	}
+}
+
+func TestImagePullSecrets(t *testing.T) {
+	dir := synth(t, bluegreen.Props{Namespace: "apps", Image: "registry.example.com/mirror/http-echo", ImagePullSecrets: []string{"regcred"}})
+	releases, err := render.Releases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployments := 0
+	for _, r := range releases {
+		if r.Name != "blue" && r.Name != "green" {
+			continue
+		}
+		deployments++
+		manifests, err := render.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := render.Decode(manifests[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d appsv1.Deployment
+		if err := render.Strict(obj.Raw, &d); err != nil {
+			t.Fatalf("release %s: %v", r.Name, err)
+		}
+		got := d.Spec.Template.Spec.ImagePullSecrets
+		if len(got) != 1 || got[0].Name != "regcred" {
+			t.Errorf("release %s: imagePullSecrets %v, want [{regcred}]", r.Name, got)
+		}
+		if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.example.com/mirror/http-echo:1.0" {
+			t.Errorf("release %s: image %q, want the mirror's", r.Name, img)
+		}
+	}
+	if deployments != 2 {
+		t.Fatalf("rendered %d colour releases, want 2", deployments)
+	}
+	// Without pull secrets the values carry none, so existing stacks do not
+	// change.
+	dir = synth(t, bluegreen.Props{Namespace: "apps"})
+	releases, err = render.Releases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range releases {
+		for _, v := range r.Values {
+			if strings.Contains(v, "imagePullSecrets") {
+				t.Errorf("release %s: values name imagePullSecrets without any set:\n%s", r.Name, v)
+			}
+		}
 	}
 }

@@ -32,6 +32,10 @@ type Props struct {
 	Namespace string `json:"-"`
 	// Image is the container image repository. Default: "hashicorp/http-echo".
 	Image string `json:"image"`
+	// ImagePullSecrets name Kubernetes secrets of type
+	// kubernetes.io/dockerconfigjson in Namespace that the pods use to pull
+	// Image from a private registry. Default: none.
+	ImagePullSecrets []string `json:"imagePullSecrets"`
 	// ContainerPort is where the app listens. Default: 5678.
 	ContainerPort int `json:"containerPort"`
 	// ServicePort is the Service's port, which routes and clients use.
@@ -100,6 +104,7 @@ func (p Props) WithDefaults() Props {
 	if p.ServicePort == 0 {
 		p.ServicePort = 8600
 	}
+	p.ImagePullSecrets = slices.Clone(p.ImagePullSecrets)
 	releases := p.Releases
 	if releases == nil {
 		releases = DefaultReleases()
@@ -152,6 +157,17 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	}
 	if p.Image == "" {
 		errs = append(errs, field.Required(fld.Child("image"), "an image repository such as hashicorp/http-echo"))
+	}
+	seen := map[string]bool{}
+	for i, s := range p.ImagePullSecrets {
+		sp := fld.Child("imagePullSecrets").Index(i)
+		for _, msg := range validation.IsDNS1123Subdomain(s) {
+			errs = append(errs, field.Invalid(sp, s, msg))
+		}
+		if seen[s] {
+			errs = append(errs, field.Duplicate(sp, s))
+		}
+		seen[s] = true
 	}
 	for _, port := range []struct {
 		name  string

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -15,12 +16,61 @@ import (
 )
 
 // SupportedKubernetesVersions are the EKS Kubernetes minor versions this
-// construct accepts, oldest first. Keep it in step with the EKS release
-// calendar and with the add-on pins in DefaultAddonVersions.
-var SupportedKubernetesVersions = []string{"1.32", "1.33", "1.34", "1.35"}
+// construct accepts, oldest first: those EKS offers in late 2026, in
+// standard or extended support (see StandardSupportEnds). Keep it in step
+// with the EKS release calendar and with the add-on pins in
+// DefaultAddonVersions (1.36 has none yet: set addons.versions for it).
+var SupportedKubernetesVersions = []string{"1.32", "1.33", "1.34", "1.35", "1.36"}
 
-// DefaultKubernetesVersion is used when Props.KubernetesVersion is empty.
-const DefaultKubernetesVersion = "1.34"
+// DefaultKubernetesVersion is used when Props.KubernetesVersion is empty:
+// the newest version with pinned add-ons, in EKS standard support until
+// 2027-03-27.
+const DefaultKubernetesVersion = "1.35"
+
+// Support is the EKS support window of one Kubernetes minor version.
+type Support struct {
+	// StandardEnds is the last day of standard support; the zero time
+	// means it is not recorded here.
+	StandardEnds time.Time
+	// ExtendedEnds is the last day of extended support (charged per
+	// cluster hour), after which EKS upgrades the cluster itself.
+	ExtendedEnds time.Time
+}
+
+// StandardSupportEnds is the Amazon EKS Kubernetes release calendar
+// (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html):
+// standard support lasts 14 months from EKS's release of a version,
+// extended support 12 more. 1.36's dates are not recorded here yet.
+var StandardSupportEnds = map[string]Support{
+	"1.32": {StandardEnds: day(2026, time.March, 23), ExtendedEnds: day(2027, time.March, 23)},
+	"1.33": {StandardEnds: day(2026, time.July, 29), ExtendedEnds: day(2027, time.July, 29)},
+	"1.34": {StandardEnds: day(2026, time.December, 2), ExtendedEnds: day(2027, time.December, 2)},
+	"1.35": {StandardEnds: day(2027, time.March, 27), ExtendedEnds: day(2028, time.March, 27)},
+}
+
+// SupportWarnings warns when the cluster's Kubernetes version (defaults
+// applied) is past, or within 60 days of, the end of EKS standard support
+// on today, naming the date and the version to move to. A date never
+// fails a build: these are warnings.
+func (p Props) SupportWarnings(fld *field.Path, today time.Time) []string {
+	s, ok := StandardSupportEnds[p.KubernetesVersion]
+	if !ok || s.StandardEnds.IsZero() {
+		return nil
+	}
+	at := fld.Child("kubernetesVersion").String()
+	move := fmt.Sprintf(`; move to %s (kubernetesVersion "%s")`, DefaultKubernetesVersion, DefaultKubernetesVersion)
+	ends := s.StandardEnds.Format(time.DateOnly)
+	switch {
+	case !today.Before(s.StandardEnds.AddDate(0, 0, 1)):
+		return []string{fmt.Sprintf("%s: EKS %s left standard support on %s; extended support costs extra per cluster hour and ends on %s, when EKS upgrades the cluster itself%s",
+			at, p.KubernetesVersion, ends, s.ExtendedEnds.Format(time.DateOnly), move)}
+	case today.AddDate(0, 0, 60).After(s.StandardEnds):
+		return []string{fmt.Sprintf("%s: EKS %s leaves standard support on %s (extended support then costs extra per cluster hour)%s", at, p.KubernetesVersion, ends, move)}
+	}
+	return nil
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // DefaultOIDCThumbprint is the SHA-1 thumbprint of the root CA that signs
 // the EKS OIDC issuers' certificates. IAM no longer uses it for EKS issuers,

@@ -167,3 +167,23 @@ func TestWarnsAboutAnOpenEndpoint(t *testing.T) {
 		t.Errorf("got warnings %q for a restricted endpoint, want none", w)
 	}
 }
+
+func TestKubernetesVersions(t *testing.T) {
+	p := validProps().WithDefaults()
+	if p.KubernetesVersion != "1.35" {
+		t.Errorf("default kubernetesVersion: got %q, want 1.35 (in EKS standard support until 2027-03-27)", p.KubernetesVersion)
+	}
+	// 1.36 is accepted, but has no pinned add-on versions yet.
+	q := validProps()
+	q.KubernetesVersion = "1.36"
+	errs := q.WithDefaults().ValidateAt(nil)
+	for _, name := range []string{"vpc-cni", "coredns", "kube-proxy"} {
+		testutil.AssertFieldError(t, errs, "addons.versions["+name+"]", "no pinned default for Kubernetes 1.36")
+	}
+	q.Addons.Versions = map[string]string{"vpc-cni": "v1.21.1-eksbuild.1", "coredns": "v1.13.1-eksbuild.1", "kube-proxy": "v1.36.0-eksbuild.1"}
+	if err := q.WithDefaults().Validate(); err != nil {
+		t.Errorf("1.36 with add-on versions: got %v, want it accepted", err)
+	}
+	q.KubernetesVersion = "1.31"
+	testutil.AssertFieldError(t, q.WithDefaults().ValidateAt(nil), "kubernetesVersion", `Unsupported value: "1.31": supported values: "1.32", "1.33", "1.34", "1.35", "1.36"`)
+}

@@ -45,7 +45,7 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 	switch p.InstallMode {
 	case ModeHelm:
 		base, err := c.release("base", ReleaseSpec{
-			Name: "istio-base", Chart: "base", Repository: ChartRepository, Version: p.Version,
+			Name: "istio-base", Chart: "base", Source: p.Charts, Version: p.Version,
 			Namespace: p.Namespace, Values: p.baseValues(), DependsOn: []cdktf.ITerraformDependable{istioNS},
 		})
 		if err != nil {
@@ -56,7 +56,7 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 			name += "-" + p.Revision
 		}
 		c.istiod, err = c.release("istiod", ReleaseSpec{
-			Name: name, Chart: "istiod", Repository: ChartRepository, Version: p.Version,
+			Name: name, Chart: "istiod", Source: p.Charts, Version: p.Version,
 			Namespace: p.Namespace, Values: p.istiodValues(), DependsOn: []cdktf.ITerraformDependable{base},
 		})
 		if err != nil {
@@ -65,7 +65,7 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 	case ModeOperator:
 		opNS := c.namespace("operator-namespace", p.Operator.Namespace)
 		operator, err := c.release("sail-operator", ReleaseSpec{
-			Name: "sail-operator", Chart: "sail-operator", Repository: SailChartRepository, Version: p.Operator.ChartVersion,
+			Name: "sail-operator", Chart: "sail-operator", Source: p.Operator.Chart, Version: p.Operator.ChartVersion,
 			Namespace: p.Operator.Namespace, Values: MergeValues(nil, p.ExtraValues.SailOperator),
 			DependsOn: []cdktf.ITerraformDependable{opNS},
 		})
@@ -88,7 +88,7 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 
 	if *p.IngressGateway.Enabled {
 		if _, err := c.release("gateway", ReleaseSpec{
-			Name: p.IngressGateway.Name, Chart: "gateway", Repository: ChartRepository, Version: p.Version,
+			Name: p.IngressGateway.Name, Chart: "gateway", Source: p.Charts, Version: p.Version,
 			Namespace: p.IngressGateway.Namespace, Values: p.gatewayValues(),
 			DependsOn: []cdktf.ITerraformDependable{c.istiod, gatewayNS},
 		}); err != nil {
@@ -136,11 +136,13 @@ func (c *ControlPlane) release(id string, s ReleaseSpec) (release.Release, error
 type ReleaseSpec struct {
 	// Name is the Helm release name.
 	Name string
-	// Chart and Repository name a chart from a repository, pinned by
-	// Version.
-	Chart, Repository, Version string
-	// LocalChart is a local chart's asset path (from charts.Asset); it
-	// replaces Chart, Repository and Version.
+	// Chart names a chart from Source, pinned by Version.
+	Chart, Version string
+	// Source is where Chart comes from: a repository, or a local directory
+	// whose chart becomes an asset of the release.
+	Source ChartSource
+	// LocalChart is the asset path of one of bluegreen's own charts (from
+	// charts.Asset); it replaces Chart, Source and Version.
 	LocalChart *string
 	// Namespace is the release's namespace, which must exist.
 	Namespace string
@@ -179,10 +181,8 @@ func NewRelease(scope constructs.Construct, id string, s ReleaseSpec) (release.R
 	}
 	if s.LocalChart != nil {
 		cfg.Chart = s.LocalChart
-	} else {
-		cfg.Chart = jsii.String(s.Chart)
-		cfg.Repository = jsii.String(s.Repository)
-		cfg.Version = jsii.String(s.Version)
+	} else if cfg.Chart, cfg.Repository, cfg.Version, err = s.Source.chart(scope, id+"-chart", s.Chart, s.Version); err != nil {
+		return nil, fmt.Errorf("release %s: %w", s.Name, err)
 	}
 	if len(s.SetSensitive) > 0 {
 		var sets []*release.ReleaseSetSensitive

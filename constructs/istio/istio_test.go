@@ -74,7 +74,7 @@ func TestHelmMode(t *testing.T) {
 	} {
 		rel := d.Resource(t, "helm_release", r.path)
 		testutil.AssertSubset(t, rel, map[string]any{
-			"name": r.name, "chart": r.chart, "repository": istio.ChartRepository, "version": istio.DefaultVersion,
+			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.0",
 			"namespace": r.namespace, "depends_on": r.dependsOn,
 		})
 		testutil.AssertSubset(t, rel, releaseSettings)
@@ -90,7 +90,7 @@ func TestHelmMode(t *testing.T) {
 	want := map[string]any{
 		"revision": "canary",
 		"profile":  "demo",
-		"global":   map[string]any{"istioNamespace": "istio-system"},
+		"global":   map[string]any{"istioNamespace": "istio-system", "hub": "docker.io/istio", "tag": "1.31.0"},
 		"pilot": map[string]any{
 			"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}},
 			"env":       map[string]any{"PILOT_ENABLE_STATUS": "true"},
@@ -170,7 +170,10 @@ type sailIstio struct {
 // meshConfig is decoded separately into Istio's own MeshConfig type.
 type istiodValues struct {
 	Global struct {
-		IstioNamespace string `json:"istioNamespace"`
+		IstioNamespace   string   `json:"istioNamespace"`
+		Hub              string   `json:"hub"`
+		Tag              string   `json:"tag"`
+		ImagePullSecrets []string `json:"imagePullSecrets"`
 	} `json:"global"`
 	Pilot struct {
 		Resources struct {
@@ -254,7 +257,7 @@ func TestOperatorMode(t *testing.T) {
 	testutil.AssertSubset(t, d.Resource(t, "kubernetes_namespace_v1", "istio/operator-namespace"), map[string]any{"metadata": map[string]any{"name": "sail-operator"}})
 	op := d.Resource(t, "helm_release", "istio/sail-operator")
 	testutil.AssertSubset(t, op, map[string]any{
-		"name": "sail-operator", "chart": "sail-operator", "repository": istio.SailChartRepository, "version": istio.DefaultSailOperatorVersion,
+		"name": "sail-operator", "chart": "sail-operator", "repository": "https://istio-ecosystem.github.io/sail-operator", "version": "1.31.1",
 		"namespace": "sail-operator", "depends_on": []string{ref("kubernetes_namespace_v1", "istio/operator-namespace")},
 	})
 	testutil.AssertSubset(t, op, releaseSettings)
@@ -267,7 +270,7 @@ func TestOperatorMode(t *testing.T) {
 		t.Errorf("the Istio resource's chart comes from %v; want the local chart", cp["repository"])
 	}
 	testutil.AssertSubset(t, d.Resource(t, "helm_release", "istio/gateway"), map[string]any{
-		"chart": "gateway", "version": istio.DefaultVersion,
+		"chart": "gateway", "version": "1.31.0",
 		"depends_on": []string{ref("helm_release", "istio/controlplane"), ref("kubernetes_namespace_v1", "istio/gateway-namespace")},
 	})
 
@@ -275,8 +278,8 @@ func TestOperatorMode(t *testing.T) {
 	if cr.APIVersion != "sailoperator.io/v1" || cr.Kind != "Istio" || cr.Metadata.Name != "default" {
 		t.Errorf("got %s %s %q, want sailoperator.io/v1 Istio \"default\"", cr.APIVersion, cr.Kind, cr.Metadata.Name)
 	}
-	if s := cr.Spec; s.Version != "v1.30.4" || s.Namespace != "istio-system" || s.Profile != "demo" || s.UpdateStrategy.Type != "InPlace" {
-		t.Errorf("spec: got version %q, namespace %q, profile %q, update strategy %q; want v1.30.4, istio-system, demo, InPlace",
+	if s := cr.Spec; s.Version != "v1.31.0" || s.Namespace != "istio-system" || s.Profile != "demo" || s.UpdateStrategy.Type != "InPlace" {
+		t.Errorf("spec: got version %q, namespace %q, profile %q, update strategy %q; want v1.31.0, istio-system, demo, InPlace",
 			s.Version, s.Namespace, s.Profile, s.UpdateStrategy.Type)
 	}
 	if cr.Metadata.Labels["app.kubernetes.io/managed-by"] != "Helm" || cr.Metadata.Labels["app.kubernetes.io/name"] != istio.ControlChart {
@@ -316,7 +319,7 @@ func TestBothModesGiveTheSameControlPlane(t *testing.T) {
 func TestRevisionBasedUpdatesLabelTheGatewayWithTheOperatorsRevision(t *testing.T) {
 	p := istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}
 	d, _ := synth(t, p)
-	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")), map[string]any{"revision": "default-v1-30-4"})
+	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")), map[string]any{"revision": "default-v1-31-0"})
 }
 
 func TestNewRejectsBadProps(t *testing.T) {

@@ -16,31 +16,35 @@ import (
 )
 
 // DefaultVersion is the Istio release installed when Props.Version is empty:
-// the 1.30 patch release of August 27, 2026 (Istio 1.30 supports
-// Kubernetes 1.32 to 1.36, every EKS version the cluster construct accepts).
-const DefaultVersion = "1.30.4"
+// Istio 1.31.0 (released 2026-08-31), the newest release whose exact source
+// the Go module proxy serves (istio.io/istio at commit eed52ebb66ad, which
+// the 1.31.0 tag points at). The offline analyzer (tools/go.mod) is built
+// from that same commit, so the mesh and the analyzer that checks it are one
+// release. Istio 1.31 is supported until six weeks after Istio 1.33 is
+// released (expected in the first quarter of 2027; see SupportEnds).
+const DefaultVersion = "1.31.0"
 
 // KubernetesSupport lists, per Istio minor release, the Kubernetes minor
-// versions it supports (istio.io supportStatus.yml). Keep it in step with
-// DefaultVersion and with the EKS versions the cluster construct accepts.
+// versions it supports. The rows for 1.28 to 1.30 are Istio's published
+// support table (istio.io, "Supported Releases"). The 1.31 row starts at
+// the floor the pinned release itself enforces (istioctl's
+// k8sversion.MinK8SVersion is 32 at commit eed52ebb66ad) and ends at the
+// newest Kubernetes minor EKS offers. Keep it in step with DefaultVersion
+// and with the EKS versions the cluster construct accepts.
 var KubernetesSupport = map[string][]string{
 	"1.28": {"1.30", "1.31", "1.32", "1.33", "1.34"},
 	"1.29": {"1.31", "1.32", "1.33", "1.34", "1.35"},
 	"1.30": {"1.32", "1.33", "1.34", "1.35", "1.36"},
+	"1.31": {"1.32", "1.33", "1.34", "1.35", "1.36"},
 }
 
-// Chart repositories and the pinned version of the Sail Operator chart.
-const (
-	// ChartRepository serves Istio's base, istiod and gateway charts; their
-	// chart version is the Istio version.
-	ChartRepository = "https://istio-release.storage.googleapis.com/charts"
-	// SailChartRepository serves the Sail Operator chart.
-	SailChartRepository = "https://istio-ecosystem.github.io/sail-operator"
-	// DefaultSailOperatorVersion is the Sail Operator chart installed in
-	// operator mode. Sail Operator versions follow Istio's: 1.30.4 is the
-	// release that added Istio 1.30.4.
-	DefaultSailOperatorVersion = "1.30.4"
-)
+// DefaultSailOperatorVersion is the Sail Operator chart installed in operator
+// mode. Sail Operator versions follow Istio's, and the Sail Operator's
+// first 1.31 release is 1.31.1: its release-1.31 branch moved VERSION to
+// 1.31.1 and supports Istio 1.31.0 and 1.31.1 (istio-ecosystem/sail-operator
+// #2343 and #2362, September 2026), and no Sail Operator 1.31.0 was
+// published. It is supported as long as Istio 1.31.
+const DefaultSailOperatorVersion = "1.31.1"
 
 // Install modes.
 const (
@@ -84,6 +88,9 @@ var (
 	versionRE = regexp.MustCompile(`^1\.([0-9]+)\.([0-9]+)$`)
 	minorRE   = regexp.MustCompile(`^1\.[0-9]+$`)
 	semverRE  = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	// hubRE is a registry host (with an optional port) and a repository
+	// path, without scheme, tag or digest.
+	hubRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$`)
 )
 
 // Props configure a ControlPlane. The zero value of every optional field
@@ -96,7 +103,7 @@ type Props struct {
 	// InstallMode is "helm" (Istio's Helm charts) or "operator" (the Sail
 	// Operator and an Istio resource). Default: "helm".
 	InstallMode string `json:"installMode"`
-	// Version is the Istio release, such as "1.30.4"; its minor release
+	// Version is the Istio release, such as "1.31.0"; its minor release
 	// must support KubernetesVersion (see KubernetesSupport).
 	// Default: DefaultVersion.
 	Version string `json:"version"`
@@ -118,6 +125,20 @@ type Props struct {
 	MeshConfig MeshConfig `json:"meshConfig"`
 	// IngressGateway is the ingress gateway deployment.
 	IngressGateway IngressGateway `json:"ingressGateway"`
+	// Charts is where Istio's base, istiod and gateway charts come from
+	// (the Sail Operator's chart has its own source, Operator.Chart).
+	// Default: ChartRepository.
+	Charts ChartSource `json:"charts"`
+	// Hub is the registry path Istio's images are pulled from (global.hub;
+	// the tag is Version), such as a private mirror
+	// "registry.example.com/istio". Default: DefaultHub.
+	Hub string `json:"hub"`
+	// ImagePullSecrets name Kubernetes secrets of type
+	// kubernetes.io/dockerconfigjson, in each Istio namespace, that
+	// Istio's pods use to pull images from a private Hub
+	// (global.imagePullSecrets, and the gateway's imagePullSecrets).
+	// Default: none.
+	ImagePullSecrets []string `json:"imagePullSecrets"`
 	// Operator configures the Sail Operator. Only for InstallMode
 	// "operator".
 	Operator Operator `json:"operator"`
@@ -233,6 +254,9 @@ type Operator struct {
 	// must be at least the Istio minor release. Default:
 	// DefaultSailOperatorVersion.
 	ChartVersion string `json:"chartVersion"`
+	// Chart is where the sail-operator chart comes from.
+	// Default: SailChartRepository.
+	Chart ChartSource `json:"chart"`
 	// UpdateStrategy is "InPlace" (the control plane is upgraded where it
 	// is; the revision is the Istio resource's name) or "RevisionBased" (a
 	// new control plane, revision <name>-v<version with dashes>, for every
@@ -275,6 +299,11 @@ func (p Props) WithDefaults() Props {
 	if p.TimeoutSeconds == 0 {
 		p.TimeoutSeconds = 600
 	}
+	p.Charts = p.Charts.WithDefault(ChartRepository)
+	if p.Hub == "" {
+		p.Hub = DefaultHub
+	}
+	p.ImagePullSecrets = slices.Clone(p.ImagePullSecrets)
 	g := p.IngressGateway
 	if g.Enabled == nil {
 		g.Enabled = ptr(p.Profile != ProfileMinimal)
@@ -327,6 +356,7 @@ func (p Props) WithDefaults() Props {
 		if p.Operator.UpdateStrategy == "" {
 			p.Operator.UpdateStrategy = UpdateInPlace
 		}
+		p.Operator.Chart = p.Operator.Chart.WithDefault(SailChartRepository)
 	}
 	return p
 }
@@ -392,6 +422,10 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if p.TimeoutSeconds < 60 || p.TimeoutSeconds > 3600 {
 		errs = append(errs, field.Invalid(fld.Child("timeoutSeconds"), p.TimeoutSeconds, "must be between 60 and 3600"))
 	}
+	errs = append(errs, p.validateImages(fld)...)
+	if versionRE.MatchString(p.Version) {
+		errs = append(errs, p.Charts.Validate(fld.Child("charts"), p.chartVersions())...)
+	}
 	op := fld.Child("operator")
 	if p.InstallMode == ModeOperator {
 		errs = append(errs, dnsLabel(op.Child("namespace"), p.Operator.Namespace)...)
@@ -408,6 +442,9 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 					fmt.Sprintf("Sail Operator %s cannot install Istio %s: its minor release must be at least 1.%d", p.Operator.ChartVersion, p.Version, istio)))
 			}
 		}
+		if semverRE.MatchString(p.Operator.ChartVersion) {
+			errs = append(errs, p.Operator.Chart.Validate(op.Child("chart"), map[string]string{"sail-operator": p.Operator.ChartVersion})...)
+		}
 		if !slices.Contains(updateStrategies, p.Operator.UpdateStrategy) {
 			errs = append(errs, field.NotSupported(op.Child("updateStrategy"), p.Operator.UpdateStrategy, updateStrategies))
 		}
@@ -421,6 +458,41 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 		if p.ExtraValues.SailOperator != nil {
 			errs = append(errs, field.Forbidden(fld.Child("extraValues", "sailOperator"), `only for installMode "operator"`))
 		}
+	}
+	return errs
+}
+
+// chartVersions are the charts installed from Charts, with their versions.
+func (p Props) chartVersions() map[string]string {
+	charts := map[string]string{}
+	if p.InstallMode == ModeHelm {
+		charts["base"] = p.Version
+		charts["istiod"] = p.Version
+	}
+	if p.IngressGateway.Enabled != nil && *p.IngressGateway.Enabled {
+		charts["gateway"] = p.Version
+	}
+	return charts
+}
+
+// validateImages checks Hub and ImagePullSecrets.
+func (p Props) validateImages(fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if why := retired(p.Hub); why != "" {
+		errs = append(errs, field.Invalid(fld.Child("hub"), p.Hub, why+"; use "+DefaultHub+" or a mirror of your own"))
+	} else if !hubRE.MatchString(p.Hub) {
+		errs = append(errs, field.Invalid(fld.Child("hub"), p.Hub, `must be an image registry path without scheme or tag, such as "`+DefaultHub+`" or "registry.example.com:5000/mirror/istio"`))
+	}
+	seen := map[string]bool{}
+	for i, s := range p.ImagePullSecrets {
+		sp := fld.Child("imagePullSecrets").Index(i)
+		for _, msg := range validation.IsDNS1123Subdomain(s) {
+			errs = append(errs, field.Invalid(sp, s, msg))
+		}
+		if seen[s] {
+			errs = append(errs, field.Duplicate(sp, s))
+		}
+		seen[s] = true
 	}
 	return errs
 }
@@ -563,6 +635,10 @@ func (g IngressGateway) validate(fld *field.Path) field.ErrorList {
 // field paths under fld.
 func (p Props) Warnings(fld *field.Path) []string {
 	var out []string
+	out = append(out, p.Charts.Warnings(fld.Child("charts"))...)
+	if p.InstallMode == ModeOperator {
+		out = append(out, p.Operator.Chart.Warnings(fld.Child("operator", "chart"))...)
+	}
 	if p.InstallMode == ModeOperator && p.IngressGateway.Enabled != nil && *p.IngressGateway.Enabled {
 		out = append(out, fld.Child("installMode").String()+
 			`: with the Sail Operator, istiod starts after the apply that creates the Istio resource; if the ingress gateway's pods start before istiod's injector is ready they time out, the gateway release rolls back, and a second deploy completes it`)

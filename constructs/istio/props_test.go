@@ -18,7 +18,9 @@ func TestDefaults(t *testing.T) {
 	}
 	for _, c := range []struct{ name, got, want string }{
 		{"installMode", p.InstallMode, istio.ModeHelm},
-		{"version", p.Version, istio.DefaultVersion},
+		{"version", p.Version, "1.31.0"},
+		{"charts.repository", p.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
+		{"hub", p.Hub, "docker.io/istio"},
 		{"profile", p.Profile, istio.ProfileDefault},
 		{"namespace", p.Namespace, "istio-system"},
 		{"meshConfig.outboundTrafficPolicy", p.MeshConfig.OutboundTrafficPolicy, istio.OutboundAllowAny},
@@ -52,7 +54,8 @@ func TestOperatorDefaults(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	want := istio.Operator{Namespace: "sail-operator", ChartVersion: istio.DefaultSailOperatorVersion, UpdateStrategy: istio.UpdateInPlace}
+	want := istio.Operator{Namespace: "sail-operator", ChartVersion: "1.31.1", UpdateStrategy: istio.UpdateInPlace,
+		Chart: istio.ChartSource{Repository: "https://istio-ecosystem.github.io/sail-operator"}}
 	if p.Operator != want {
 		t.Errorf("got %+v, want %+v", p.Operator, want)
 	}
@@ -90,7 +93,7 @@ func TestInjectionRevision(t *testing.T) {
 		{"helm without revision", istio.Props{}, ""},
 		{"helm with revision", istio.Props{Revision: "canary"}, "canary"},
 		{"operator in place", istio.Props{InstallMode: istio.ModeOperator, Revision: "canary"}, "canary"},
-		{"operator revision based", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}, "default-v1-30-4"},
+		{"operator revision based", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}, "default-v1-31-0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.p.InjectionRevision(); got != tc.want {
@@ -122,9 +125,9 @@ func TestValidateBadInput(t *testing.T) {
 		{"fails/Kubernetes newer than any Istio", istio.Props{KubernetesVersion: "1.37"},
 			"version", "no Istio release in the compatibility table supports it"},
 		{"fails/Istio minor not in the table", istio.Props{Version: "1.22.0"},
-			"version", "Istio 1.22 is not in the compatibility table; supported minor releases: 1.28, 1.29, 1.30"},
+			"version", "Istio 1.22 is not in the compatibility table; supported minor releases: 1.28, 1.29, 1.30, 1.31"},
 		{"fails/version that is not a release", istio.Props{Version: "latest"},
-			"version", `Invalid value: "latest": must be an Istio release such as "1.30.4"`},
+			"version", `Invalid value: "latest": must be an Istio release such as "1.31.0"`},
 		{"fails/unknown profile", istio.Props{Profile: "ambient"},
 			"profile", `Unsupported value: "ambient": supported values: "default", "demo", "minimal", "preview"`},
 		{"fails/unknown install mode", istio.Props{InstallMode: "istioctl"},
@@ -162,11 +165,29 @@ func TestValidateBadInput(t *testing.T) {
 		{"fails/base values in operator mode", istio.Props{InstallMode: istio.ModeOperator, ExtraValues: istio.ExtraValues{Base: map[string]any{"a": 1}}},
 			"extraValues.base", "the Sail Operator manages Istio's base resources"},
 		{"fails/Sail Operator older than Istio", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{ChartVersion: "1.29.2"}},
-			"operator.chartVersion", "Sail Operator 1.29.2 cannot install Istio 1.30.4: its minor release must be at least 1.30"},
+			"operator.chartVersion", "Sail Operator 1.29.2 cannot install Istio 1.31.0: its minor release must be at least 1.31"},
 		{"fails/unknown update strategy", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: "Canary"}},
 			"operator.updateStrategy", `Unsupported value: "Canary"`},
 		{"fails/timeout too short", istio.Props{TimeoutSeconds: 5},
 			"timeoutSeconds", "must be between 60 and 3600"},
+		{"fails/retired chart repository", istio.Props{Charts: istio.ChartSource{Repository: "https://istio-release.storage.googleapis.com/charts"}},
+			"charts.repository", "Istio removed istio-release.storage.googleapis.com in December 2026 (istio/istio#61467); use https://blob.istio.io/istio-release/charts or oci://ghcr.io/istio/release/charts"},
+		{"fails/retired hub", istio.Props{Hub: "gcr.io/istio-release"},
+			"hub", "Istio removed gcr.io/istio-release in December 2026 (istio/istio#61467); use docker.io/istio"},
+		{"fails/retired registry hub", istio.Props{Hub: "registry.istio.io/release"},
+			"hub", "Istio removed registry.istio.io/release in December 2026"},
+		{"fails/hub with a scheme", istio.Props{Hub: "https://registry.example.com/istio"},
+			"hub", "must be an image registry path without scheme or tag"},
+		{"fails/hub with a tag", istio.Props{Hub: "docker.io/istio:1.31.0"},
+			"hub", "must be an image registry path without scheme or tag"},
+		{"fails/chart repository of an unknown kind", istio.Props{Charts: istio.ChartSource{Repository: "s3://charts/istio"}},
+			"charts.repository", `must be an "https://" chart repository, an "oci://" registry path or a local directory`},
+		{"fails/local chart mirror that does not exist", istio.Props{Charts: istio.ChartSource{Repository: "/nonexistent/mirror"}},
+			"charts.repository", "is not a directory"},
+		{"fails/pull secret that is not a name", istio.Props{ImagePullSecrets: []string{"Regcred"}},
+			"imagePullSecrets[0]", `Invalid value: "Regcred"`},
+		{"fails/sail operator chart from a retired location", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{Chart: istio.ChartSource{Repository: "oci://gcr.io/istio-release/charts"}}},
+			"operator.chart.repository", "Istio removed gcr.io/istio-release"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
@@ -183,8 +204,8 @@ func TestCompatibilityTableAcceptsEverySupportedPair(t *testing.T) {
 			}
 		}
 	}
-	if kubes := istio.KubernetesSupport["1.30"]; !strings.HasPrefix(istio.DefaultVersion, "1.30.") || kubes[0] != "1.32" {
-		t.Errorf("DefaultVersion %s with table %v: want the 1.30 line, which supports Kubernetes 1.32 and later", istio.DefaultVersion, kubes)
+	if kubes := istio.KubernetesSupport["1.31"]; !strings.HasPrefix(istio.DefaultVersion, "1.31.") || kubes[0] != "1.32" || kubes[len(kubes)-1] != "1.36" {
+		t.Errorf("DefaultVersion %s with table %v: want the 1.31 line, which supports Kubernetes 1.32 to 1.36", istio.DefaultVersion, kubes)
 	}
 }
 

@@ -125,8 +125,18 @@ func (p Props) ControlPlaneValues() map[string]any {
 	if p.MeshConfig.AccessLogEncoding != "" {
 		mesh["accessLogEncoding"] = p.MeshConfig.AccessLogEncoding
 	}
+	global := map[string]any{
+		"istioNamespace": p.Namespace,
+		// Set explicitly, so that no chart default can name a registry
+		// Istio has retired.
+		"hub": p.Hub,
+		"tag": p.Version,
+	}
+	if len(p.ImagePullSecrets) > 0 {
+		global["imagePullSecrets"] = p.pullSecretNames()
+	}
 	v := map[string]any{
-		"global":     map[string]any{"istioNamespace": p.Namespace},
+		"global":     global,
 		"meshConfig": mesh,
 	}
 	if r := p.Pilot.Resources.values(); len(r) > 0 {
@@ -159,10 +169,14 @@ func (p Props) baseValues() map[string]any {
 	if def == "" {
 		def = "default"
 	}
+	global := map[string]any{"istioNamespace": p.Namespace}
+	if len(p.ImagePullSecrets) > 0 {
+		global["imagePullSecrets"] = p.pullSecretNames()
+	}
 	v := map[string]any{
 		"defaultRevision": def,
 		"base":            map[string]any{"enableCRDTemplates": true},
-		"global":          map[string]any{"istioNamespace": p.Namespace},
+		"global":          global,
 	}
 	if prof := p.helmProfile(); prof != "" {
 		v["profile"] = prof
@@ -202,6 +216,11 @@ func (p Props) gatewayValues() map[string]any {
 	if rev := p.InjectionRevision(); rev != "" {
 		v["revision"] = rev
 	}
+	if len(p.ImagePullSecrets) > 0 {
+		// The gateway's proxy image is injected by istiod, from istiod's
+		// global.hub; the pull secrets go on the gateway's pods.
+		v["imagePullSecrets"] = p.pullSecrets()
+	}
 	if r := g.Resources.values(); len(r) > 0 {
 		v["resources"] = r
 	}
@@ -222,6 +241,26 @@ func (p Props) sailResourceValues() map[string]any {
 		"updateStrategy": map[string]any{"type": p.Operator.UpdateStrategy},
 		"values":         p.ControlPlaneValues(),
 	}
+}
+
+// pullSecretNames renders ImagePullSecrets as Istio's
+// global.imagePullSecrets, a list of secret names.
+func (p Props) pullSecretNames() []any {
+	out := make([]any, len(p.ImagePullSecrets))
+	for i, s := range p.ImagePullSecrets {
+		out[i] = s
+	}
+	return out
+}
+
+// pullSecrets renders ImagePullSecrets as a pod's imagePullSecrets, as the
+// gateway chart takes them: a list of {name: <secret>}.
+func (p Props) pullSecrets() []any {
+	out := make([]any, len(p.ImagePullSecrets))
+	for i, s := range p.ImagePullSecrets {
+		out[i] = map[string]any{"name": s}
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

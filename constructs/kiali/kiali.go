@@ -52,7 +52,7 @@ func New(scope constructs.Construct, id string, p Props) (*Kiali, error) {
 	var addons []cdktf.ITerraformDependable
 	if *p.Prometheus.Enabled {
 		r, err := k.release("prometheus", istio.ReleaseSpec{
-			Name: "prometheus", Chart: "prometheus", Repository: PrometheusRepository, Version: p.Prometheus.ChartVersion,
+			Name: "prometheus", Chart: "prometheus", Source: p.Prometheus.Chart, Version: p.Prometheus.ChartVersion,
 			Values: istio.MergeValues(p.prometheusValues(), p.Prometheus.ExtraValues), DependsOn: after,
 		})
 		if err != nil {
@@ -72,7 +72,7 @@ func New(scope constructs.Construct, id string, p Props) (*Kiali, error) {
 			deps = append(append([]cdktf.ITerraformDependable(nil), after...), secret)
 		}
 		r, err := k.release("grafana", istio.ReleaseSpec{
-			Name: "grafana", Chart: "grafana", Repository: GrafanaRepository, Version: p.Grafana.ChartVersion,
+			Name: "grafana", Chart: "grafana", Source: p.Grafana.Chart, Version: p.Grafana.ChartVersion,
 			Values: istio.MergeValues(p.grafanaValues(), p.Grafana.ExtraValues), DependsOn: deps,
 		})
 		if err != nil {
@@ -92,7 +92,7 @@ func New(scope constructs.Construct, id string, p Props) (*Kiali, error) {
 		deps = append(deps, secret)
 	}
 	if _, err = k.release("kiali", istio.ReleaseSpec{
-		Name: "kiali", Chart: "kiali-server", Repository: ChartRepository, Version: p.ChartVersion,
+		Name: "kiali", Chart: "kiali-server", Source: p.Chart, Version: p.ChartVersion,
 		Values: istio.MergeValues(p.kialiValues(), p.ExtraValues), DependsOn: deps,
 	}); err != nil {
 		return nil, err

@@ -164,18 +164,34 @@ func TestValidateBadInput(t *testing.T) {
 	}
 }
 
-func TestAnonymousWarnsInProduction(t *testing.T) {
+func TestAnonymousIsAnErrorInProduction(t *testing.T) {
 	p := kiali.Props{Production: true, Auth: kiali.Auth{Strategy: kiali.StrategyAnonymous}, Prometheus: kiali.Prometheus{URL: "http://prometheus:9090"}}.WithDefaults()
-	if err := p.Validate(); err != nil {
-		t.Fatalf("anonymous in production should synthesize (with a warning): %v", err)
-	}
-	if w := p.Warnings(nil); len(w) != 1 || !strings.HasPrefix(w[0], `auth.strategy: "anonymous" lets anyone`) {
-		t.Errorf("got warnings %q, want one naming auth.strategy", w)
-	}
+	testutil.AssertFieldError(t, p.ValidateAt(nil), "auth.strategy",
+		`Invalid value: "anonymous": "anonymous" lets anyone who reaches Kiali see and change the mesh without logging in, which a production environment must not allow; use "token" (a service account token) or "openid" (your identity provider), or "header" behind an authenticating proxy`)
 	p.Production = false
+	if err := p.Validate(); err != nil {
+		t.Errorf("anonymous outside production: got %v, want it allowed", err)
+	}
 	if w := p.Warnings(nil); len(w) != 0 {
 		t.Errorf("got warnings %q outside production, want none", w)
 	}
+}
+
+func TestChartSources(t *testing.T) {
+	p := kiali.Props{}.WithDefaults()
+	for _, c := range []struct{ name, got, want string }{
+		{"chart", p.Chart.Repository, "https://kiali.org/helm-charts"},
+		{"prometheus.chart", p.Prometheus.Chart.Repository, "https://prometheus-community.github.io/helm-charts"},
+		{"grafana.chart", p.Grafana.Chart.Repository, "https://grafana.github.io/helm-charts"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s.repository: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	errs := kiali.Props{Chart: istio.ChartSource{Repository: "ftp://mirror/kiali"}, Production: true, Auth: kiali.Auth{Strategy: kiali.StrategyToken},
+		Prometheus: kiali.Prometheus{URL: "http://prometheus:9090", Chart: istio.ChartSource{Repository: "oci://registry.example.com/charts"}}}.WithDefaults().ValidateAt(nil)
+	testutil.AssertFieldError(t, errs, "chart.repository", `must be an "https://" chart repository, an "oci://" registry path or a local directory`)
+	testutil.AssertFieldError(t, errs, "prometheus.chart", "Forbidden: only when prometheus.enabled is true")
 }
 
 func TestDefaultsFollowProduction(t *testing.T) {

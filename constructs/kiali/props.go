@@ -63,6 +63,9 @@ type Props struct {
 	// ChartVersion is the kiali-server chart version. Default:
 	// DefaultChartVersion.
 	ChartVersion string `json:"chartVersion"`
+	// Chart is where the kiali-server chart comes from. Default:
+	// ChartRepository.
+	Chart istio.ChartSource `json:"chart"`
 	// Auth is how users log in to Kiali.
 	Auth Auth `json:"auth"`
 	// Prometheus is where Kiali reads metrics from; its graph is built
@@ -81,7 +84,7 @@ type Props struct {
 // Auth is Kiali's authentication strategy.
 type Auth struct {
 	// Strategy is "token" (log in with a Kubernetes service account
-	// token), "anonymous" (no login: for development only; warns in a
+	// token), "anonymous" (no login: for development only; an error in a
 	// production environment), "openid" (an OpenID Connect provider) or
 	// "header" (a reverse proxy injects the user's token). Default: "token".
 	Strategy string `json:"strategy"`
@@ -120,6 +123,9 @@ type Prometheus struct {
 	// ChartVersion is the prometheus chart version. Default:
 	// PrometheusVersion.
 	ChartVersion string `json:"chartVersion"`
+	// Chart is where the prometheus chart comes from. Default:
+	// PrometheusRepository.
+	Chart istio.ChartSource `json:"chart"`
 	// URL is Prometheus's in-cluster URL, for Kiali. Default:
 	// "http://prometheus.<istio namespace>:9090" when Enabled; required
 	// otherwise (Kiali's graph needs metrics).
@@ -139,6 +145,9 @@ type Grafana struct {
 	Enabled *bool `json:"enabled"`
 	// ChartVersion is the grafana chart version. Default: GrafanaVersion.
 	ChartVersion string `json:"chartVersion"`
+	// Chart is where the grafana chart comes from. Default:
+	// GrafanaRepository.
+	Chart istio.ChartSource `json:"chart"`
 	// InternalURL is Grafana's in-cluster URL, for Kiali. Default:
 	// "http://grafana.<istio namespace>:3000" when Enabled, else "" (no
 	// Grafana links).
@@ -169,6 +178,7 @@ func (p Props) WithDefaults() Props {
 	if p.ChartVersion == "" {
 		p.ChartVersion = DefaultChartVersion
 	}
+	p.Chart = p.Chart.WithDefault(ChartRepository)
 	if p.Auth.Strategy == "" {
 		p.Auth.Strategy = StrategyToken
 	}
@@ -187,6 +197,7 @@ func (p Props) WithDefaults() Props {
 		if pr.ChartVersion == "" {
 			pr.ChartVersion = PrometheusVersion
 		}
+		pr.Chart = pr.Chart.WithDefault(PrometheusRepository)
 		if pr.URL == "" {
 			pr.URL = "http://prometheus." + p.IstioNamespace + ":9090"
 		}
@@ -203,6 +214,7 @@ func (p Props) WithDefaults() Props {
 		if g.ChartVersion == "" {
 			g.ChartVersion = GrafanaVersion
 		}
+		g.Chart = g.Chart.WithDefault(GrafanaRepository)
 		if g.InternalURL == "" {
 			g.InternalURL = "http://grafana." + p.IstioNamespace + ":3000"
 		}
@@ -223,9 +235,14 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if !semverRE.MatchString(p.ChartVersion) {
 		errs = append(errs, field.Invalid(fld.Child("chartVersion"), p.ChartVersion, `must be a chart version such as "`+DefaultChartVersion+`"`))
+	} else {
+		errs = append(errs, p.Chart.Validate(fld.Child("chart"), map[string]string{"kiali-server": p.ChartVersion})...)
 	}
 	ap := fld.Child("auth")
 	switch s := p.Auth.Strategy; {
+	case s == StrategyAnonymous && p.Production:
+		errs = append(errs, field.Invalid(ap.Child("strategy"), s,
+			`"anonymous" lets anyone who reaches Kiali see and change the mesh without logging in, which a production environment must not allow; use "token" (a service account token) or "openid" (your identity provider), or "header" behind an authenticating proxy`))
 	case s == "login":
 		errs = append(errs, field.Invalid(ap.Child("strategy"), s, `the username/passphrase "login" strategy was removed in Kiali v1.23; use "token" or "openid"`))
 	case !slices.Contains(strategies, s):
@@ -250,6 +267,8 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if *p.Prometheus.Enabled {
 		if !semverRE.MatchString(p.Prometheus.ChartVersion) {
 			errs = append(errs, field.Invalid(pp.Child("chartVersion"), p.Prometheus.ChartVersion, `must be a chart version such as "`+PrometheusVersion+`"`))
+		} else {
+			errs = append(errs, p.Prometheus.Chart.Validate(pp.Child("chart"), map[string]string{"prometheus": p.Prometheus.ChartVersion})...)
 		}
 		if !durationRE.MatchString(p.Prometheus.ScrapeInterval) {
 			errs = append(errs, field.Invalid(pp.Child("scrapeInterval"), p.Prometheus.ScrapeInterval, `must be a Prometheus duration such as "15s" or "1m"`))
@@ -261,7 +280,7 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"chartVersion", p.Prometheus.ChartVersion != ""}, {"scrapeInterval", p.Prometheus.ScrapeInterval != ""}, {"extraValues", p.Prometheus.ExtraValues != nil}} {
+		}{{"chartVersion", p.Prometheus.ChartVersion != ""}, {"chart", p.Prometheus.Chart != istio.ChartSource{}}, {"scrapeInterval", p.Prometheus.ScrapeInterval != ""}, {"extraValues", p.Prometheus.ExtraValues != nil}} {
 			if f.set {
 				errs = append(errs, field.Forbidden(pp.Child(f.name), "only when prometheus.enabled is true"))
 			}
@@ -273,6 +292,8 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if *g.Enabled {
 		if !semverRE.MatchString(g.ChartVersion) {
 			errs = append(errs, field.Invalid(gp.Child("chartVersion"), g.ChartVersion, `must be a chart version such as "`+GrafanaVersion+`"`))
+		} else {
+			errs = append(errs, g.Chart.Validate(gp.Child("chart"), map[string]string{"grafana": g.ChartVersion})...)
 		}
 		if g.AdminPasswordVariable != "" && !variableRE.MatchString(g.AdminPasswordVariable) {
 			errs = append(errs, field.Invalid(gp.Child("adminPasswordVariable"), g.AdminPasswordVariable, "must be a Terraform variable name: letters, digits and '_', starting with a letter or '_'"))
@@ -284,7 +305,7 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"chartVersion", g.ChartVersion != ""}, {"adminPasswordVariable", g.AdminPasswordVariable != ""}, {"extraValues", g.ExtraValues != nil}} {
+		}{{"chartVersion", g.ChartVersion != ""}, {"chart", g.Chart != istio.ChartSource{}}, {"adminPasswordVariable", g.AdminPasswordVariable != ""}, {"extraValues", g.ExtraValues != nil}} {
 			if f.set {
 				errs = append(errs, field.Forbidden(gp.Child(f.name), "only when grafana.enabled is true"))
 			}
@@ -301,10 +322,12 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 // Warnings lists settings that synthesize but deserve a second look, with
 // field paths under fld.
 func (p Props) Warnings(fld *field.Path) []string {
-	var out []string
-	if p.Production && p.Auth.Strategy == StrategyAnonymous {
-		out = append(out, fld.Child("auth", "strategy").String()+
-			`: "anonymous" lets anyone who reaches Kiali see and change the mesh without logging in; use "token" or "openid" in a production environment`)
+	out := p.Chart.Warnings(fld.Child("chart"))
+	if *p.Prometheus.Enabled {
+		out = append(out, p.Prometheus.Chart.Warnings(fld.Child("prometheus", "chart"))...)
+	}
+	if *p.Grafana.Enabled {
+		out = append(out, p.Grafana.Chart.Warnings(fld.Child("grafana", "chart"))...)
 	}
 	return out
 }

@@ -54,6 +54,11 @@ type Objects struct {
 	VirtualService *networkingv1.VirtualService
 	// VirtualServiceName is the VirtualService's name.
 	VirtualServiceName string
+	// VirtualServiceAnnotations carry the intent: the live colour
+	// (bluegreen.io/live) and, when it has a release, the candidate
+	// (bluegreen.io/candidate), so that readers of the objects need not
+	// guess them from weights.
+	VirtualServiceAnnotations map[string]string
 	// DestinationRule holds one subset per colour.
 	DestinationRule *networkingv1.DestinationRule
 	// DestinationRuleName is the DestinationRule's name.
@@ -79,6 +84,12 @@ func Build(p Props, t Target) (Objects, error) {
 	}
 
 	o := Objects{GatewayName: p.Gateway.Name, VirtualServiceName: t.Name, DestinationRuleName: t.Name}
+	o.VirtualServiceAnnotations = map[string]string{LiveAnnotation: p.Live}
+	for _, s := range t.Subsets {
+		if s.Colour == p.Candidate() {
+			o.VirtualServiceAnnotations[CandidateAnnotation] = s.Colour
+		}
+	}
 	o.Gateway = &networkingv1.Gateway{Selector: p.Gateway.Selector}
 	http := &networkingv1.Server{
 		Name:  "http",

@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -115,5 +116,37 @@ func TestBuildRefusesColoursWithoutRelease(t *testing.T) {
 	_, err := routing.Build(p.WithDefaults("echo"), routing.TargetOf(app))
 	if err == nil || !strings.Contains(err.Error(), `live: Invalid value: "green": "green" has no release; the app has [blue]`) {
 		t.Errorf("got %v, want an error naming live and the missing release", err)
+	}
+}
+
+func TestBuildAnnotatesTheIntent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		live string
+		app  bluegreen.Props
+		want map[string]string
+	}{
+		{"blue live", "blue", bluegreen.Props{Namespace: "shop"},
+			map[string]string{"bluegreen.io/live": "blue", "bluegreen.io/candidate": "green"}},
+		{"green live", "green", bluegreen.Props{Namespace: "shop"},
+			map[string]string{"bluegreen.io/live": "green", "bluegreen.io/candidate": "blue"}},
+		{"no candidate release", "blue", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}},
+			map[string]string{"bluegreen.io/live": "blue"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := props()
+			p.Live = tc.live
+			if tc.app.Releases != nil {
+				p.VersionPaths = map[string]string{"blue": "/v1"}
+				p.Cookie.Values = map[string]string{"blue": "v1"}
+			}
+			o, err := routing.Build(p.WithDefaults("echo"), routing.TargetOf(tc.app.WithDefaults()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(o.VirtualServiceAnnotations, tc.want) {
+				t.Errorf("got annotations %v, want %v", o.VirtualServiceAnnotations, tc.want)
+			}
+		})
 	}
 }

@@ -16,6 +16,17 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/helmvalues"
 )
 
+// Annotations the VirtualService carries, so that tools reading the objects
+// (bluegreen's graph, a person with kubectl) know the blue/green intent
+// instead of guessing it from weights.
+const (
+	// LiveAnnotation names the subset (colour) that takes default traffic.
+	LiveAnnotation = "bluegreen.io/live"
+	// CandidateAnnotation names the other colour's subset, when it has a
+	// release.
+	CandidateAnnotation = "bluegreen.io/candidate"
+)
+
 // Chart names of the routing objects.
 const (
 	GatewayChart         = "istio-gateway"
@@ -51,17 +62,17 @@ func New(scope constructs.Construct, id string, p Props, app *bluegreen.App) (*R
 	appDeps := app.Dependables()
 	r.app = app.Props().Name
 
-	dr, err := r.release("destinationrule", DestinationRuleChart, objs.DestinationRuleName, objs.DestinationRule, ns, appDeps)
+	dr, err := r.release("destinationrule", DestinationRuleChart, objs.DestinationRuleName, objs.DestinationRule, nil, ns, appDeps)
 	if err != nil {
 		return nil, err
 	}
-	gw, err := r.release("gateway", GatewayChart, objs.GatewayName, objs.Gateway, ns, nil)
+	gw, err := r.release("gateway", GatewayChart, objs.GatewayName, objs.Gateway, nil, ns, nil)
 	if err != nil {
 		return nil, err
 	}
 	// The VirtualService goes last: its routes name the Gateway and the
 	// subsets, and must not send traffic to pods that do not exist yet.
-	if _, err := r.release("virtualservice", VirtualServiceChart, objs.VirtualServiceName, objs.VirtualService, ns,
+	if _, err := r.release("virtualservice", VirtualServiceChart, objs.VirtualServiceName, objs.VirtualService, objs.VirtualServiceAnnotations, ns,
 		append([]cdktf.ITerraformDependable{dr, gw}, appDeps...)); err != nil {
 		return nil, err
 	}
@@ -69,7 +80,7 @@ func New(scope constructs.Construct, id string, p Props, app *bluegreen.App) (*R
 }
 
 // release installs one routing object through its local chart.
-func (r *Routing) release(id, chart, name string, spec proto.Message, namespace string, deps []cdktf.ITerraformDependable) (release.Release, error) {
+func (r *Routing) release(id, chart, name string, spec proto.Message, annotations map[string]string, namespace string, deps []cdktf.ITerraformDependable) (release.Release, error) {
 	path, err := charts.Asset(r.Construct, id+"-chart", chart)
 	if err != nil {
 		return nil, err
@@ -82,7 +93,11 @@ func (r *Routing) release(id, chart, name string, spec proto.Message, namespace 
 	if err := json.Unmarshal(specJSON, &specMap); err != nil {
 		return nil, err
 	}
-	values, err := helmvalues.Doc(map[string]any{"name": name, "spec": specMap})
+	v := map[string]any{"name": name, "spec": specMap}
+	if len(annotations) > 0 {
+		v["annotations"] = annotations
+	}
+	values, err := helmvalues.Doc(v)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package cli
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -34,6 +35,9 @@ type Synthesized struct {
 	Env config.Environment
 	// Outdir is the temporary output folder.
 	Outdir string
+	// Findings are bluegreen's checks' findings, errors included: the
+	// diagnostics report them and still answer.
+	Findings []string
 }
 
 // StackDir returns the folder of the environment's stack with suffix (such
@@ -52,12 +56,14 @@ func (s Synthesized) Close() { os.RemoveAll(s.Outdir) }
 
 // Synthesize synthesizes one environment into a new temporary folder, so a
 // command sees what the configuration says now, not a stale cdktf.out.
+// bluegreen's checks do not stop it: a diagnostic must show where requests
+// go exactly when a check fails, so their findings are returned to report.
 func Synthesize(env string) (*Synthesized, error) {
 	tmp, err := os.MkdirTemp("", "bluegreen-"+env+"-")
 	if err != nil {
 		return nil, err
 	}
-	res, err := synth.Run(synth.Options{Config: ConfigPath(), Outdir: filepath.Join(tmp, "cdktf.out"), Environments: []string{env}})
+	res, err := synth.Run(synth.Options{Config: ConfigPath(), Outdir: filepath.Join(tmp, "cdktf.out"), Environments: []string{env}, WarnOnly: true})
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
@@ -66,5 +72,17 @@ func Synthesize(env string) (*Synthesized, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("environment %q: synthesized %d environments", env, len(res.Environments))
 	}
-	return &Synthesized{Env: res.Environments[0], Outdir: res.Outdir}, nil
+	var findings []string
+	for _, f := range res.Findings {
+		findings = append(findings, "environment "+env+": "+f.String())
+	}
+	return &Synthesized{Env: res.Environments[0], Outdir: res.Outdir, Findings: findings}, nil
+}
+
+// ReportFindings writes the findings of bluegreen's checks to w, one per
+// line, before a diagnostic's answer.
+func (s Synthesized) ReportFindings(w io.Writer) {
+	for _, f := range s.Findings {
+		fmt.Fprintln(w, f)
+	}
 }

@@ -34,6 +34,7 @@ func Graph(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	s.ReportFindings(stderr)
 	m, err := routes.Load(s.StackDir(stacks.AppSuffix))
 	if err != nil {
 		return err

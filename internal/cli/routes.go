@@ -58,6 +58,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	s.ReportFindings(stderr)
 	m, err := routes.Load(s.MeshAndApp()...)
 	if err != nil {
 		return err

@@ -219,7 +219,7 @@ func Parse(path string, data []byte, names ...string) ([]Environment, error) {
 		return nil, fmt.Errorf("%s: not valid JSON: %w", path, err)
 	}
 	root := field.NewPath("context", "environments")
-	var errs field.ErrorList
+	errs := duplicateKeys(data)
 	raw := map[string]any{}
 	if len(f.Context.Environments) > 0 {
 		if err := decodeNumbers(f.Context.Environments, &raw); err != nil {

@@ -2,8 +2,10 @@ package config_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
@@ -34,7 +36,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 		{"providers.helm", e.Providers.Helm, "~> 2.17"},
 		{"providers.kubernetes", e.Providers.Kubernetes, "~> 2.37"},
 		{"cluster.name", e.Cluster.Name, "bluegreen-dev"},
-		{"cluster.kubernetesVersion", e.Cluster.KubernetesVersion, "1.34"},
+		{"cluster.kubernetesVersion", e.Cluster.KubernetesVersion, "1.35"},
 		{"aws.defaultTags", e.AWS.DefaultTags[config.EnvironmentTag], "dev"},
 	} {
 		if c.got != c.want {
@@ -187,7 +189,7 @@ func TestWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := envs[0].Warnings()
+	w := envs[0].WarningsOn(nov30)
 	if len(w) != 1 || !strings.HasPrefix(w[0], "context.environments[dev].cluster.endpoint.publicAccessCidrs: the Kubernetes API is open to the whole internet") {
 		t.Errorf("got warnings %q, want one about the open public endpoint", w)
 	}
@@ -195,7 +197,86 @@ func TestWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := envs[0].Warnings(); len(w) != 0 {
+	if w := envs[0].WarningsOn(nov30); len(w) != 0 {
 		t.Errorf("got warnings %q for a restricted endpoint, want none", w)
 	}
+}
+
+// nov30 is the "today" of the tests of dated warnings: never the wall
+// clock, so that no date can turn the tests red.
+var nov30 = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+
+func TestEndOfSupportWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		env   string
+		today time.Time
+		want  []string
+	}{
+		{"current versions", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.35","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`, nov30, nil},
+		{"EKS version days from the end of standard support", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.34","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`, nov30,
+			[]string{`context.environments[dev].cluster.kubernetesVersion: EKS 1.34 leaves standard support on 2026-12-02 (extended support then costs extra per cluster hour); move to 1.35 (kubernetesVersion "1.35")`}},
+		{"EKS version past standard support", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.32","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`, nov30,
+			[]string{`context.environments[dev].cluster.kubernetesVersion: EKS 1.32 left standard support on 2026-03-23; extended support costs extra per cluster hour and ends on 2027-03-23, when EKS upgrades the cluster itself; move to 1.35 (kubernetesVersion "1.35")`}},
+		{"the same EKS version a year earlier", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.32","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`,
+			time.Date(2025, time.November, 30, 0, 0, 0, 0, time.UTC), nil},
+		{"EKS version with no recorded dates", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.36","addons":{"versions":{"vpc-cni":"v1.21.1-eksbuild.1","coredns":"v1.13.1-eksbuild.1","kube-proxy":"v1.36.0-eksbuild.1"}},"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`, nov30, nil},
+		{"Istio past its support", `{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.33"}},"istio":{"version":"1.29.7"}}`, nov30,
+			[]string{`context.environments[dev].istio.version: Istio 1.29 left support on 2026-10-12 and gets no more security fixes; move to Istio 1.31 (istio.version "1.31.0")`}},
+		{"an existing cluster's Kubernetes version is not EKS's", `{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.32"}}}`, nov30, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			envs, err := config.Parse("cdktf.json", file(`{"dev":`+tc.env+`}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := envs[0].WarningsOn(tc.today); !slices.Equal(got, tc.want) {
+				t.Errorf("got warnings %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	data := []byte(`{"language":"go","context":{"environments":{
+		"dev":{"region":"eu-west-1","routing":{"live":"blue","cookie":{"name":"x-version"},"live":"green"},
+			"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]},"nodeGroups":[{"name":"a","minSize":1,"name":"b"}]}},
+		"dev":{"region":"eu-west-2"}},"environments":{}},"language":"go"}`)
+	_, err := config.Parse("cdktf.json", data)
+	cerr, ok := config.AsError(err)
+	if !ok {
+		t.Fatalf("got %v, want a config error", err)
+	}
+	var got []string
+	for _, p := range cerr.Problems {
+		if strings.Contains(p.Detail, "duplicate key") {
+			got = append(got, p.Field)
+		}
+	}
+	want := []string{
+		"context.environments[dev].routing.live",
+		"context.environments[dev].cluster.nodeGroups[0].name",
+		"context.environments[dev]",
+		"context.environments",
+		"language",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("duplicate keys reported at %q\nwant %q\nall problems: %v", got, want, err)
+	}
+}
+
+func TestDuplicateKeysLeaveTheOutputAlone(t *testing.T) {
+	// A duplicate key is an ordinary config problem: reported with the
+	// others, never a partial result.
+	envs, err := config.Parse("cdktf.json", []byte(`{"context":{"environments":{"dev":{"region":"eu-west-1","region":"eu-west-1",`+
+		`"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}},"app":{"name":"Bad_Name"}}}}}`))
+	if envs != nil {
+		t.Errorf("got environments %v, want none with a problem", envs)
+	}
+	cerr, ok := config.AsError(err)
+	if !ok {
+		t.Fatalf("got %v, want a config error", err)
+	}
+	testutil.AssertFieldError(t, cerr.Problems, "context.environments[dev].region", "duplicate key")
+	testutil.AssertFieldError(t, cerr.Problems, "context.environments[dev].app.name", `Invalid value: "Bad_Name"`)
 }

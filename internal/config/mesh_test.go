@@ -28,9 +28,13 @@ func TestMeshDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"dev istio.kubernetesVersion (from the cluster)", dev.Istio.KubernetesVersion, "1.34"},
+		{"dev istio.kubernetesVersion (from the cluster)", dev.Istio.KubernetesVersion, "1.35"},
 		{"edge istio.kubernetesVersion (from the kubeconfig target)", edge.Istio.KubernetesVersion, "1.33"},
-		{"dev istio.version", dev.Istio.Version, istio.DefaultVersion},
+		{"dev istio.version", dev.Istio.Version, "1.31.0"},
+		{"dev istio.charts.repository", dev.Istio.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
+		{"dev istio.hub", dev.Istio.Hub, "docker.io/istio"},
+		{"dev kiali.chart.repository", dev.Kiali.Chart.Repository, "https://kiali.org/helm-charts"},
+		{"edge istio.operator.chart.repository", edge.Istio.Operator.Chart.Repository, "https://istio-ecosystem.github.io/sail-operator"},
 		{"dev kiali.istioNamespace", dev.Kiali.IstioNamespace, "istio-system"},
 		{"dev kiali.prometheus.enabled", *dev.Kiali.Prometheus.Enabled, true},
 		{"dev kiali.grafana.enabled", *dev.Kiali.Grafana.Enabled, true},
@@ -55,7 +59,7 @@ func TestMeshBadInput(t *testing.T) {
 	}{
 		{"fails/unsupported Istio and Kubernetes pair on a kubeconfig target",
 			`{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.31"}}}}`,
-			"context.environments[dev].istio.version", "Istio 1.30 supports Kubernetes 1.32 to 1.36, but the cluster runs Kubernetes 1.31; Istio releases that support it: 1.28, 1.29"},
+			"context.environments[dev].istio.version", "Istio 1.31 supports Kubernetes 1.32 to 1.36, but the cluster runs Kubernetes 1.31; Istio releases that support it: 1.28, 1.29"},
 		{"fails/unsupported Istio for the EKS version",
 			`{"dev":{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.35","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}},"istio":{"version":"1.28.2"}}}`,
 			"context.environments[dev].istio.version", "Istio 1.28 supports Kubernetes 1.30 to 1.34, but the cluster runs Kubernetes 1.35"},
@@ -92,17 +96,22 @@ func TestMeshBadInput(t *testing.T) {
 	}
 }
 
-func TestMeshWarnings(t *testing.T) {
-	envs, err := config.Parse("cdktf.json", file(`{"prod":{"production":true,"region":"eu-west-1",`+endpoint+`,
+func TestAnonymousKialiIsAnErrorInProduction(t *testing.T) {
+	_, err := config.Parse("cdktf.json", file(`{"prod":{"production":true,"region":"eu-west-1",`+endpoint+`,
 		"kiali":{"auth":{"strategy":"anonymous"},"prometheus":{"enabled":true}}}}`))
-	if err != nil {
-		t.Fatal(err)
+	cerr, ok := config.AsError(err)
+	if !ok || len(cerr.Problems) != 1 {
+		t.Fatalf("got %v, want one problem", err)
 	}
-	w := meshWarnings(envs[0])
-	if len(w) != 1 || !strings.HasPrefix(w[0], `context.environments[prod].kiali.auth.strategy: "anonymous" lets anyone`) {
-		t.Errorf("got warnings %q, want one about anonymous Kiali in production", w)
+	p := cerr.Problems[0]
+	if p.Field != "context.environments[prod].kiali.auth.strategy" || !strings.Contains(p.Error(), `Invalid value: "anonymous"`) ||
+		!strings.Contains(p.Error(), `use "token" (a service account token) or "openid"`) {
+		t.Errorf("got %v, want an error at kiali.auth.strategy naming the value and the safe choices", p)
 	}
-	envs, err = config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1",`+endpoint+`,"kiali":{"auth":{"strategy":"anonymous"}}}}`))
+}
+
+func TestMeshWarnings(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1",`+endpoint+`,"kiali":{"auth":{"strategy":"anonymous"}}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +124,7 @@ func TestMeshWarnings(t *testing.T) {
 // namespace sections.
 func meshWarnings(e config.Environment) []string {
 	var out []string
-	for _, w := range e.Warnings() {
+	for _, w := range e.WarningsOn(nov30) {
 		for _, section := range []string{"istio", "kiali", "namespace"} {
 			if strings.HasPrefix(w, "context.environments["+e.Name+"]."+section+".") {
 				out = append(out, w)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"time"
 
 	"github.com/hashicorp/go-version"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -35,13 +36,21 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	return errs
 }
 
-// Warnings lists settings of e that synthesize but deserve a second look.
-func (e Environment) Warnings() []string {
+// Warnings lists settings of e that synthesize but deserve a second look,
+// on today's date (see WarningsOn).
+func (e Environment) Warnings() []string { return e.WarningsOn(time.Now()) }
+
+// WarningsOn lists settings of e that synthesize but deserve a second look,
+// among them an Istio release or EKS version that is past (or near) the
+// end of its support on today.
+func (e Environment) WarningsOn(today time.Time) []string {
 	p := field.NewPath("context", "environments").Key(e.Name)
 	var out []string
 	if e.Target.Type == TargetEKS {
 		out = append(out, e.Cluster.Warnings(p.Child("cluster"))...)
+		out = append(out, e.Cluster.SupportWarnings(p.Child("cluster"), today)...)
 	}
+	out = append(out, e.Istio.SupportWarnings(p.Child("istio"), today)...)
 	out = append(out, e.meshWarnings(p)...)
 	out = append(out, e.appWarnings(p)...)
 	return out

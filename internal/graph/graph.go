@@ -96,19 +96,26 @@ func Build(m *routes.Mesh) *Graph {
 	return g
 }
 
-// liveAndCandidates reads the live subset off the last (catch-all) route:
-// its destination with the largest weight.
+// liveAndCandidates returns the live subset and the candidates. bluegreen's
+// VirtualService says which colour is live (routing.LiveAnnotation): with a
+// canary above 50 % the candidate has the larger weight, so weights cannot
+// tell. For a VirtualService written by hand, without the annotation, the
+// live subset is read off the last (catch-all) route: its destination with
+// the largest weight.
 func liveAndCandidates(m *routes.Mesh) (string, []string) {
 	for _, vs := range m.VirtualServices {
 		http := vs.Spec.GetHttp()
 		if len(http) == 0 || len(http[len(http)-1].GetMatch()) != 0 {
 			continue
 		}
-		dests := http[len(http)-1].GetRoute()
-		live, best := "", int32(-1)
-		for _, d := range dests {
-			if w := d.GetWeight(); w > best || (len(dests) == 1) {
-				live, best = d.GetDestination().GetSubset(), w
+		live, annotated := vs.Annotations[routing.LiveAnnotation]
+		if !annotated {
+			dests := http[len(http)-1].GetRoute()
+			best := int32(-1)
+			for _, d := range dests {
+				if w := d.GetWeight(); w > best || (len(dests) == 1) {
+					live, best = d.GetDestination().GetSubset(), w
+				}
 			}
 		}
 		// Every other subset a rule reaches is a candidate (for QA by

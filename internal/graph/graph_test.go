@@ -1,7 +1,9 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +16,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// load synthesizes one environment of the project's cdktf.json and loads
-// its routing objects through Helm.
+// load synthesizes one environment of testdata/cdktf.json (the shipped dev
+// and staging environments as they were when the golden file was made; the
+// live cdktf.json is the user's to edit, and `promote` does) and loads its
+// routing objects through Helm.
 func load(t *testing.T, env string) *routes.Mesh {
 	t.Helper()
-	res, err := synth.Run(synth.Options{Config: "../../cdktf.json", Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{env}})
+	res, err := synth.Run(synth.Options{Config: filepath.Join("testdata", "cdktf.json"), Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{env}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,5 +86,60 @@ func TestDOTRendersWithGraphviz(t *testing.T) {
 	}
 	if !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "release green (candidate)") {
 		t.Errorf("dot -Tsvg did not draw the routing:\n%.400s", svg)
+	}
+}
+
+// TestLabelsFollowTheLiveColour draws dev with either colour live and the
+// canary at every share from none to all: the live and candidate labels
+// follow routing.live, never the weights (above 50 % the candidate has the
+// larger share).
+func TestLabelsFollowTheLiveColour(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cdktf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := 0
+	for _, live := range []string{"blue", "green"} {
+		candidate := map[string]string{"blue": "green", "green": "blue"}[live]
+		for _, weight := range []int{0, 10, 50, 80, 100} {
+			t.Run(fmt.Sprintf("live %s, candidate at %d%%", live, weight), func(t *testing.T) {
+				cases++
+				var cfg map[string]any
+				if err := json.Unmarshal(b, &cfg); err != nil {
+					t.Fatal(err)
+				}
+				envs := cfg["context"].(map[string]any)["environments"].(map[string]any)
+				routingCfg := envs["dev"].(map[string]any)["routing"].(map[string]any)
+				routingCfg["live"] = live
+				routingCfg["candidateWeight"] = weight
+				path := filepath.Join(t.TempDir(), "cdktf.json")
+				out, _ := json.Marshal(cfg)
+				if err := os.WriteFile(path, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				res, err := synth.Run(synth.Options{Config: path, Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{"dev"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := routes.Load(filepath.Join(res.Outdir, "stacks", "dev-app"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				mmd := graph.Build(m).Mermaid()
+				for _, want := range []string{"release " + live + " (live)", "release " + candidate + " (candidate)"} {
+					if !strings.Contains(mmd, want) {
+						t.Errorf("the picture lacks %q:\n%s", want, mmd)
+					}
+				}
+				for _, wrong := range []string{"release " + live + " (candidate)", "release " + candidate + " (live)"} {
+					if strings.Contains(mmd, wrong) {
+						t.Errorf("the picture says %q:\n%s", wrong, mmd)
+					}
+				}
+			})
+		}
+	}
+	if cases != 10 {
+		t.Fatalf("ran %d cases, want 10", cases)
 	}
 }

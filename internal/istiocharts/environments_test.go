@@ -18,9 +18,9 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
-// fixture is a copy of the shipped cdktf.json (tests never read the live
-// one, which users edit).
-const fixture = "testdata/cdktf.json"
+// fixture is the copy of the shipped cdktf.json that the tests synthesize
+// (tests never read the live one, which users edit).
+const fixture = "../../testdata/shipped.cdktf.json"
 
 // synthesize synthesizes every environment of config into a new folder.
 func synthesize(t *testing.T, config string) *synth.Result {

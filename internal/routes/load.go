@@ -32,6 +32,9 @@ type Object[T proto.Message] struct {
 	Release string
 	// Spec is the object's spec as Istio's Go type.
 	Spec T
+	// Annotations are the object's annotations, such as the blue/green
+	// intent (routing.LiveAnnotation) bluegreen puts on its VirtualService.
+	Annotations map[string]string
 }
 
 // Workload is a Deployment and the Helm release that creates it.
@@ -106,19 +109,19 @@ func (m *Mesh) add(r render.Release, mf render.Manifest) error {
 		if err := decodeIstio(obj.Raw, spec); err != nil {
 			return fmt.Errorf("%s: %w", mf.Template, err)
 		}
-		m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{obj.Metadata.Name, ns, r.Name, spec})
+		m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{obj.Metadata.Name, ns, r.Name, spec, obj.Metadata.Annotations})
 	case "networking.istio.io/v1/VirtualService":
 		spec := &networkingv1.VirtualService{}
 		if err := decodeIstio(obj.Raw, spec); err != nil {
 			return fmt.Errorf("%s: %w", mf.Template, err)
 		}
-		m.VirtualServices = append(m.VirtualServices, Object[*networkingv1.VirtualService]{obj.Metadata.Name, ns, r.Name, spec})
+		m.VirtualServices = append(m.VirtualServices, Object[*networkingv1.VirtualService]{obj.Metadata.Name, ns, r.Name, spec, obj.Metadata.Annotations})
 	case "networking.istio.io/v1/DestinationRule":
 		spec := &networkingv1.DestinationRule{}
 		if err := decodeIstio(obj.Raw, spec); err != nil {
 			return fmt.Errorf("%s: %w", mf.Template, err)
 		}
-		m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{obj.Metadata.Name, ns, r.Name, spec})
+		m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{obj.Metadata.Name, ns, r.Name, spec, obj.Metadata.Annotations})
 	case "apps/v1/Deployment":
 		d := &appsv1.Deployment{}
 		if err := render.Strict(obj.Raw, d); err != nil {

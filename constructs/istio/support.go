@@ -1,0 +1,74 @@
+package istio
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Support is the support window of one Istio minor release.
+type Support struct {
+	// Ends is the last day of support; the zero time means Istio has not
+	// published it yet.
+	Ends time.Time
+	// Until says when support ends, for a release whose end is not dated
+	// yet.
+	Until string
+}
+
+// SupportEnds lists, per Istio minor release, when its support ends. Istio
+// supports each minor release until six weeks after the release two minors
+// later (istio.io, "Supported Releases", support policy); the dates follow
+// from the release dates on istio.io/news/releases: 1.30.0 on 2026-05-18,
+// 1.31.0 on 2026-08-31. Istio 1.32 is out (istio.io/api v1.32.0 is
+// published), but its release date is not recorded here yet, so 1.30's end
+// is not dated: add it, and 1.33's for 1.31, as they are announced.
+var SupportEnds = map[string]Support{
+	"1.28": {Ends: day(2026, time.June, 29)},
+	"1.29": {Ends: day(2026, time.October, 12)},
+	"1.30": {Until: "six weeks after Istio 1.32's release, which has happened: it ends in the coming weeks"},
+	"1.31": {Until: "six weeks after Istio 1.33's release (expected in early 2027)"},
+}
+
+// SupportWarnings warns when the Istio release of p (defaults applied) is
+// past, or within 60 days of, the end of its support on today, or is about
+// to leave support on a date not yet published. It names the release to
+// move to. A date never fails a build: these are warnings.
+func (p Props) SupportWarnings(fld *field.Path, today time.Time) []string {
+	m := versionRE.FindStringSubmatch(p.Version)
+	if m == nil {
+		return nil
+	}
+	minor, current := "1."+m[1], minorOf(DefaultVersion)
+	s, ok := SupportEnds[minor]
+	if !ok {
+		return nil
+	}
+	move := fmt.Sprintf(`; move to Istio %s (istio.version "%s")`, current, DefaultVersion)
+	if minor == current {
+		move = ""
+	}
+	at := fld.Child("version").String() + ": "
+	switch {
+	case s.Ends.IsZero() && minor != current:
+		return []string{fmt.Sprintf("%sIstio %s is supported until %s%s", at, minor, s.Until, move)}
+	case s.Ends.IsZero():
+		return nil
+	case !today.Before(s.Ends.AddDate(0, 0, 1)):
+		return []string{fmt.Sprintf("%sIstio %s left support on %s and gets no more security fixes%s", at, minor, s.Ends.Format(time.DateOnly), move)}
+	case today.AddDate(0, 0, 60).After(s.Ends):
+		return []string{fmt.Sprintf("%sIstio %s leaves support on %s%s", at, minor, s.Ends.Format(time.DateOnly), move)}
+	}
+	return nil
+}
+
+// minorOf returns the minor release ("1.31") of an Istio version ("1.31.0").
+func minorOf(version string) string {
+	if m := versionRE.FindStringSubmatch(version); m != nil {
+		return "1." + m[1]
+	}
+	return ""
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

@@ -1,0 +1,70 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/cli"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+)
+
+// idleCanary sends 10 % of default traffic to a colour scaled to 0
+// replicas: bluegreen's check BG005 fails its synthesis, which is exactly
+// when a user needs to see where requests go.
+const idleCanary = `{"qa": {` + testutil.ExistingCluster + `,
+	"app": {"releases": {"blue": {}, "green": {"replicas": 0}}},
+	"routing": {"hosts": ["echo.example.com"], "candidateWeight": 10}}}`
+
+const bg005 = "environment qa: BG005 error: VirtualService bluegreen/echo spec.http[4].route[1]: route default sends 10% to green, whose release green has 0 replicas"
+
+func TestDiagnosticsReportFindingsAndStillAnswer(t *testing.T) {
+	t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, idleCanary))
+
+	var out, errs bytes.Buffer
+	if err := cli.Routes([]string{"qa"}, &out, &errs); err != nil {
+		t.Fatalf("routes: got %v, want the table and the finding", err)
+	}
+	if !strings.Contains(errs.String(), bg005) {
+		t.Errorf("routes stderr lacks the BG005 finding:\n%s", errs.String())
+	}
+	for _, want := range []string{"Routing of qa (live: blue)", "GET /", "default", "90%", "10%"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("routes output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	out.Reset()
+	errs.Reset()
+	dir := t.TempDir()
+	if err := cli.Graph([]string{"qa", "-o", dir}, &out, &errs); err != nil {
+		t.Fatalf("graph: got %v, want the picture and the finding", err)
+	}
+	if !strings.Contains(errs.String(), bg005) {
+		t.Errorf("graph stderr lacks the BG005 finding:\n%s", errs.String())
+	}
+	mmd, err := os.ReadFile(filepath.Join(dir, "qa-routing.mmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mmd), "release green (candidate)") || !strings.Contains(string(mmd), "0 replicas") {
+		t.Errorf("the picture lacks the idle candidate:\n%s", mmd)
+	}
+
+	// check reports everything too, and its exit code still fails.
+	out.Reset()
+	errs.Reset()
+	allow := filepath.Join(t.TempDir(), "allowlist.json")
+	if err := os.WriteFile(allow, []byte("[]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = cli.Check([]string{"qa", "--allowlist", allow}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "BG005") {
+		t.Errorf("check: got %v, want an error naming BG005", err)
+	}
+	if !strings.Contains(out.String(), "istioctl analyze") {
+		t.Errorf("check did not report the analyzer's result before failing:\n%s", out.String())
+	}
+}
