@@ -107,7 +107,7 @@ func TestCheckKeys(t *testing.T) {
 		{"fails/istiod unknown meshConfig fields", istiocharts.Istiod, "meshConfig: {accessLogFile: x, notAField: 1, defaultConfig: {notAField: 2}}", []string{"meshConfig.defaultConfig.notAField", "meshConfig.notAField"}},
 		{"fails/istiod unknown key below a known map", istiocharts.Istiod, "global: {proxy: {resources: {}, notAKey: 1}}\nsidecarInjectorWebhook: {notAKey: 1}", []string{"global.proxy.notAKey", "sidecarInjectorWebhook.notAKey"}},
 		{"gateway keys of our gateway values", istiocharts.Gateway,
-			"name: istio-ingressgateway\nrevision: ''\nprofile: demo\nreplicaCount: 1\nautoscaling: {enabled: true, minReplicas: 3, maxReplicas: 10}\nresources: {requests: {cpu: 100m}}\nservice: {type: LoadBalancer, ports: [{name: http2, port: 80, targetPort: 80, protocol: TCP}], annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}}", nil},
+			"name: istio-ingressgateway\nrevision: ''\nprofile: demo\nimagePullSecrets: [{name: regcred}]\nreplicaCount: 1\nautoscaling: {enabled: true, minReplicas: 3, maxReplicas: 10}\nresources: {requests: {cpu: 100m}}\nservice: {type: LoadBalancer, ports: [{name: http2, port: 80, targetPort: 80, protocol: TCP}], annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}}", nil},
 		{"gateway copies global keys to the top", istiocharts.Gateway, "global: {imagePullSecrets: [regcred], networkPolicy: {enabled: false}}", nil},
 		{"fails/gateway has no image hub or tag", istiocharts.Gateway, "global: {hub: docker.io/istio, tag: 1.31.0}", []string{"global.hub", "global.tag"}},
 		{"fails/gateway unknown key", istiocharts.Gateway, "autoscaling: {enabled: true, notAKey: 1}", []string{"autoscaling.notAKey"}},
