@@ -19,6 +19,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 )
@@ -354,7 +355,7 @@ func TestCheckEveryEnvironment(t *testing.T) {
 	for _, env := range envs {
 		t.Run(env.Name, func(t *testing.T) {
 			dirs := []string{filepath.Join(outdir, "stacks", env.Name+"-mesh"), filepath.Join(outdir, "stacks", env.Name+"-app")}
-			report, err := cli.CheckSynthesized(context.Background(), dirs, allow, "")
+			report, err := cli.CheckSynthesized(context.Background(), dirs, env.Istio.KubernetesVersion, allow, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -363,6 +364,29 @@ func TestCheckEveryEnvironment(t *testing.T) {
 			}
 			if err := report.Err(); err != nil {
 				t.Errorf("%v\n%s", err, report.String(env.Name))
+			}
+			// Istio's own charts are analyzed too (from the istio.io/istio
+			// module of tools/go.mod): base, istiod and gateway in helm mode,
+			// the gateway and the istiod of the Sail Operator's Istio resource
+			// in operator mode. Only charts whose source is not pinned here
+			// are not, each with its reason.
+			notPinned := map[string]bool{"kiali": true, "prometheus": true, "grafana": true, "sail-operator": true}
+			for _, s := range report.Analyzer.Skipped {
+				if !notPinned[s.Name] || s.Reason == "" {
+					t.Errorf("release %s not analyzed (reason %q); want only %v not analyzed, each with a reason", s.Name, s.Reason, slices.Sorted(maps.Keys(notPinned)))
+				}
+			}
+			istio, want := 0, 3
+			if env.Istio.InstallMode == "operator" {
+				want = 2
+			}
+			for _, r := range report.Analyzer.Rendered {
+				if istiocharts.IsIstio(r) {
+					istio++
+				}
+			}
+			if istio != want {
+				t.Errorf("Istio chart releases analyzed: got %d; want %d (install mode %s)\n%s", istio, want, env.Istio.InstallMode, report.String(env.Name))
 			}
 			t.Log(report.String(env.Name))
 		})

@@ -4,9 +4,12 @@
 // `check` and `make test` instead of a deploy.
 //
 // The objects come from the helm_release resources of the synthesized
-// stacks: every release with a local chart is rendered by Helm's own engine
-// (package render) and written to a folder, one file per object, named after
-// its stack, release and template. istioctl then analyzes that folder with
+// stacks: every release with a local chart, and every release of Istio's
+// base, istiod and gateway charts (taken from the istio.io/istio module
+// pinned in tools/go.mod, package istiocharts, values keys checked first),
+// is rendered by Helm's own engine (package render), as is the istiod the
+// Sail Operator installs for an Istio resource; each object is written to a
+// folder, one file per object, named after its stack, release and template. istioctl then analyzes that folder with
 // --use-kube=false and --all-namespaces. Error and Warning findings fail the
 // check unless an allowlist entry with a written reason matches them; Info
 // findings never fail it.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 )
 
@@ -15,28 +16,61 @@ import (
 type Objects struct {
 	// Manifests are the rendered objects of the Rendered releases.
 	Manifests []Manifest
-	// Rendered are the releases with local charts, rendered offline.
+	// Rendered are the releases rendered offline: those with local charts,
+	// those of Istio's base, istiod and gateway charts (from the istio.io/istio
+	// module pinned in tools/go.mod, see package istiocharts), and the
+	// istiod the Sail Operator installs for an Istio resource.
 	Rendered []render.Release
-	// Skipped are the releases with charts from a repository (Istio's own
-	// base, istiod and gateway charts, for example): no repository is
-	// reachable offline, so their objects are not analyzed.
-	Skipped []render.Release
+	// Skipped are the releases that cannot be rendered offline, each with
+	// the reason: charts from a repository whose source is not pinned here
+	// (the Sail Operator, Kiali, Prometheus, Grafana), or Istio charts of
+	// another release than the pinned one.
+	Skipped []render.Skipped
 }
 
-// Collect renders every helm_release with a local chart in the stacks
-// synthesized in stackDirs (cdktf.out/stacks/<stack>) through Helm's
-// engine, with the values Terraform will pass, and lists the others as
-// skipped (render.Stacks). It reports every release that does not render.
-func Collect(stackDirs []string) (Objects, error) {
-	rendered, skipped, err := render.Stacks(stackDirs...)
+// Collect renders every helm_release in the stacks synthesized in
+// stackDirs (cdktf.out/stacks/<stack>) that can be rendered offline,
+// through Helm's engine, with the values Terraform will pass, for a cluster
+// of Kubernetes minor version kubeVersion ("" for Helm's default), and
+// lists the others as skipped (render.StacksWith). For each Sail Operator
+// Istio resource among the objects, it renders the istiod the operator will
+// install (istiocharts.ControlPlane). The values of every Istio chart must
+// pass istiocharts.CheckKeys. It reports every release that does not
+// render.
+func Collect(stackDirs []string, kubeVersion string) (Objects, error) {
+	rendered, skipped, err := render.StacksWith(render.Options{KubeVersion: kubeVersion, Remote: istiocharts.Remote}, stackDirs...)
+	errs := []error{err}
 	out := Objects{Skipped: skipped}
-	for _, r := range rendered {
-		out.Rendered = append(out.Rendered, r.Release)
-		for _, m := range r.Manifests {
+	add := func(r render.Release, ms []render.Manifest) {
+		out.Rendered = append(out.Rendered, r)
+		for _, m := range ms {
 			out.Manifests = append(out.Manifests, Manifest{Stack: r.Stack, Release: r.Name, Namespace: r.Namespace, Manifest: m})
 		}
 	}
-	return out, err
+	for _, r := range rendered {
+		add(r.Release, r.Manifests)
+		for _, m := range r.Manifests {
+			o, err := render.Decode(m)
+			if err != nil || !istiocharts.IsSailIstio(o) {
+				continue
+			}
+			cp, err := istiocharts.ControlPlane(r.Stack, o)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ms, reason, err := istiocharts.RenderRelease(cp, kubeVersion)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("%s: the Sail Operator's istiod for Istio %s: %w", r.Stack, o.Metadata.Name, err))
+			case reason != "":
+				out.Skipped = append(out.Skipped, render.Skipped{Release: cp, Reason: reason})
+			default:
+				add(cp, ms)
+			}
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // Options configures Check.
@@ -49,6 +83,9 @@ type Options struct {
 	// be empty or not exist, and is kept. Default: a temporary folder,
 	// removed before Check returns.
 	Dir string
+	// KubeVersion is the cluster's Kubernetes minor version, such as
+	// "1.34", that the charts are rendered for. Default: Helm's default.
+	KubeVersion string
 }
 
 // Result is what Check found.
@@ -59,9 +96,11 @@ type Result struct {
 	// Files are the analyzed files, relative to Dir: one per object, named
 	// <stack>/<release>/<template>.
 	Files []string
-	// Rendered and Skipped are the releases analyzed and those that could
-	// not be rendered offline, as in Objects.
-	Rendered, Skipped []render.Release
+	// Rendered are the releases analyzed, as in Objects.
+	Rendered []render.Release
+	// Skipped are the releases that could not be rendered offline, and
+	// why, as in Objects.
+	Skipped []render.Skipped
 	// Findings are all of the analyzer's findings, Info included.
 	Findings []Finding
 	// Failing are the Error and Warning findings no allowlist entry
@@ -108,7 +147,7 @@ func Check(ctx context.Context, stackDirs []string, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	objs, err := Collect(stackDirs)
+	objs, err := Collect(stackDirs, o.KubeVersion)
 	if err != nil {
 		return Result{}, err
 	}

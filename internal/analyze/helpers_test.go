@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 )
 
 // istioctl returns the built istioctl, or fails the test with the error
@@ -64,7 +65,7 @@ func writeStack(t *testing.T, name string, rels []release) string {
 		}
 		if r.repository != "" {
 			attrs["repository"] = r.repository
-			attrs["version"] = "1.30.4"
+			attrs["version"] = istiocharts.Release
 		}
 		resources[r.id] = attrs
 	}
@@ -109,9 +110,11 @@ func stacks(t *testing.T, app []release) []string {
 	return []string{writeStack(t, "test-mesh", meshReleases(t)), writeStack(t, "test-app", app)}
 }
 
-// meshReleases are the mesh stack's releases: Istio's own charts from their
-// repository (which cannot be rendered offline), and a local chart with the
-// mesh-wide PeerAuthentication and the Sail Operator's Istio resource.
+// meshReleases are the mesh stack's releases: Istio's own istiod and
+// gateway charts of the pinned release (rendered from the istio.io/istio
+// module), and a local chart with the mesh-wide PeerAuthentication and a
+// Sail Operator Istio resource of another Istio release (whose istiod is
+// therefore not rendered).
 func meshReleases(t *testing.T) []release {
 	return []release{
 		{id: "istio_istiod", name: "istiod", namespace: "istio-system", chart: "istiod", repository: "https://istio-release.storage.googleapis.com/charts", values: "{}"},

@@ -1,14 +1,13 @@
 package analyze
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/repo"
 )
 
 // EnvIstioctl names the environment variable that overrides the istioctl
@@ -16,7 +15,7 @@ import (
 const EnvIstioctl = "BLUEGREEN_ISTIOCTL"
 
 // ModulePath is the module whose root holds tools/bin/istioctl.
-const ModulePath = "github.com/bluegreen-mesh/bluegreen"
+const ModulePath = repo.ModulePath
 
 // Istioctl returns the istioctl binary to analyze with: $BLUEGREEN_ISTIOCTL
 // when set, else tools/bin/istioctl under the root of module ModulePath,
@@ -36,7 +35,7 @@ func Istioctl() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	root, err := moduleRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return "", fmt.Errorf("%w; set $%s to an istioctl binary", err, EnvIstioctl)
 	}
@@ -74,46 +73,4 @@ func executable(p string) error {
 		return fmt.Errorf("%s is not an executable file", p)
 	}
 	return nil
-}
-
-// moduleRoot returns the first folder at or above dir whose go.mod declares
-// ModulePath. Nested modules (tools/, for one) are passed over.
-func moduleRoot(dir string) (string, error) {
-	for d := dir; ; {
-		path, err := modulePath(filepath.Join(d, "go.mod"))
-		if err == nil && path == ModulePath {
-			return d, nil
-		}
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod of module %s at or above %s", ModulePath, dir)
-		}
-		d = parent
-	}
-}
-
-// modulePath returns the module path a go.mod declares.
-func modulePath(gomod string) (string, error) {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			if p, err := strconv.Unquote(fields[1]); err == nil {
-				return p, nil
-			}
-			return fields[1], nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("%s: no module line", gomod)
 }

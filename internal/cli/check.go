@@ -43,7 +43,7 @@ func Check(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	report, err := CheckSynthesized(context.Background(), s.MeshAndApp(), allow, *keep)
+	report, err := CheckSynthesized(context.Background(), s.MeshAndApp(), s.Env.Istio.KubernetesVersion, allow, *keep)
 	if err != nil {
 		return err
 	}
@@ -60,9 +60,10 @@ type Report struct {
 }
 
 // CheckSynthesized runs both checks on synthesized mesh and app stack
-// folders.
-func CheckSynthesized(ctx context.Context, stackDirs []string, allow analyze.Allowlist, keep string) (Report, error) {
-	res, err := analyze.Check(ctx, stackDirs, analyze.Options{Allowlist: allow, Dir: keep})
+// folders, rendering the charts for Kubernetes minor version kubeVersion
+// (the environment's cluster).
+func CheckSynthesized(ctx context.Context, stackDirs []string, kubeVersion string, allow analyze.Allowlist, keep string) (Report, error) {
+	res, err := analyze.Check(ctx, stackDirs, analyze.Options{Allowlist: allow, Dir: keep, KubeVersion: kubeVersion})
 	if err != nil {
 		return Report{}, err
 	}
@@ -94,15 +95,17 @@ func (r Report) Err() error {
 func (r Report) String(env string) string {
 	var b strings.Builder
 	a := r.Analyzer
-	fmt.Fprintf(&b, "%s: %d objects from %d releases analyzed", env, len(a.Files), len(a.Rendered))
-	if len(a.Skipped) > 0 {
-		var names []string
-		for _, s := range a.Skipped {
-			names = append(names, s.Name)
-		}
-		fmt.Fprintf(&b, "; not analyzed (charts from repositories): %s", strings.Join(names, ", "))
+	var names []string
+	for _, r := range a.Rendered {
+		names = append(names, r.Name)
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "%s: %d objects from %d releases analyzed: %s\n", env, len(a.Files), len(a.Rendered), strings.Join(names, ", "))
+	if len(a.Skipped) > 0 {
+		fmt.Fprintf(&b, "not analyzed (%d releases):\n", len(a.Skipped))
+		for _, s := range a.Skipped {
+			fmt.Fprintf(&b, "  %s: %s\n", s.Name, s.Reason)
+		}
+	}
 	fmt.Fprintf(&b, "istioctl analyze: %d failing, %d allowed, %d info\n", len(a.Failing), len(a.Allowed), len(a.Findings)-len(a.Failing)-len(a.Allowed))
 	for _, f := range a.Failing {
 		fmt.Fprintf(&b, "  FAIL %s\n", f)

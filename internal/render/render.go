@@ -1,7 +1,9 @@
 // Package render reads the helm_release resources of synthesized stacks and
-// renders those with local charts through Helm's own template engine
-// (helm.sh/helm/v3), with exactly the values Terraform's helm provider will
-// pass: the values documents merged in order, then set, then set_sensitive.
+// renders them through Helm's own template engine (helm.sh/helm/v3), with
+// exactly the values Terraform's helm provider will pass: the values
+// documents merged in order, then set, then set_sensitive. It renders the
+// releases with local charts, and those with charts from a repository where
+// the caller finds the chart offline (Options.Remote).
 //
 // It is how tests, `routes` and `check` see the Kubernetes objects a stack
 // will create, without a cluster.
@@ -18,6 +20,7 @@ import (
 	"sort"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/cli/values"
@@ -205,11 +208,11 @@ func Render(r Release) ([]Manifest, error) {
 	if !r.Local() {
 		return nil, fmt.Errorf("%s/%s: chart %q comes from %s; only local charts render offline", r.Stack, r.Name, r.Chart, r.Repository)
 	}
-	vals, err := r.MergedValues()
+	chrt, err := loader.Load(r.ChartDir)
 	if err != nil {
 		return nil, err
 	}
-	return RenderChart(r.ChartDir, r.Name, r.Namespace, vals)
+	return r.renderWith(chrt, "")
 }
 
 // RenderChart renders the chart in dir as release name in namespace.
@@ -218,9 +221,29 @@ func RenderChart(dir, name, namespace string, vals map[string]any) ([]Manifest, 
 	if err != nil {
 		return nil, err
 	}
+	return RenderLoaded(chrt, name, namespace, vals, "")
+}
+
+// RenderLoaded renders a loaded chart as release name in namespace, as
+// `helm install` does on a cluster of Kubernetes minor version kubeVersion
+// (such as "1.34"; "" is Helm's default): the chart's kubeVersion
+// constraint must admit it, the values must pass the chart's
+// values.schema.json, and templates see it as .Capabilities.KubeVersion.
+func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any, kubeVersion string) ([]Manifest, error) {
+	caps := chartutil.DefaultCapabilities.Copy()
+	if kubeVersion != "" {
+		major, minor, ok := strings.Cut(kubeVersion, ".")
+		if !ok {
+			return nil, fmt.Errorf("release %s (chart %s): Kubernetes version %q: want a minor version such as 1.34", name, chrt.Name(), kubeVersion)
+		}
+		caps.KubeVersion = chartutil.KubeVersion{Version: "v" + kubeVersion + ".0", Major: major, Minor: minor}
+	}
+	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("release %s (chart %s): chart requires kubeVersion %s, which Kubernetes %s does not satisfy", name, chrt.Name(), c, caps.KubeVersion.String())
+	}
 	top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{
 		Name: name, Namespace: namespace, Revision: 1, IsInstall: true,
-	}, nil)
+	}, caps)
 	if err != nil {
 		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
 	}
@@ -228,15 +251,22 @@ func RenderChart(dir, name, namespace string, vals map[string]any) ([]Manifest, 
 	if err != nil {
 		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
 	}
+	// NOTES.txt is shown to the user, not applied, as helm install does.
+	for f := range files {
+		if path.Base(f) == "NOTES.txt" {
+			delete(files, f)
+		}
+	}
 	_, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
 	if err != nil {
 		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
 	}
 	var out []Manifest
 	for _, m := range manifests {
-		// NOTES.txt is shown to the user, not applied, as helm install
-		// does.
-		if strings.TrimSpace(m.Content) == "" || path.Base(m.Name) == "NOTES.txt" {
+		// A template that renders only comments (Istio's profile template,
+		// or a disabled resource) holds no object; Helm applies nothing
+		// for it either.
+		if onlyComments(m.Content) {
 			continue
 		}
 		out = append(out, Manifest{Template: m.Name, YAML: m.Content})
@@ -244,11 +274,43 @@ func RenderChart(dir, name, namespace string, vals map[string]any) ([]Manifest, 
 	return out, nil
 }
 
-// Rendered is a release with a local chart and what it renders to.
+// onlyComments reports whether a YAML document holds nothing but comments
+// and blank lines.
+func onlyComments(doc string) bool {
+	for line := range strings.Lines(doc) {
+		if l := strings.TrimSpace(line); l != "" && l != "---" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
+	return true
+}
+
+// Rendered is a release and what it renders to.
 type Rendered struct {
 	Release
 	// Manifests are the rendered objects.
 	Manifests []Manifest
+}
+
+// Skipped is a release that was not rendered, and why.
+type Skipped struct {
+	Release
+	// Reason says why the release was not rendered.
+	Reason string
+}
+
+// RemoteChart finds, offline, the chart a release installs from a
+// repository. It returns a nil chart and the reason when it has none.
+type RemoteChart func(r Release) (c *chart.Chart, reason string, err error)
+
+// Options configure StacksWith.
+type Options struct {
+	// KubeVersion is the cluster's Kubernetes minor version, such as
+	// "1.34" (see RenderLoaded). Default: Helm's default.
+	KubeVersion string
+	// Remote finds the charts of releases with a chart from a repository.
+	// Default: none; those releases are skipped.
+	Remote RemoteChart
 }
 
 // Stacks renders every helm_release with a local chart in the stacks
@@ -256,6 +318,17 @@ type Rendered struct {
 // repository (which cannot be rendered offline) as skipped. It reports
 // every release that does not render, not only the first.
 func Stacks(stackDirs ...string) (rendered []Rendered, skipped []Release, err error) {
+	rendered, sk, err := StacksWith(Options{}, stackDirs...)
+	for _, s := range sk {
+		skipped = append(skipped, s.Release)
+	}
+	return rendered, skipped, err
+}
+
+// StacksWith is Stacks with options: it renders the releases with a chart
+// from a repository too where o.Remote finds their chart, and gives the
+// reason for each release it skips.
+func StacksWith(o Options, stackDirs ...string) (rendered []Rendered, skipped []Skipped, err error) {
 	var errs []error
 	for _, dir := range stackDirs {
 		releases, err := Releases(dir)
@@ -264,19 +337,51 @@ func Stacks(stackDirs ...string) (rendered []Rendered, skipped []Release, err er
 			continue
 		}
 		for _, r := range releases {
-			if !r.Local() {
-				skipped = append(skipped, r)
+			var ms []Manifest
+			if r.Local() {
+				chrt, err := loader.Load(r.ChartDir)
+				if err == nil {
+					ms, err = r.renderWith(chrt, o.KubeVersion)
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+					continue
+				}
+				rendered = append(rendered, Rendered{Release: r, Manifests: ms})
 				continue
 			}
-			ms, err := Render(r)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-				continue
+			reason := fmt.Sprintf("chart %s from %s: no chart repository is reachable offline", r.Chart, r.Repository)
+			if o.Remote != nil {
+				chrt, why, err := o.Remote(r)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+					continue
+				}
+				if chrt != nil {
+					if ms, err = r.renderWith(chrt, o.KubeVersion); err != nil {
+						errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+						continue
+					}
+					rendered = append(rendered, Rendered{Release: r, Manifests: ms})
+					continue
+				}
+				if why != "" {
+					reason = why
+				}
 			}
-			rendered = append(rendered, Rendered{Release: r, Manifests: ms})
+			skipped = append(skipped, Skipped{Release: r, Reason: reason})
 		}
 	}
 	return rendered, skipped, errors.Join(errs...)
+}
+
+// renderWith renders the release's values with chrt.
+func (r Release) renderWith(chrt *chart.Chart, kubeVersion string) ([]Manifest, error) {
+	vals, err := r.MergedValues()
+	if err != nil {
+		return nil, err
+	}
+	return RenderLoaded(chrt, r.Name, r.Namespace, vals, kubeVersion)
 }
 
 // Object is the envelope of a rendered Kubernetes object.

@@ -1,7 +1,10 @@
 package render_test
 
 import (
+	"strings"
 	"testing"
+
+	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 )
@@ -32,5 +35,34 @@ func TestMergedValuesFollowTheHelmProvider(t *testing.T) {
 	}
 	if s := got["secret"].(map[string]any)["key"]; s != render.SensitivePlaceholder {
 		t.Errorf("set_sensitive: got %v, want the placeholder, never the reference or a value", s)
+	}
+}
+
+// TestRenderLoadedAsHelmInstall renders a chart as helm install does on a
+// cluster of a given Kubernetes version: the chart's kubeVersion constraint
+// is honoured, templates see the version, and NOTES.txt and templates that
+// render only comments yield no object.
+func TestRenderLoadedAsHelmInstall(t *testing.T) {
+	c := &chart.Chart{
+		Metadata: &chart.Metadata{APIVersion: chart.APIVersionV2, Name: "probe", Version: "0.1.0", KubeVersion: ">=1.35.0-0"},
+		Templates: []*chart.File{
+			{Name: "templates/configmap.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  minor: {{ .Capabilities.KubeVersion.Minor | quote }}\n")},
+			{Name: "templates/comments.yaml", Data: []byte("# only a comment\n{{- if false }}\nkind: Never\n{{- end }}\n")},
+			{Name: "templates/NOTES.txt", Data: []byte("Thanks for installing {{ .Release.Name }}.")},
+		},
+		Values: map[string]any{},
+	}
+	if _, err := render.RenderLoaded(c, "probe", "default", nil, "1.34"); err == nil || !strings.Contains(err.Error(), "kubeVersion >=1.35.0-0") {
+		t.Errorf("Kubernetes 1.34: got error %v; want one naming the chart's kubeVersion constraint", err)
+	}
+	ms, err := render.RenderLoaded(c, "probe", "default", nil, "1.35")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].Template != "probe/templates/configmap.yaml" {
+		t.Fatalf("got manifests %+v; want only the ConfigMap", ms)
+	}
+	if !strings.Contains(ms[0].YAML, `minor: "35"`) {
+		t.Errorf("the template did not see Kubernetes 1.35:\n%s", ms[0].YAML)
 	}
 }

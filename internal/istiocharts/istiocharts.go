@@ -1,0 +1,192 @@
+// Package istiocharts loads Istio's own Helm charts (base, istiod and
+// gateway) from the istio.io/istio module that tools/go.mod pins, the source
+// istioctl is built from, so that tests and `check` render exactly the
+// charts a helm_release of that Istio release installs, offline.
+//
+// The module holds the charts as Istio's repository keeps them: chart
+// version 1.0.0 and a testing image hub. Load sets what Istio's release
+// process sets when it publishes them: the chart version and appVersion
+// become the release version, and istiod's default hub and tag become the
+// release's hub (docker.io/istio) and the version.
+package istiocharts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/repo"
+)
+
+// ModulePath is the module that holds Istio's charts, pinned in
+// tools/go.mod.
+const ModulePath = "istio.io/istio"
+
+// Release is the Istio release of the module version tools/go.mod pins:
+// v0.0.0-20260827124520-eed52ebb66ad is commit eed52ebb66ad, the 1.31.0
+// tag (the module's VERSION file says 1.31). Istio 1.31 is supported until
+// six weeks after 1.33 is released. Change it together with tools/go.mod;
+// TestPinnedModuleIsRelease fails when they disagree.
+const Release = "1.31.0"
+
+// PinnedCommit is the short commit of Release that tools/go.mod must pin.
+const PinnedCommit = "eed52ebb66ad"
+
+// Hub is the image hub Istio publishes 1.31 and later releases to, which
+// its release process writes into the published istiod chart.
+const Hub = "docker.io/istio"
+
+// testingHub and testingTag are the image hub and tag of istiod's
+// values.yaml in the source, replaced by Hub and Release on publication.
+const (
+	testingHub = "registry.istio.io/testing"
+	testingTag = "latest"
+)
+
+// Chart names, as a helm_release names them.
+const (
+	Base    = "base"
+	Istiod  = "istiod"
+	Gateway = "gateway"
+)
+
+// Names are the charts the package loads, in install order.
+var Names = []string{Base, Istiod, Gateway}
+
+// dirs maps a chart name to its folder in the module.
+var dirs = map[string]string{
+	Base:    "manifests/charts/base",
+	Istiod:  "manifests/charts/istio-control/istio-discovery",
+	Gateway: "manifests/charts/gateway",
+}
+
+var moduleDir struct {
+	sync.Mutex
+	dir string
+}
+
+// ModuleDir returns the folder of the istio.io/istio module pinned in
+// tools/go.mod, downloading it into Go's module cache if it is not there
+// yet (`make test` and `make istioctl` download it to build istioctl).
+func ModuleDir() (string, error) {
+	moduleDir.Lock()
+	defer moduleDir.Unlock()
+	if moduleDir.dir != "" {
+		return moduleDir.dir, nil
+	}
+	tools, err := repo.ToolsDir()
+	if err != nil {
+		return "", fmt.Errorf("istio's charts: %w", err)
+	}
+	cmd := exec.Command("go", "mod", "download", "-json", ModulePath)
+	cmd.Dir = tools
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	var mod struct{ Path, Version, Dir, Error string }
+	if err := json.Unmarshal(stdout.Bytes(), &mod); err != nil {
+		return "", fmt.Errorf("istio's charts: go mod download -json %s (in %s): %v: %s", ModulePath, tools, errors.Join(runErr, err), strings.TrimSpace(stderr.String()))
+	}
+	if mod.Error != "" || runErr != nil || mod.Dir == "" {
+		return "", fmt.Errorf("istio's charts: go mod download %s (in %s): %s", ModulePath, tools, strings.TrimSpace(mod.Error+" "+stderr.String()))
+	}
+	if !strings.HasSuffix(mod.Version, "-"+PinnedCommit) {
+		return "", fmt.Errorf("istio's charts: tools/go.mod pins %s %s, but this package renders Istio %s (commit %s); change Release and PinnedCommit with the pin", ModulePath, mod.Version, Release, PinnedCommit)
+	}
+	moduleDir.dir = mod.Dir
+	return mod.Dir, nil
+}
+
+// Load loads chart name (Base, Istiod or Gateway) of Istio Release from the
+// pinned module with Helm's loader, as Istio publishes it: chart version and
+// appVersion Release and, for istiod, image hub Hub and tag Release.
+func Load(name string) (*chart.Chart, error) {
+	rel, ok := dirs[name]
+	if !ok {
+		return nil, fmt.Errorf("chart %q is not one of Istio's charts %q", name, Names)
+	}
+	mod, err := ModuleDir()
+	if err != nil {
+		return nil, err
+	}
+	c, err := loader.Load(filepath.Join(mod, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("istio chart %s: %w", name, err)
+	}
+	if c.Name() != name {
+		return nil, fmt.Errorf("istio chart folder %s holds chart %q, not %q", rel, c.Name(), name)
+	}
+	c.Metadata.Version = Release
+	c.Metadata.AppVersion = Release
+	if g, ok := dig(c.Values, defaultsKey, "global"); ok {
+		if g["hub"] == testingHub {
+			g["hub"] = Hub
+		}
+		if g["tag"] == testingTag {
+			g["tag"] = Release
+		}
+	}
+	return c, nil
+}
+
+// dig returns the map at keys under m.
+func dig(m map[string]any, keys ...string) (map[string]any, bool) {
+	for _, k := range keys {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		m = next
+	}
+	return m, true
+}
+
+// ChartName returns the name of the chart a helm_release installs from a
+// repository: the chart attribute's last path element, so that
+// "oci://ghcr.io/istio/release/charts/istiod" is "istiod" too.
+func ChartName(r render.Release) string {
+	return path.Base(strings.TrimSuffix(r.Chart, "/"))
+}
+
+// IsIstio reports whether r installs one of Istio's charts from a
+// repository.
+func IsIstio(r render.Release) bool {
+	_, ok := dirs[ChartName(r)]
+	return !r.Local() && ok
+}
+
+// VersionError says that a release installs another Istio release than the
+// one whose charts are available offline.
+type VersionError struct {
+	// Chart and Version are the release's.
+	Chart, Version string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("chart %s version %q: only Istio %s's charts are available offline (%s pinned in tools/go.mod)", e.Chart, e.Version, Release, ModulePath)
+}
+
+// ForRelease returns the chart a helm_release of one of Istio's charts
+// installs (see IsIstio). A release of another version than Release gets a
+// *VersionError: rendering other charts than those it installs would prove
+// nothing.
+func ForRelease(r render.Release) (*chart.Chart, error) {
+	if !IsIstio(r) {
+		return nil, fmt.Errorf("%s: helm_release.%s: chart %q is not one of Istio's charts %q from a repository", r.Stack, r.ID, r.Chart, Names)
+	}
+	name := ChartName(r)
+	if strings.TrimPrefix(r.Version, "v") != Release {
+		return nil, &VersionError{Chart: name, Version: r.Version}
+	}
+	return Load(name)
+}
