@@ -48,11 +48,58 @@ $(ISTIOCTL): tools/go.mod tools/go.sum
 
 istioctl: $(ISTIOCTL)
 
+# The local Kubernetes control plane the tests install every environment into
+# (internal/controlplane): kube-apiserver and kube-controller-manager from the
+# wrapper module tools/kube, pilot-discovery (istiod) from tools/go.mod (the
+# same Istio commit as istioctl), etcd from Debian's etcd-server package.
+# They are built into a cache outside the clone, one folder per version (the
+# version is the folder's name, so the targets need no other prerequisite),
+# and a fresh clone on the same machine reuses them; the first build takes
+# minutes (README, "Testing"). internal/controlplane looks in the same folders.
+BLUEGREEN_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/bluegreen
+KUBE_VERSION    := $(shell awk '$$1=="require" && $$2=="k8s.io/kubernetes" {print $$3}' tools/kube/go.mod)
+ISTIO_VERSION   := $(shell awk '$$1=="require" && $$2=="istio.io/istio" {print $$3}' tools/go.mod)
+KUBE_DIR        := $(BLUEGREEN_CACHE)/kube-$(KUBE_VERSION)
+ISTIOD_DIR      := $(BLUEGREEN_CACHE)/istiod-$(ISTIO_VERSION)
+# etcd is Debian's etcd-server package, unpacked (no service is started);
+# apt-get download fetches the candidate version, which names the folder.
+ETCD_VERSION    := $(shell apt-cache policy etcd-server 2>/dev/null | awk '$$1=="Candidate:" {print $$2}')
+ETCD_DIR        := $(BLUEGREEN_CACHE)/etcd-$(ETCD_VERSION)
+KUBE_LDFLAGS    := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) \
+	-X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=%)))
+
+.PHONY: controlplane
+$(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager &:
+	mkdir -p $(KUBE_DIR)
+	cd tools/kube && go build -ldflags '$(KUBE_LDFLAGS)' -o $(KUBE_DIR)/kube-apiserver.tmp k8s.io/kubernetes/cmd/kube-apiserver
+	cd tools/kube && go build -ldflags '$(KUBE_LDFLAGS)' -o $(KUBE_DIR)/kube-controller-manager.tmp k8s.io/kubernetes/cmd/kube-controller-manager
+	mv $(KUBE_DIR)/kube-apiserver.tmp $(KUBE_DIR)/kube-apiserver
+	mv $(KUBE_DIR)/kube-controller-manager.tmp $(KUBE_DIR)/kube-controller-manager
+
+$(ISTIOD_DIR)/pilot-discovery:
+	mkdir -p $(ISTIOD_DIR)
+	cd tools && go build -o $@.tmp istio.io/istio/pilot/cmd/pilot-discovery
+	mv $@.tmp $@
+
+$(ETCD_DIR)/.stamp:
+	@case "$(ETCD_VERSION)" in ""|"(none)") echo "etcd-server is not known to apt: run apt-get update" >&2; exit 1;; esac
+	rm -rf $(ETCD_DIR) && mkdir -p $(ETCD_DIR)/deb
+	cd $(ETCD_DIR)/deb && apt-get download etcd-server
+	dpkg-deb -x $(ETCD_DIR)/deb/etcd-server_*.deb $(ETCD_DIR)/root
+	test -x $(ETCD_DIR)/root/usr/bin/etcd
+	ln -sf root/usr/bin/etcd $(ETCD_DIR)/etcd
+	@touch $@
+
+controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
+
 synth: bindings
 	go run main.go
 
-test: bindings $(ISTIOCTL)
-	go test $(GO_TEST_FLAGS) ./...
+# The control plane tests (internal/controlplane, internal/meshinstall) fail
+# rather than skip when make test runs them.
+test: bindings $(ISTIOCTL) controlplane
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
 # alone and verbose; make test runs it too.
