@@ -408,6 +408,7 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 	}
 	host := routes.RequestHost(e.Routing, e.App.Name)
 	cases := routes.StandardCases(e.Routing, host)
+	cases = append(cases, edgeCases(e, host)...)
 	if servesHTTPS(m) {
 		// The standard requests redirect to HTTPS; send them over HTTPS
 		// too (routes --https), to judge the routes behind the redirect.
@@ -444,6 +445,26 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 		}
 	}
 	return rows
+}
+
+// edgeCases are requests beyond the standard set where a model of Istio
+// could part from Istio: a version path's look-alike ("/v2x"; Istio matches
+// URI prefixes as written, Envoy as told), a version path with a query
+// string, and each colour's cookie with no space after the ';'.
+func edgeCases(e config.Environment, host string) []routes.Case {
+	var out []routes.Case
+	for _, colour := range []string{"blue", "green"} {
+		if p, ok := e.Routing.VersionPaths[colour]; ok {
+			out = append(out,
+				routes.Case{Name: "GET " + p + "x", Request: routes.Request{Host: host, Path: p + "x"}},
+				routes.Case{Name: "GET " + p + "/a?b=c", Request: routes.Request{Host: host, Path: p + "/a?b=c"}})
+		}
+		if v, ok := e.Routing.Cookie.Values[colour]; ok {
+			c := "a=b;" + e.Routing.Cookie.Name + "=" + v
+			out = append(out, routes.Case{Name: "cookie " + c, Request: routes.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": c}}})
+		}
+	}
+	return out
 }
 
 func servesHTTPS(m *routes.Mesh) bool {
