@@ -589,11 +589,12 @@ func checkTeardown(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 	}
 }
 
-// TestPlantedInvalidObjectIsRejected installs a release whose
-// VirtualService has a string where the CRD's schema wants an integer: the
-// API server must reject it and the error must name the release and carry
-// the API server's message.
-func TestPlantedInvalidObjectIsRejected(t *testing.T) {
+// TestPlantedMistakesAreRejected installs two planted stacks: a release
+// whose VirtualService has a string where the CRD's schema wants an
+// integer, and a release ordered before the namespace it installs into.
+// Each must fail as it would on a real cluster, with the API server's
+// message and the release named.
+func TestPlantedMistakesAreRejected(t *testing.T) {
 	cptest.Binaries(t)
 	root, _ := filepath.Abs("../..")
 	istioDir, err := meshinstall.IstioModuleDir(root)
@@ -602,22 +603,32 @@ func TestPlantedInvalidObjectIsRejected(t *testing.T) {
 	}
 	cp := cptest.Start(t, controlplane.Options{})
 	installCRDStandIn(t, cp, istioDir)
-	plan, err := meshinstall.Load("testdata/planted")
-	if err != nil {
-		t.Fatal(err)
-	}
 	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = in.Apply(context.Background(), plan)
-	if err == nil {
-		t.Fatal("the planted VirtualService was accepted; want the API server to reject it")
-	}
-	t.Logf("the harness reports: %v", err)
-	for _, want := range []string{"release planted/planted", "spec.http[0].route[0].weight", "integer"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
-		}
+	for _, tc := range []struct {
+		stack string
+		want  []string
+	}{
+		{"testdata/planted", []string{"release planted/planted", "spec.http[0].route[0].weight", "integer"}},
+		{"testdata/misordered", []string{"release late/early", `namespaces "late" not found`}},
+	} {
+		t.Run(filepath.Base(tc.stack), func(t *testing.T) {
+			plan, err := meshinstall.Load(tc.stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = in.Apply(context.Background(), plan)
+			if err == nil {
+				t.Fatal("installed; want the API server to refuse it")
+			}
+			t.Logf("the harness reports: %v", err)
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+		})
 	}
 }
