@@ -48,11 +48,62 @@ $(ISTIOCTL): tools/go.mod tools/go.sum
 
 istioctl: $(ISTIOCTL)
 
+# The local Kubernetes control plane the tests install every environment into
+# (internal/controlplane): kube-apiserver and kube-controller-manager from the
+# wrapper module tools/kube, pilot-discovery (istiod) from tools/go.mod (the
+# same Istio commit as istioctl), etcd from Debian's etcd-server package.
+# They are built into a cache outside the clone, one folder per version (the
+# version is the folder's name, so the targets need no other prerequisite),
+# and a fresh clone on the same machine reuses them; the first build takes
+# minutes (README, "Testing"). internal/controlplane looks in the same folders.
+BLUEGREEN_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/bluegreen
+KUBE_VERSION    := $(shell awk '$$1=="require" && $$2=="k8s.io/kubernetes" {print $$3}' tools/kube/go.mod)
+ISTIO_VERSION   := $(shell awk '$$1=="require" && $$2=="istio.io/istio" {print $$3}' tools/go.mod)
+KUBE_DIR        := $(BLUEGREEN_CACHE)/kube-$(KUBE_VERSION)
+ISTIOD_DIR      := $(BLUEGREEN_CACHE)/istiod-$(ISTIO_VERSION)
+# etcd is Debian's etcd-server package (bookworm's 3.4.23), unpacked; no
+# service is started. Upstream etcd maintains only its two newest minor
+# releases, so 3.4 gets fixes from Debian alone (bookworm's security
+# support); kube-apiserver 1.35 runs on it for these tests (measured), while
+# real clusters run a newer etcd. The version is pinned here rather than
+# asked of apt, which costs seconds on every make.
+ETCD_VERSION    := 3.4.23-4+b4
+ETCD_DIR        := $(BLUEGREEN_CACHE)/etcd-$(ETCD_VERSION)
+KUBE_LDFLAGS    := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) \
+	-X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=%)))
+
+.PHONY: controlplane
+$(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager &:
+	mkdir -p $(KUBE_DIR)
+	cd tools/kube && go build -ldflags '$(KUBE_LDFLAGS)' -o $(KUBE_DIR)/kube-apiserver.tmp k8s.io/kubernetes/cmd/kube-apiserver
+	cd tools/kube && go build -ldflags '$(KUBE_LDFLAGS)' -o $(KUBE_DIR)/kube-controller-manager.tmp k8s.io/kubernetes/cmd/kube-controller-manager
+	mv $(KUBE_DIR)/kube-apiserver.tmp $(KUBE_DIR)/kube-apiserver
+	mv $(KUBE_DIR)/kube-controller-manager.tmp $(KUBE_DIR)/kube-controller-manager
+
+$(ISTIOD_DIR)/pilot-discovery:
+	mkdir -p $(ISTIOD_DIR)
+	cd tools && go build -o $@.tmp istio.io/istio/pilot/cmd/pilot-discovery
+	mv $@.tmp $@
+
+$(ETCD_DIR)/.stamp:
+	rm -rf $(ETCD_DIR) && mkdir -p $(ETCD_DIR)/deb
+	cd $(ETCD_DIR)/deb && apt-get download etcd-server=$(ETCD_VERSION) || \
+		{ echo "apt-get cannot download etcd-server $(ETCD_VERSION): run apt-get update" >&2; exit 1; }
+	dpkg-deb -x $(ETCD_DIR)/deb/etcd-server_*.deb $(ETCD_DIR)/root
+	test -x $(ETCD_DIR)/root/usr/bin/etcd
+	ln -sf root/usr/bin/etcd $(ETCD_DIR)/etcd
+	@touch $@
+
+controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
+
 synth: bindings
 	go run main.go
 
-test: bindings $(ISTIOCTL)
-	go test $(GO_TEST_FLAGS) ./...
+# The control plane tests (internal/controlplane, internal/meshinstall) fail
+# rather than skip when make test runs them.
+test: bindings $(ISTIOCTL) controlplane
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
 # alone and verbose; make test runs it too.
@@ -80,10 +131,12 @@ promote: bindings
 	@test -n "$(ENV)" && test -n "$(COLOUR)" || { echo "usage: make promote ENV=<environment> COLOUR=<blue|green>" >&2; exit 2; }
 	go run . promote $(ENV) $(COLOUR)
 
-# Show where requests to ENV go, rendered and evaluated offline.
-routes: bindings
-	@test -n "$(ENV)" || { echo "usage: make routes ENV=<environment>" >&2; exit 2; }
-	go run . routes $(ENV)
+# Show where requests to ENV go, rendered and evaluated offline; with
+# ENVOY=1, also installed into the local control plane and judged by the
+# Envoy routes istiod generates (builds the control plane first).
+routes: bindings $(if $(ENVOY),controlplane)
+	@test -n "$(ENV)" || { echo "usage: make routes ENV=<environment> [ENVOY=1]" >&2; exit 2; }
+	go run . routes $(ENV) $(if $(ENVOY),--envoy)
 
 # Istio's analyzer and bluegreen's checks on what ENV deploys.
 check: bindings $(ISTIOCTL)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/routes"
 )
 
@@ -34,7 +35,7 @@ func (h headerFlags) Set(s string) error {
 // standard set, or one request described by the flags.
 func Routes(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https]")
+		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https] [--envoy]")
 	}
 	envName := args[0]
 	fs := flag.NewFlagSet("routes", flag.ContinueOnError)
@@ -44,6 +45,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	cookie := fs.String("cookie", "", "Cookie header, such as 'session=1; x-version=v2'")
 	method := fs.String("method", "GET", "HTTP method")
 	https := fs.Bool("https", false, "send the request over HTTPS")
+	envoy := fs.Bool("envoy", false, "also install the environment into a local control plane and evaluate the Envoy routes istiod generates (make controlplane builds it)")
 	headers := headerFlags{}
 	fs.Var(headers, "header", "request header 'name: value' (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -51,6 +53,12 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("routes: unexpected arguments %q", fs.Args())
+	}
+	if *envoy {
+		// Say how to build the control plane before synthesizing.
+		if _, err := controlplane.FindBinaries("."); err != nil {
+			return fmt.Errorf("routes --envoy: %w", err)
+		}
 	}
 
 	s, err := Synthesize(envName)
@@ -69,7 +77,12 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	if !adHoc {
 		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, s.Env.Routing.Live, *host)
-		return routes.Table(stdout, m, routes.StandardCases(s.Env.Routing, *host))
+		cases := routes.StandardCases(s.Env.Routing, *host)
+		if err := routes.Table(stdout, m, cases); err != nil || !*envoy {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		return envoyRoutes(s, m, cases, stdout, stderr)
 	}
 	if *cookie != "" {
 		headers["cookie"] = *cookie
@@ -79,7 +92,12 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		req.Scheme = "https"
 	}
 	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", *method, orSlash(*path), describe(headers)))
-	return routes.Table(stdout, m, []routes.Case{{Name: name, Request: req}})
+	cases := []routes.Case{{Name: name, Request: req}}
+	if err := routes.Table(stdout, m, cases); err != nil || !*envoy {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	return envoyRoutes(s, m, cases, stdout, stderr)
 }
 
 func orSlash(p string) string {

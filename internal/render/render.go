@@ -85,7 +85,7 @@ func Releases(stackDir string) ([]Release, error) {
 	var out []Release
 	for id, attrs := range doc.Resource.HelmRelease {
 		r := Release{Stack: filepath.Base(stackDir), ID: id, Attrs: attrs}
-		r.Path = metadataPath(attrs)
+		r.Path = ConstructPath(attrs)
 		r.Name, _ = attrs["name"].(string)
 		r.Namespace, _ = attrs["namespace"].(string)
 		if r.Namespace == "" {
@@ -94,7 +94,7 @@ func Releases(stackDir string) ([]Release, error) {
 		r.Chart, _ = attrs["chart"].(string)
 		r.Repository, _ = attrs["repository"].(string)
 		r.Version, _ = attrs["version"].(string)
-		for _, v := range list(attrs["values"]) {
+		for _, v := range List(attrs["values"]) {
 			s, _ := v.(string)
 			r.Values = append(r.Values, s)
 		}
@@ -104,7 +104,7 @@ func Releases(stackDir string) ([]Release, error) {
 		if r.SetSensitive, err = sets(attrs["set_sensitive"]); err != nil {
 			return nil, fmt.Errorf("%s: helm_release.%s.set_sensitive: %w", r.Stack, id, err)
 		}
-		for _, d := range list(attrs["depends_on"]) {
+		for _, d := range List(attrs["depends_on"]) {
 			s, _ := d.(string)
 			r.DependsOn = append(r.DependsOn, s)
 		}
@@ -124,16 +124,18 @@ func Releases(stackDir string) ([]Release, error) {
 	return out, nil
 }
 
-func metadataPath(attrs map[string]any) string {
+// ConstructPath returns the construct path cdktf records in a resource's
+// attributes.
+func ConstructPath(attrs map[string]any) string {
 	meta, _ := attrs["//"].(map[string]any)
 	md, _ := meta["metadata"].(map[string]any)
 	p, _ := md["path"].(string)
 	return p
 }
 
-// list accepts a JSON list, or a single block (cdktf writes one-element
-// block lists either way).
-func list(v any) []any {
+// List accepts a JSON list, or a single block (cdktf writes one-element
+// block lists either way), and returns it as a list.
+func List(v any) []any {
 	switch x := v.(type) {
 	case nil:
 		return nil
@@ -146,7 +148,7 @@ func list(v any) []any {
 
 func sets(v any) ([]Set, error) {
 	var out []Set
-	for _, item := range list(v) {
+	for _, item := range List(v) {
 		b, _ := json.Marshal(item)
 		var s Set
 		if err := json.Unmarshal(b, &s); err != nil {

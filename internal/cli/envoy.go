@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
+	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+)
+
+// envoyRoutes installs the synthesized mesh and app stacks into a local
+// control plane, runs istiod, prints the route table istiod generates for
+// the ingress gateway, and evaluates cases against it beside what routes
+// says. It fails when they disagree, or, naming how to build them, when the
+// control plane's binaries are not built.
+func envoyRoutes(s *Synthesized, m *routes.Mesh, cases []routes.Case, stdout, stderr io.Writer) error {
+	bins, err := controlplane.FindBinaries(".")
+	if err != nil {
+		return fmt.Errorf("routes --envoy: %w", err)
+	}
+	root, err := controlplane.ModuleRoot(".")
+	if err != nil {
+		return err
+	}
+	istioDir, err := meshinstall.IstioModuleDir(root)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(stderr, "Starting a local control plane (etcd, kube-apiserver, kube-controller-manager, istiod on 127.0.0.1)...")
+	cp, err := controlplane.Start(ctx, bins, controlplane.Options{})
+	if err != nil {
+		return err
+	}
+	defer cp.Stop()
+	go func() { <-ctx.Done(); cp.Stop() }()
+
+	plan, err := meshinstall.Load(s.MeshAndApp()...)
+	if err != nil {
+		return err
+	}
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir), Variables: plan.RandomVariables()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr, "Installing the mesh and app stacks with Helm (without waiting: no kubelet, no pods)...")
+	steps, err := in.Apply(ctx, plan)
+	for _, st := range steps {
+		fmt.Fprintln(stderr, "  "+st.String())
+	}
+	if err != nil {
+		return err
+	}
+	p := s.Env.Istio.WithDefaults()
+	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision})
+	if err != nil {
+		return err
+	}
+	proxy, err := envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
+	if err != nil {
+		return err
+	}
+	rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Envoy routes istiod generates for the ingress gateway of %s:\n\n", s.Env.Name)
+	if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
+		return err
+	}
+	rows, err := envoyroutes.Compare(m, rcs, cases)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	if err := envoyroutes.Table(stdout, rows); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if !r.Agree() {
+			return fmt.Errorf("routes --envoy: %s: routes says %q, Envoy does %q", r.Case.Name, r.Routes, r.Envoy)
+		}
+	}
+	return nil
+}

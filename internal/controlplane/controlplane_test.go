@@ -1,0 +1,169 @@
+package controlplane_test
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+)
+
+// TestNoWebhookIsCalled registers a mutating and a validating webhook that
+// fail closed, both at a TLS server of the test's own on 127.0.0.1, and
+// creates an object they match. The object must be stored, the server must
+// see no connection, and the API server's log (at a verbosity that logs
+// every request its own clients send) must show requests to 127.0.0.1
+// only, none to the webhook, and an admission chain without the webhook
+// plugins.
+func TestNoWebhookIsCalled(t *testing.T) {
+	cp := cptest.Start(t, controlplane.Options{APIServerVerbosity: 6})
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "this webhook must not be called", http.StatusInternalServerError)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	url := srv.URL + "/admit"
+	fail := admissionregistrationv1.Fail
+	none := admissionregistrationv1.SideEffectClassNone
+	rules := []admissionregistrationv1.RuleWithOperations{{
+		Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+		Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"configmaps"}},
+	}}
+	ctx := context.Background()
+	adm := cp.Client.AdmissionregistrationV1()
+	if _, err := adm.ValidatingWebhookConfigurations().Create(ctx, &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "must-not-be-called"},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
+			Name: "validate.bluegreen.test", ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: ca},
+			Rules: rules, FailurePolicy: &fail, SideEffects: &none, AdmissionReviewVersions: []string{"v1"},
+		}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.MutatingWebhookConfigurations().Create(ctx, &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "must-not-be-called"},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name: "mutate.bluegreen.test", ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: ca},
+			Rules: rules, FailurePolicy: &fail, SideEffects: &none, AdmissionReviewVersions: []string{"v1"},
+		}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The API server reads webhook configurations through an informer;
+	// give it time to see them, so a call would happen if it could.
+	time.Sleep(2 * time.Second)
+	if _, err := cp.Client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "admitted"}, Data: map[string]string{"k": "v"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating a ConfigMap that fail-closed webhooks match: %v; want it admitted without calling them", err)
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("the webhook server saw %d connections; want 0", n)
+	}
+
+	b, err := os.ReadFile(cp.LogPath("kube-apiserver"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	if strings.Contains(log, host) {
+		t.Errorf("the API server's log mentions the webhook's address %s:\n%s", host, grepLines(log, host))
+	}
+	// At --v=6 client-go logs each request the API server's own clients
+	// send, with its URL: there must be some (or the log could not have
+	// shown a webhook call either), and every one must go to 127.0.0.1.
+	sent := regexp.MustCompile(`"Response" verb="[A-Z]+" url="([^"]+)"`).FindAllStringSubmatch(log, -1)
+	if len(sent) == 0 {
+		t.Errorf("the API server's log at --v=6 shows no request of its own clients; the checks above prove nothing")
+	}
+	for _, m := range sent {
+		if !strings.HasPrefix(m[1], "https://127.0.0.1:") {
+			t.Errorf("the API server sent a request to %s; want 127.0.0.1 only", m[1])
+		}
+	}
+	loaded := regexp.MustCompile(`Loaded \d+ (mutating|validating) admission controller\(s\) successfully in the following order: ([^".]+)`).FindAllStringSubmatch(log, -1)
+	if len(loaded) < 2 {
+		t.Fatalf("the API server's log lists %d admission chains; want the mutating and the validating one", len(loaded))
+	}
+	for _, l := range loaded {
+		if strings.Contains(l[2], "Webhook") {
+			t.Errorf("%s admission chain includes a webhook plugin: %s", l[1], l[2])
+		}
+	}
+}
+
+// TestStopEndsEveryProcess checks that Stop leaves none of the processes
+// running, and that a deleted namespace is removed (the controller
+// manager's namespace controller runs).
+func TestStopEndsEveryProcess(t *testing.T) {
+	bins := cptest.Binaries(t)
+	cp, err := controlplane.Start(context.Background(), bins, controlplane.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Stop()
+	ctx := context.Background()
+	ns := cp.Client.CoreV1().Namespaces()
+	if _, err := ns.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "doomed"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := ns.Get(ctx, "doomed", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("namespace doomed still there (%v) a minute after its deletion; the namespace controller did not finish it", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	pids := cp.Processes()
+	if len(pids) != 3 {
+		t.Fatalf("processes: got %v; want etcd, kube-apiserver and kube-controller-manager", pids)
+	}
+	cp.Stop()
+	for name, pid := range pids {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("%s (pid %d) still exists after Stop (kill 0: %v)", name, pid, err)
+		}
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

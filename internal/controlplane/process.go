@@ -1,0 +1,137 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// process is one program the control plane runs, in its own process group,
+// its output in a log file.
+type process struct {
+	name, log string
+	cmd       *exec.Cmd
+	done      chan struct{}
+	err       error
+}
+
+// start runs bin with args and env in dir, writing its output to log. The
+// process gets its own process group (stop signals the whole group) and is
+// killed by the kernel if the program that started it dies first, so a test
+// binary killed by its timeout leaves nothing running.
+func start(name, bin, dir, log string, args, env []string) (*process, error) {
+	f, err := os.Create(log)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &process{name: name, log: log, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited reports, without waiting, whether the process has ended and why.
+func (p *process) exited() (bool, error) {
+	select {
+	case <-p.done:
+		return true, p.err
+	default:
+		return false, nil
+	}
+}
+
+// stop sends SIGTERM to the process group, then SIGKILL after grace, and
+// waits for the process to end.
+func (p *process) stop(grace time.Duration) {
+	pgid := -p.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		<-p.done
+	}
+	// Anything left in the group (a child the program started) goes too.
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+}
+
+// tail returns the last n lines of the process's log.
+func (p *process) tail(n int) string { return tail(p.log, n) }
+
+// tail returns the last n lines of the file at path.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// waitFor polls ready until it returns nil, the process exits, or ctx ends;
+// the error then carries the end of the process's log.
+func (p *process) waitFor(ctx context.Context, what string, ready func() error) error {
+	var last error
+	for {
+		if last = ready(); last == nil {
+			return nil
+		}
+		if done, err := p.exited(); done {
+			return fmt.Errorf("%s exited (%v) before %s; end of %s:\n%s", p.name, err, what, p.log, p.tail(30))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %s: %w (last: %v); end of %s:\n%s", p.name, what, ctx.Err(), last, p.log, p.tail(30))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// freePorts returns n distinct ports that are free on 127.0.0.1 now.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
+// dialable reports whether something accepts TCP connections at addr.
+func dialable(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}

@@ -1,0 +1,74 @@
+package envoyroutes_test
+
+import (
+	"testing"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
+)
+
+const (
+	blue  = "outbound|8600|blue|echo.bluegreen.svc.cluster.local"
+	green = "outbound|8600|green|echo.bluegreen.svc.cluster.local"
+)
+
+func to(cluster string) *routev3.Route_Route {
+	return &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}}
+}
+
+// config is a route configuration of the shape istiod generates for a
+// gateway: a virtual host per host, with a version path (prefix rewrite), a
+// cookie regex, a header and a weighted default.
+func config() *routev3.RouteConfiguration {
+	cookie := &routev3.HeaderMatcher{Name: "cookie", HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+		MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: `(.*; )?x-version=v2(;.*)?`}}}}}
+	header := &routev3.HeaderMatcher{Name: "x-version", HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+		MatchPattern: &matcherv3.StringMatcher_Exact{Exact: "v1"}}}}
+	v2 := to(green)
+	v2.Route.PrefixRewrite = "/"
+	weighted := &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_WeightedClusters{WeightedClusters: &routev3.WeightedCluster{
+		Clusters: []*routev3.WeightedCluster_ClusterWeight{{Name: blue, Weight: wrapperspb.UInt32(90)}, {Name: green, Weight: wrapperspb.UInt32(10)}}}}}}
+	return &routev3.RouteConfiguration{Name: "http.8080", VirtualHosts: []*routev3.VirtualHost{
+		{Name: "catch-all", Domains: []string{"*"}, Routes: []*routev3.Route{{Name: "none", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+			Action: &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: 404}}}}},
+		{Name: "echo.example.com:80", Domains: []string{"echo.example.com", "echo.example.com:*"}, Routes: []*routev3.Route{
+			{Name: "path-green", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/v2"}}, Action: v2},
+			{Name: "cookie-green", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}, Headers: []*routev3.HeaderMatcher{cookie}}, Action: to(green)},
+			{Name: "header-blue", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}, Headers: []*routev3.HeaderMatcher{header}}, Action: to(blue)},
+			{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}}, Action: weighted},
+		}},
+		{Name: "secure.example.com:80", Domains: []string{"secure.example.com"}, RequireTls: routev3.VirtualHost_ALL,
+			Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}}, Action: to(blue)}}},
+	}}
+}
+
+func TestEvaluate(t *testing.T) {
+	rc := config()
+	for _, tc := range []struct {
+		name string
+		req  envoyroutes.Request
+		want string
+	}{
+		{"default is weighted", envoyroutes.Request{Host: "echo.example.com", Path: "/"}, "blue 90%, green 10%; path /"},
+		{"version path rewritten, query kept", envoyroutes.Request{Host: "echo.example.com", Path: "/v2/health?x=1"}, "green 100%; path //health?x=1"},
+		{"cookie regex matches the whole value", envoyroutes.Request{Host: "echo.example.com", Path: "/", Headers: map[string]string{"Cookie": "a=1; x-version=v2"}}, "green 100%; path /"},
+		{"cookie look-alike does not match", envoyroutes.Request{Host: "echo.example.com", Path: "/", Headers: map[string]string{"cookie": "x-version=v20"}}, "blue 90%, green 10%; path /"},
+		{"header exact", envoyroutes.Request{Host: "echo.example.com", Path: "/", Headers: map[string]string{"x-version": "v1"}}, "blue 100%; path /"},
+		{"unknown host falls to the catch-all", envoyroutes.Request{Host: "other.example.com", Path: "/"}, "404"},
+		{"TLS required", envoyroutes.Request{Host: "secure.example.com", Path: "/a"}, "redirect https://secure.example.com/a"},
+		{"TLS given", envoyroutes.Request{Host: "secure.example.com", Path: "/a", TLS: true}, "blue 100%; path /a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := envoyroutes.Evaluate(rc, tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := envoyroutes.Summary(o); got != tc.want {
+				t.Errorf("got %q; want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,634 @@
+package meshinstall_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	networkingv1 "istio.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/internal/cli"
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
+	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
+	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
+	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/stacks"
+)
+
+// fixture is a copy of the shipped environments (cdktf.json): dev installs
+// Istio with Helm, prod a revisioned Istio (1-30) with STRICT mTLS and TLS
+// at the gateway, staging Istio by the Sail Operator.
+const fixture = "testdata/environments.cdktf.json"
+
+// noOfflineSource are the charts that cannot be installed here.
+var noOfflineSource = []string{"kiali-server", "prometheus", "grafana", "sail-operator"}
+
+var (
+	gatewayGVR = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "gateways"}
+	vsGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
+	drGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "destinationrules"}
+)
+
+// env is one environment synthesized from a copy of the fixture.
+type env struct {
+	cfg       config.Environment
+	mesh, app string
+}
+
+func synthesize(t *testing.T, cfgPath string, names ...string) map[string]env {
+	t.Helper()
+	res, err := synth.Run(synth.Options{Config: cfgPath, Outdir: filepath.Join(t.TempDir(), "cdktf.out"), Environments: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]env{}
+	for _, e := range res.Environments {
+		dir := filepath.Join(res.Outdir, "stacks")
+		out[e.Name] = env{cfg: e, mesh: filepath.Join(dir, e.Name+stacks.MeshSuffix), app: filepath.Join(dir, e.Name+stacks.AppSuffix)}
+	}
+	if len(out) != len(names) {
+		t.Fatalf("synthesized %d environments; want %v", len(out), names)
+	}
+	return out
+}
+
+func copyFixture(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "cdktf.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestEnvironmentsInstallAndRoute installs each environment's mesh and app
+// stacks into a local control plane, reads everything back, asks istiod for
+// the gateway's routes and checks every request of `routes` against them,
+// and tears down. For dev it also promotes through the control plane.
+func TestEnvironmentsInstallAndRoute(t *testing.T) {
+	cptest.Binaries(t)
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	istioDir, err := meshinstall.IstioModuleDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := copyFixture(t)
+	envs := synthesize(t, cfgPath, "dev", "prod", "staging")
+	t.Log("Helm releases are installed without waiting, and so without atomic: the local control plane has no kubelet and runs no pod")
+
+	for _, tc := range []struct {
+		name string
+		// injection is the label that must select the app namespace for
+		// sidecar injection.
+		injection map[string]string
+		// notInstalled are the releases that cannot be installed here.
+		notInstalled []string
+	}{
+		{"dev", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "kiali", "prometheus"}},
+		{"prod", map[string]string{"istio.io/rev": "1-30"}, []string{"grafana", "kiali", "prometheus"}},
+		// The Istio resource needs the Sail Operator's CRD.
+		{"staging", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "istio-default", "kiali", "prometheus", "sail-operator"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := envs[tc.name]
+			cp := cptest.Start(t, controlplane.Options{})
+			ctx := context.Background()
+			plan, err := meshinstall.Load(e.mesh, e.app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vars := plan.RandomVariables()
+			in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir), Variables: vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.cfg.Istio.InstallMode == istio.ModeOperator {
+				t.Log("operator mode: Istio's CRDs come from the base chart of istio.io/istio, standing in for the Sail Operator's (no offline chart source)")
+				installCRDStandIn(t, cp, istioDir)
+			}
+			steps, err := in.Apply(ctx, plan)
+			for _, s := range steps {
+				t.Log(s)
+			}
+			if err != nil {
+				t.Fatalf("install: %v", err)
+			}
+			checkSteps(t, plan, steps, tc.notInstalled)
+
+			m, err := routes.Load(e.mesh, e.app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReadBack(t, cp, plan, m, vars, tc.injection)
+
+			ist := startIstiod(t, cp, e.cfg)
+			rows := checkEnvoy(t, ist, cp, m, e.cfg)
+
+			if tc.name == "dev" {
+				promote(t, cp, ist, in, cfgPath, rows)
+			}
+
+			steps, err = in.Destroy(ctx, plan)
+			if err != nil {
+				t.Fatalf("teardown: %v", err)
+			}
+			checkTeardown(t, cp, plan, steps)
+		})
+	}
+}
+
+// installCRDStandIn installs Istio's CRDs from the base chart of the pinned
+// module, in a namespace of its own: in operator mode the Sail Operator
+// installs them, and its chart has no offline source here.
+func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane, istioDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	stack := filepath.Join(dir, "crd-standin")
+	os.MkdirAll(stack, 0o755)
+	doc := `{"resource": {"helm_release": {"crds": {"name": "istio-crds-standin", "namespace": "sail-standin", "create_namespace": true,
+		"chart": "base", "repository": "` + istio.ChartRepository + `", "version": "` + istio.DefaultVersion + `",
+		"values": ["defaultRevision: \"\"\nglobal:\n  istioNamespace: sail-standin\n"]}}}}`
+	if err := os.WriteFile(filepath.Join(stack, "cdk.tf.json"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := meshinstall.Load(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Apply(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkSteps wants every resource installed or created, except releases
+// of charts with no offline source and releases that need them.
+func checkSteps(t *testing.T, plan *meshinstall.Plan, steps []meshinstall.Step, wantNotInstalled []string) {
+	t.Helper()
+	if len(steps) != len(plan.Resources) {
+		t.Fatalf("%d steps for %d resources", len(steps), len(plan.Resources))
+	}
+	var notInstalled []string
+	installed := 0
+	for _, s := range steps {
+		switch s.Action {
+		case meshinstall.Installed, meshinstall.Created:
+			installed++
+		case meshinstall.NotInstalled:
+			notInstalled = append(notInstalled, s.Resource.Release.Name)
+			if !strings.Contains(s.Reason, "no offline chart source") && !anyContains(s.Reason, noOfflineSource) {
+				t.Errorf("%s not installed for another reason: %s", s.Resource, s.Reason)
+			}
+		default:
+			t.Errorf("%s: %s on a fresh cluster; want installed or created", s.Resource, s.Action)
+		}
+	}
+	slices.Sort(notInstalled)
+	if !slices.Equal(notInstalled, wantNotInstalled) {
+		t.Errorf("not installed: got %v; want %v", notInstalled, wantNotInstalled)
+	}
+	if installed < 5 {
+		t.Errorf("only %d resources installed", installed)
+	}
+}
+
+func anyContains(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReadBack reads the installed objects back from the API server.
+func checkReadBack(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstall.Plan, m *routes.Mesh, vars map[string]string, injection map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Namespaces: every kubernetes_namespace_v1 with its labels, and the
+	// app namespace selected for injection.
+	appNS := m.Workloads[0].Deployment.Namespace
+	nsCount := 0
+	for _, r := range plan.Resources {
+		if r.Type != "kubernetes_namespace_v1" {
+			continue
+		}
+		md := r.Attrs["metadata"].(map[string]any)
+		name := md["name"].(string)
+		ns, err := cp.Client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("namespace %s: %v", name, err)
+			continue
+		}
+		nsCount++
+		if want, _ := md["labels"].(map[string]any); want != nil {
+			for k, v := range want {
+				if ns.Labels[k] != v {
+					t.Errorf("namespace %s label %s: got %q; want %q", name, k, ns.Labels[k], v)
+				}
+			}
+		}
+		if name == appNS {
+			for k, v := range injection {
+				if ns.Labels[k] != v {
+					t.Errorf("app namespace %s: label %s is %q; want %q (labels %v)", name, k, ns.Labels[k], v, ns.Labels)
+				}
+			}
+		}
+	}
+	if nsCount < 2 {
+		t.Errorf("read back %d namespaces; want the control plane's and the app's at least", nsCount)
+	}
+
+	// The Istio objects equal what the constructs built.
+	if len(m.Gateways) == 0 || len(m.VirtualServices) == 0 || len(m.DestinationRules) == 0 {
+		t.Fatalf("rendered %d Gateways, %d VirtualServices, %d DestinationRules; want one of each at least", len(m.Gateways), len(m.VirtualServices), len(m.DestinationRules))
+	}
+	for _, g := range m.Gateways {
+		compareSpec(t, dyn, gatewayGVR, g.Namespace, g.Name, g.Spec, &networkingv1.Gateway{})
+	}
+	for _, v := range m.VirtualServices {
+		compareSpec(t, dyn, vsGVR, v.Namespace, v.Name, v.Spec, &networkingv1.VirtualService{})
+	}
+	for _, d := range m.DestinationRules {
+		stored := compareSpec(t, dyn, drGVR, d.Namespace, d.Name, d.Spec, &networkingv1.DestinationRule{}).(*networkingv1.DestinationRule)
+		deps, err := cp.Client.AppsV1().Deployments(d.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(deps.Items) < 2 || len(stored.GetSubsets()) < 2 {
+			t.Fatalf("%d Deployments and %d subsets in %s; want blue and green", len(deps.Items), len(stored.GetSubsets()), d.Namespace)
+		}
+		for _, s := range stored.GetSubsets() {
+			var selected []string
+			for _, dep := range deps.Items {
+				if labels.SelectorFromSet(s.GetLabels()).Matches(labels.Set(dep.Spec.Template.Labels)) {
+					selected = append(selected, dep.Name)
+				}
+			}
+			if len(selected) != 1 || !strings.Contains(selected[0], s.GetName()) {
+				t.Errorf("DestinationRule %s subset %s (labels %v) selects the pod templates of %v; want the one %s Deployment", d.Name, s.GetName(), s.GetLabels(), selected, s.GetName())
+			}
+		}
+	}
+	// The app Service's port name makes Istio treat it as HTTP.
+	svcs, err := cp.Client.CoreV1().Services(appNS).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svcs.Items) == 0 {
+		t.Fatalf("no Service in %s", appNS)
+	}
+	for _, s := range svcs.Items {
+		for _, p := range s.Spec.Ports {
+			if !(p.Name == "http" || strings.HasPrefix(p.Name, "http-") || (p.AppProtocol != nil && *p.AppProtocol == "http")) {
+				t.Errorf("Service %s/%s port %d is named %q: Istio would not select HTTP", s.Namespace, s.Name, p.Port, p.Name)
+			}
+		}
+	}
+	// Secrets exist with the values given (never printed).
+	for _, r := range plan.Resources {
+		if r.Type != "kubernetes_secret_v1" {
+			continue
+		}
+		md := r.Attrs["metadata"].(map[string]any)
+		name, ns := md["name"].(string), md["namespace"].(string)
+		s, err := cp.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("secret %s/%s: %v", ns, name, err)
+			continue
+		}
+		data, _ := r.Attrs["data"].(map[string]any)
+		for k, v := range data {
+			want := v.(string)
+			if name, ok := strings.CutPrefix(strings.TrimSuffix(strings.TrimPrefix(want, "${"), "}"), "var."); ok {
+				want = vars[name]
+			}
+			if !bytes.Equal(s.Data[k], []byte(want)) {
+				t.Errorf("secret %s/%s key %s: the stored value differs from the one given (%d bytes stored)", ns, name, k, len(s.Data[k]))
+			}
+		}
+		if len(data) == 0 {
+			t.Errorf("secret %s/%s: the stack gives no data", ns, name)
+		}
+	}
+}
+
+// compareSpec reads an Istio object back and wants its spec equal to
+// want; it returns the stored spec.
+func compareSpec(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string, want, into proto.Message) proto.Message {
+	t.Helper()
+	obj, err := dyn.Resource(gvr).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s %s/%s: %v", gvr.Resource, ns, name, err)
+	}
+	b, err := json.Marshal(obj.Object["spec"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := protojson.Unmarshal(b, into); err != nil {
+		t.Fatalf("%s %s/%s as stored: %v", gvr.Resource, ns, name, err)
+	}
+	if !proto.Equal(into, want) {
+		t.Errorf("%s %s/%s as stored differs from what the constructs built:\nstored: %v\nbuilt:  %v", gvr.Resource, ns, name, into, want)
+	}
+	return into
+}
+
+// startIstiod runs istiod as the environment's control plane revision.
+func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environment) *controlplane.Istiod {
+	t.Helper()
+	p := e.Istio.WithDefaults()
+	ist, err := cp.StartIstiod(context.Background(), controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ist
+}
+
+// checkEnvoy fetches the gateway's routes from istiod and wants every
+// standard request to go where `routes` says. It first waits until istiod
+// has read the stored Istio objects at their current versions, and then
+// gives istiod's push (debounced) up to 30 s to converge before it reports
+// a disagreement.
+func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *routes.Mesh, e config.Environment) []envoyroutes.Row {
+	t.Helper()
+	ctx := context.Background()
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, v := range m.VirtualServices {
+		obj, err := dyn.Resource(vsGVR).Namespace(v.Namespace).Get(ctx, v.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, obj.GetResourceVersion())
+	}
+	if err := ist.WaitForResourceVersions(ctx, versions...); err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := envoyroutes.GatewayProxy(ctx, cp.Client, m, e.Istio.WithDefaults().Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := routes.RequestHost(e.Routing, e.App.Name)
+	cases := routes.StandardCases(e.Routing, host)
+	cases = append(cases, edgeCases(e, host)...)
+	if servesHTTPS(m) {
+		// The standard requests redirect to HTTPS; send them over HTTPS
+		// too (routes --https), to judge the routes behind the redirect.
+		for _, c := range routes.StandardCases(e.Routing, host) {
+			c.Name += " (https)"
+			c.Request.Scheme = "https"
+			cases = append(cases, c)
+		}
+	}
+	var rows []envoyroutes.Row
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, err = envoyroutes.Compare(m, rcs, cases); err != nil {
+			t.Fatal(err)
+		}
+		if allAgree(rows) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	var buf bytes.Buffer
+	envoyroutes.Table(&buf, rows)
+	t.Logf("requests to %s, by routes and by the Envoy routes istiod generated:\n%s", host, buf.String())
+	if len(rows) < 3 {
+		t.Fatalf("%d requests evaluated; want the standard set", len(rows))
+	}
+	for _, r := range rows {
+		if !r.Agree() {
+			t.Errorf("%s: routes says %q; Envoy (%s) does %q", r.Case.Name, r.Routes, r.RouteConfig, r.Envoy)
+		}
+	}
+	return rows
+}
+
+// edgeCases are requests beyond the standard set where a model of Istio
+// could part from Istio: a version path's look-alike ("/v2x"; Istio matches
+// URI prefixes as written, Envoy as told), a version path with a query
+// string, and each colour's cookie with no space after the ';'.
+func edgeCases(e config.Environment, host string) []routes.Case {
+	var out []routes.Case
+	for _, colour := range []string{"blue", "green"} {
+		if p, ok := e.Routing.VersionPaths[colour]; ok {
+			out = append(out,
+				routes.Case{Name: "GET " + p + "x", Request: routes.Request{Host: host, Path: p + "x"}},
+				routes.Case{Name: "GET " + p + "/a?b=c", Request: routes.Request{Host: host, Path: p + "/a?b=c"}})
+		}
+		if v, ok := e.Routing.Cookie.Values[colour]; ok {
+			c := "a=b;" + e.Routing.Cookie.Name + "=" + v
+			out = append(out, routes.Case{Name: "cookie " + c, Request: routes.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": c}}})
+		}
+	}
+	return out
+}
+
+func servesHTTPS(m *routes.Mesh) bool {
+	for _, g := range m.Gateways {
+		for _, s := range g.Spec.GetServers() {
+			if strings.EqualFold(s.GetPort().GetProtocol(), "HTTPS") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func allAgree(rows []envoyroutes.Row) bool {
+	for _, r := range rows {
+		if !r.Agree() {
+			return false
+		}
+	}
+	return true
+}
+
+// promote promotes dev to green in the fixture copy, re-synthesizes,
+// upgrades, and checks the routes; then sends 10% to the candidate; then
+// promotes back.
+func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Istiod, in *meshinstall.Installer, cfgPath string, first []envoyroutes.Row) {
+	t.Helper()
+	ctx := context.Background()
+	t.Setenv("BLUEGREEN_CONFIG", cfgPath)
+	apply := func(step string) (*routes.Mesh, config.Environment, []envoyroutes.Row) {
+		t.Helper()
+		e := synthesize(t, cfgPath, "dev")["dev"]
+		plan, err := meshinstall.Load(e.mesh, e.app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := routes.Load(e.mesh, e.app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps, err := in.Apply(ctx, plan)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		var upgraded []string
+		for _, s := range steps {
+			if s.Action == meshinstall.Upgraded {
+				upgraded = append(upgraded, s.Resource.Release.Name)
+			} else if s.Action != meshinstall.Unchanged && s.Action != meshinstall.NotInstalled && s.Action != meshinstall.Updated {
+				t.Errorf("%s: %s", step, s)
+			}
+		}
+		if len(m.VirtualServices) != 1 || !slices.Equal(upgraded, []string{m.VirtualServices[0].Release}) {
+			t.Errorf("%s: upgraded %v; want the VirtualService's release alone", step, upgraded)
+		}
+		return m, e.cfg, checkEnvoy(t, ist, cp, m, e.cfg)
+	}
+	if err := cli.Promote([]string{"dev", "green"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	_, _, rows := apply("promote dev green")
+	if got := rows[0].Envoy; got != "green 100%; path /" {
+		t.Errorf("after promote dev green, GET / goes to %q; want green 100%%", got)
+	}
+
+	b, _ := os.ReadFile(cfgPath)
+	b, err := jsonedit.Set(b, 10, "context", "environments", "dev", "routing", "candidateWeight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfgPath, b, 0o644)
+	_, _, rows = apply("candidateWeight 10")
+	if got := rows[0].Envoy; got != "green 90%, blue 10%; path /" {
+		t.Errorf("with candidateWeight 10, GET / goes to %q; want green 90%%, blue 10%%", got)
+	}
+
+	b, _ = os.ReadFile(cfgPath)
+	if b, err = jsonedit.Set(b, 0, "context", "environments", "dev", "routing", "candidateWeight"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfgPath, b, 0o644)
+	if err := cli.Promote([]string{"dev", "blue"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	_, _, rows = apply("promote dev blue")
+	for i := range rows {
+		if i >= len(first) || rows[i].Envoy != first[i].Envoy {
+			t.Errorf("after promoting back, request %d (%s) goes to %q; first it went to %q", i, rows[i].Case.Name, rows[i].Envoy, first[min(i, len(first)-1)].Envoy)
+		}
+	}
+}
+
+// checkTeardown wants every release uninstalled, the namespaces gone and
+// Istio's CRDs kept.
+func checkTeardown(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstall.Plan, steps []meshinstall.Step) {
+	t.Helper()
+	ctx := context.Background()
+	if len(steps) != len(plan.Resources) {
+		t.Fatalf("teardown: %d steps for %d resources", len(steps), len(plan.Resources))
+	}
+	if steps[0].Resource.Address() != plan.Resources[len(plan.Resources)-1].Address() {
+		t.Errorf("teardown began with %s; want the last resource installed, %s", steps[0].Resource, plan.Resources[len(plan.Resources)-1])
+	}
+	for _, r := range plan.Resources {
+		if r.Type != "kubernetes_namespace_v1" {
+			continue
+		}
+		name := r.Attrs["metadata"].(map[string]any)["name"].(string)
+		if _, err := cp.Client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("namespace %s after teardown: %v; want it gone", name, err)
+		}
+	}
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	for _, name := range []string{"virtualservices.networking.istio.io", "gateways.networking.istio.io", "destinationrules.networking.istio.io"} {
+		if _, err := dyn.Resource(crds).Get(ctx, name, metav1.GetOptions{}); err != nil {
+			t.Errorf("CRD %s after teardown: %v; want it kept", name, err)
+		}
+	}
+}
+
+// TestPlantedMistakesAreRejected installs two planted stacks: a release
+// whose VirtualService has a string where the CRD's schema wants an
+// integer, and a release ordered before the namespace it installs into.
+// Each must fail as it would on a real cluster, with the API server's
+// message and the release named.
+func TestPlantedMistakesAreRejected(t *testing.T) {
+	cptest.Binaries(t)
+	root, _ := filepath.Abs("../..")
+	istioDir, err := meshinstall.IstioModuleDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := cptest.Start(t, controlplane.Options{})
+	installCRDStandIn(t, cp, istioDir)
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stack string
+		want  []string
+	}{
+		{"testdata/planted", []string{"release planted/planted", "spec.http[0].route[0].weight", "integer"}},
+		{"testdata/misordered", []string{"release late/early", `namespaces "late" not found`}},
+	} {
+		t.Run(filepath.Base(tc.stack), func(t *testing.T) {
+			plan, err := meshinstall.Load(tc.stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = in.Apply(context.Background(), plan)
+			if err == nil {
+				t.Fatal("installed; want the API server to refuse it")
+			}
+			t.Logf("the harness reports: %v", err)
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+		})
+	}
+}

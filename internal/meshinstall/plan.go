@@ -1,0 +1,218 @@
+// Package meshinstall installs what an environment's synthesized mesh and
+// app stacks (cdktf.out/stacks/<env>-mesh and <env>-app) would create into a
+// Kubernetes cluster, the way Terraform's helm and kubernetes providers
+// would: every helm_release with Helm's own install, upgrade and uninstall
+// actions (helm.sh/helm/v3/pkg/action, the code the helm provider runs),
+// every kubernetes_* resource with client-go, in Terraform's dependency
+// order (explicit depends_on and references), stack after stack.
+//
+// The providers themselves do not run (they cannot be built here); releases
+// are installed without waiting for readiness, because no pod ever runs on
+// the local control plane (package controlplane), and so without atomic
+// either (in Helm, atomic implies waiting).
+package meshinstall
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+)
+
+// Resource is one resource of a synthesized stack.
+type Resource struct {
+	// Stack is the stack's name, such as "dev-mesh".
+	Stack string
+	// Type and ID are the resource's type ("helm_release") and logical ID.
+	Type, ID string
+	// Path is its construct path.
+	Path string
+	// Attrs holds its attributes as synthesized.
+	Attrs map[string]any
+	// DependsOn are the addresses ("type.id") of the resources of the same
+	// stack it depends on, explicitly or through a reference.
+	DependsOn []string
+	// Release is the helm_release as package render reads it; nil for
+	// other types.
+	Release *render.Release
+}
+
+// Address is the resource's Terraform address within its stack.
+func (r Resource) Address() string { return r.Type + "." + r.ID }
+
+// String names the resource for messages: stack, address and, for a
+// release, its Helm name.
+func (r Resource) String() string {
+	if r.Release != nil {
+		return fmt.Sprintf("%s: %s (release %s/%s)", r.Stack, r.Address(), r.Release.Namespace, r.Release.Name)
+	}
+	return r.Stack + ": " + r.Address()
+}
+
+// Plan is the resources of some stacks in the order Terraform would create
+// them.
+type Plan struct {
+	// Resources are in creation order: stack by stack as given, and within
+	// a stack every resource after those it depends on.
+	Resources []Resource
+	// Variables are the names of the Terraform variables the stacks
+	// declare, by stack.
+	Variables map[string][]string
+}
+
+// Load reads the stacks synthesized in stackDirs (in apply order, such as
+// the mesh stack, then the app stack) and orders their resources.
+func Load(stackDirs ...string) (*Plan, error) {
+	p := &Plan{Variables: map[string][]string{}}
+	for _, dir := range stackDirs {
+		rs, vars, err := loadStack(dir)
+		if err != nil {
+			return nil, err
+		}
+		p.Variables[filepath.Base(dir)] = vars
+		p.Resources = append(p.Resources, rs...)
+	}
+	return p, nil
+}
+
+// Managed are the resource types the installer creates; a stack with any
+// other resource type is refused rather than half installed.
+var Managed = []string{"helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1"}
+
+// refPattern finds the references in an attribute value, such as
+// ${kubernetes_namespace_v1.x.metadata[0].name}; group 1 is the address.
+var refPattern = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)`)
+
+func loadStack(dir string) ([]Resource, []string, error) {
+	stack := filepath.Base(dir)
+	b, err := os.ReadFile(filepath.Join(dir, "cdk.tf.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc struct {
+		Resource map[string]map[string]map[string]any `json:"resource"`
+		Variable map[string]any                       `json:"variable"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	releases, err := render.Releases(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := map[string]*render.Release{}
+	for i := range releases {
+		byID[releases[i].ID] = &releases[i]
+	}
+	var all []Resource
+	for typ, byName := range doc.Resource {
+		if !slices.Contains(Managed, typ) {
+			return nil, nil, fmt.Errorf("%s: resource type %s is not installed by the harness (it installs %s)", stack, typ, strings.Join(Managed, ", "))
+		}
+		for id, attrs := range byName {
+			r := Resource{Stack: stack, Type: typ, ID: id, Attrs: attrs, Path: render.ConstructPath(attrs)}
+			if typ == "helm_release" {
+				r.Release = byID[id]
+			}
+			all = append(all, r)
+		}
+	}
+	addrs := map[string]bool{}
+	for _, r := range all {
+		addrs[r.Address()] = true
+	}
+	for i := range all {
+		deps := map[string]bool{}
+		for _, d := range render.List(all[i].Attrs["depends_on"]) {
+			s, _ := d.(string)
+			deps[s] = true
+		}
+		withoutMeta := map[string]any{}
+		for k, v := range all[i].Attrs {
+			if k != "//" && k != "depends_on" {
+				withoutMeta[k] = v
+			}
+		}
+		j, _ := json.Marshal(withoutMeta)
+		for _, m := range refPattern.FindAllStringSubmatch(string(j), -1) {
+			if addrs[m[1]] {
+				deps[m[1]] = true
+			}
+		}
+		for d := range deps {
+			if !addrs[d] {
+				return nil, nil, fmt.Errorf("%s: %s depends on %s, which the stack does not have", stack, all[i].Address(), d)
+			}
+			all[i].DependsOn = append(all[i].DependsOn, d)
+		}
+		slices.Sort(all[i].DependsOn)
+	}
+	ordered, err := topoSort(stack, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	var vars []string
+	for name := range doc.Variable {
+		vars = append(vars, name)
+	}
+	slices.Sort(vars)
+	return ordered, vars, nil
+}
+
+// topoSort orders rs so that each comes after its dependencies; among the
+// resources that are ready at once, the construct path decides, so the
+// order is the same on every run.
+func topoSort(stack string, rs []Resource) ([]Resource, error) {
+	slices.SortFunc(rs, func(a, b Resource) int { return strings.Compare(a.Path+a.Address(), b.Path+b.Address()) })
+	done := map[string]bool{}
+	var out []Resource
+	for len(out) < len(rs) {
+		progressed := false
+		for _, r := range rs {
+			if done[r.Address()] {
+				continue
+			}
+			ready := true
+			for _, d := range r.DependsOn {
+				ready = ready && done[d]
+			}
+			if ready {
+				done[r.Address()] = true
+				out = append(out, r)
+				progressed = true
+				break
+			}
+		}
+		if !progressed {
+			var left []string
+			for _, r := range rs {
+				if !done[r.Address()] {
+					left = append(left, r.Address())
+				}
+			}
+			return nil, fmt.Errorf("%s: dependency cycle among %s", stack, strings.Join(left, ", "))
+		}
+	}
+	return out, nil
+}
+
+// RandomVariables gives every variable of the plan a random value, for an
+// install into a throwaway cluster without the user's secrets.
+func (p *Plan) RandomVariables() map[string]string {
+	vars := map[string]string{}
+	for _, names := range p.Variables {
+		for _, n := range names {
+			b := make([]byte, 12)
+			rand.Read(b)
+			vars[n] = hex.EncodeToString(b)
+		}
+	}
+	return vars
+}

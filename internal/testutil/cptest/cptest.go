@@ -1,0 +1,55 @@
+// Package cptest starts the local Kubernetes control plane (package
+// controlplane) for a test and stops it when the test ends.
+package cptest
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+)
+
+// RequiredVariable names the environment variable that make test sets: with
+// it, missing binaries fail the test instead of skipping it.
+const RequiredVariable = "BLUEGREEN_CONTROLPLANE_REQUIRED"
+
+// Binaries returns the control plane's binaries. When they are not built
+// the test fails if $BLUEGREEN_CONTROLPLANE_REQUIRED is set (make test sets
+// it, after building them), and is skipped with the reason and the command
+// that builds them otherwise.
+func Binaries(t testing.TB) controlplane.Binaries {
+	t.Helper()
+	b, err := controlplane.FindBinaries(".")
+	if err != nil {
+		if os.Getenv(RequiredVariable) != "" {
+			t.Fatal(err)
+		}
+		t.Skipf("SKIPPED, no local control plane: %v", err)
+	}
+	return b
+}
+
+// Start starts a control plane with o and stops it (every process, by its
+// process group) when the test and its subtests end, pass or fail. The
+// processes also die with the test binary if it is killed by its timeout.
+func Start(t testing.TB, o controlplane.Options) *controlplane.ControlPlane {
+	t.Helper()
+	bins := Binaries(t)
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	cp, err := controlplane.Start(context.Background(), bins, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for name := range cp.Processes() {
+				t.Logf("end of the %s log:\n%s", name, cp.LogTail(name, 20))
+			}
+		}
+		cp.Stop()
+	})
+	return cp
+}
