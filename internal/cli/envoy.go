@@ -24,14 +24,6 @@ func envoyRoutes(s *Synthesized, m *routes.Mesh, cases []routes.Case, stdout, st
 	if err != nil {
 		return fmt.Errorf("routes --envoy: %w", err)
 	}
-	root, err := controlplane.ModuleRoot(".")
-	if err != nil {
-		return err
-	}
-	istioDir, err := meshinstall.IstioModuleDir(root)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintln(stderr, "Starting a local control plane (etcd, kube-apiserver, kube-controller-manager, istiod on 127.0.0.1)...")
@@ -46,7 +38,7 @@ func envoyRoutes(s *Synthesized, m *routes.Mesh, cases []routes.Case, stdout, st
 	if err != nil {
 		return err
 	}
-	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir), Variables: plan.RandomVariables()})
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: plan.RandomVariables()})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package controlplane
 
 import (
+	"github.com/bluegreen-mesh/bluegreen/internal/repo"
+
 	"bufio"
 	"cmp"
 	"errors"
@@ -45,7 +47,11 @@ func CacheDir() (string, error) {
 // tools/go.mod, and the newest etcd-<version> folder. The error lists what
 // is missing and how to build it.
 func FindBinaries(dir string) (Binaries, error) {
-	root, err := ModuleRoot(dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return Binaries{}, err
+	}
+	root, err := repo.Root(abs)
 	if err != nil {
 		return Binaries{}, err
 	}
@@ -86,24 +92,6 @@ func last(s []string) string {
 		return ""
 	}
 	return s[len(s)-1]
-}
-
-// ModuleRoot walks up from dir to the folder whose go.mod declares the
-// bluegreen module: the checkout.
-func ModuleRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil && strings.Contains(string(b), "module github.com/bluegreen-mesh/bluegreen\n") {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("%s is not inside the bluegreen checkout, which pins the control plane's versions", dir)
-		}
-	}
 }
 
 // requiredVersion returns the version of module mod that the go.mod at path

@@ -90,14 +90,6 @@ func copyFixture(t *testing.T) string {
 // and tears down. For dev it also promotes through the control plane.
 func TestEnvironmentsInstallAndRoute(t *testing.T) {
 	cptest.Binaries(t)
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	istioDir, err := meshinstall.IstioModuleDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfgPath := copyFixture(t)
 	envs := synthesize(t, cfgPath, "dev", "prod", "staging")
 	t.Log("Helm releases are installed without waiting, and so without atomic: the local control plane has no kubelet and runs no pod")
@@ -124,13 +116,13 @@ func TestEnvironmentsInstallAndRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 			vars := plan.RandomVariables()
-			in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir), Variables: vars})
+			in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: vars})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if e.cfg.Istio.InstallMode == istio.ModeOperator {
 				t.Log("operator mode: Istio's CRDs come from the base chart of istio.io/istio, standing in for the Sail Operator's (no offline chart source)")
-				installCRDStandIn(t, cp, istioDir)
+				installCRDStandIn(t, cp)
 			}
 			steps, err := in.Apply(ctx, plan)
 			for _, s := range steps {
@@ -166,7 +158,7 @@ func TestEnvironmentsInstallAndRoute(t *testing.T) {
 // installCRDStandIn installs Istio's CRDs from the base chart of the pinned
 // module, in a namespace of its own: in operator mode the Sail Operator
 // installs them, and its chart has no offline source here.
-func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane, istioDir string) {
+func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane) {
 	t.Helper()
 	dir := t.TempDir()
 	stack := filepath.Join(dir, "crd-standin")
@@ -181,7 +173,7 @@ func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane, istioDir str
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir)})
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,14 +588,9 @@ func checkTeardown(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 // message and the release named.
 func TestPlantedMistakesAreRejected(t *testing.T) {
 	cptest.Binaries(t)
-	root, _ := filepath.Abs("../..")
-	istioDir, err := meshinstall.IstioModuleDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp := cptest.Start(t, controlplane.Options{})
-	installCRDStandIn(t, cp, istioDir)
-	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(istioDir)})
+	installCRDStandIn(t, cp)
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts()})
 	if err != nil {
 		t.Fatal(err)
 	}
