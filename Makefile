@@ -9,7 +9,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 NPM_STAMP      := node_modules/.package-lock.json
 LOCK_HASH      := $(shell sha256sum package-lock.json | cut -c1-16)
-BINDINGS_STAMP := .gen/.stamp-$(LOCK_HASH)
+# The helm/kubernetes bindings depend on the lockfile, the kubernetes pruning
+# script and the kubernetes packages the Go code imports.
+BINDINGS_HASH  := $(shell { echo $(LOCK_HASH); cat tools/kubebinding/kubebinding.js tools/goimports.js; \
+	node tools/kubebinding/kubebinding.js packages; } | sha256sum | cut -c1-16)
+BINDINGS_STAMP := .gen/.stamp-$(BINDINGS_HASH)
 CDKTF          := node_modules/.bin/cdktf
 GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 
@@ -26,12 +30,16 @@ $(NPM_STAMP): package-lock.json
 node-tools: $(NPM_STAMP)
 
 # The helm and kubernetes Go bindings, generated from the pinned npm
-# packages. The stamp carries the lockfile's hash, so they are regenerated
-# only when the lockfile changes.
+# packages; kubernetes with only the submodules the Go code imports
+# (tools/kubebinding copies their assembly entries and JavaScript verbatim:
+# the full assembly is 49 MB that Node parsed on every synth for three
+# types). The stamp carries the hash of the inputs, so they are regenerated
+# only when the lockfile, the script or the imported packages change.
 $(BINDINGS_STAMP): $(NPM_STAMP)
-	rm -rf .gen/go/helm .gen/go/kubernetes .gen/.stamp-*
+	rm -rf .gen/go/helm .gen/go/kubernetes .gen/kubernetes-src .gen/.stamp-*
+	node tools/kubebinding/kubebinding.js prune .gen/kubernetes-src
 	node_modules/.bin/jsii-pacmak --targets go --code-only --outdir .gen \
-		node_modules/@cdktf/provider-helm node_modules/@cdktf/provider-kubernetes
+		node_modules/@cdktf/provider-helm .gen/kubernetes-src
 	@touch $@
 
 # The AWS provider binding (module github.com/cdktf/cdktf-provider-aws-go/aws/v19,
@@ -41,7 +49,7 @@ $(BINDINGS_STAMP): $(NPM_STAMP)
 # The stamp carries the hash of its inputs: the generator script, the schema,
 # the lockfile (generator and jsii versions) and the list of imported
 # packages, so adding an import regenerates it and nothing else does.
-AWS_INPUTS := tools/awsbinding/awsbinding.js tools/awsbinding/schema.json package-lock.json
+AWS_INPUTS := tools/awsbinding/awsbinding.js tools/goimports.js tools/awsbinding/schema.json package-lock.json
 AWS_HASH   := $(shell { cat $(AWS_INPUTS); node tools/awsbinding/awsbinding.js packages; } | sha256sum | cut -c1-16)
 AWS_STAMP  := .gen/.aws-stamp-$(AWS_HASH)
 
@@ -53,7 +61,7 @@ $(AWS_STAMP): $(NPM_STAMP)
 # The two generations are independent, single-threaded Node programs: run
 # them side by side.
 bindings: $(NPM_STAMP)
-	@$(MAKE) --no-print-directory -j2 $(BINDINGS_STAMP) $(AWS_STAMP)
+	@$(MAKE) --no-print-directory --silent -j2 $(BINDINGS_STAMP) $(AWS_STAMP)
 
 # Rewrite tools/awsbinding/schema.json (and types.json) from the AWS provider
 # in the machine's Terraform filesystem mirror: the provider block and the

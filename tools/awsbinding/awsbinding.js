@@ -26,6 +26,7 @@
 const fs = require("fs");
 const path = require("path");
 const { execFileSync } = require("child_process");
+const { importedPackages: goImports } = require("../goimports");
 
 // @cdktf/commons runs `terraform version -json` when it is loaded, for its
 // error reports; without a CLI config of its own that Terraform complains
@@ -51,30 +52,9 @@ const NPM_NAME = "@cdktf/provider-aws";
 const NPM_VERSION = "19.50.0";
 const CONSTRAINT = "aws@~> 5.0";
 
-// importedPackages returns the aws/v19 packages imported by the repository's
-// Go files (tests included), sorted.
+// importedPackages returns the aws/v19 packages the Go code imports.
 function importedPackages() {
-  const found = new Set();
-  const skip = new Set(["node_modules", "testdata", "tools", "cdktf.out"]);
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        if (!e.name.startsWith(".") && !e.name.startsWith("_") && !skip.has(e.name)) {
-          walk(path.join(dir, e.name));
-        }
-      } else if (e.name.endsWith(".go")) {
-        // The import declarations: `import "p"`, `import x "p"` and
-        // `import ( ... )` blocks, which come before any other declaration.
-        const src = fs.readFileSync(path.join(dir, e.name), "utf8");
-        const head = src.split(/^(?:func|type|var|const)\b/m)[0];
-        const decls = [...head.matchAll(/^import\s*(\([^)]*\)|[^\n]*)/gm)].map((m) => m[1]).join("\n");
-        const re = new RegExp(`"${IMPORT_PREFIX.replace(/[.]/g, "\\.")}([a-z0-9]+)"`, "g");
-        for (const m of decls.matchAll(re)) found.add(m[1]);
-      }
-    }
-  };
-  walk(root);
-  return [...found].sort();
+  return goImports(root, IMPORT_PREFIX);
 }
 
 function generatorFor(schema) {
