@@ -53,9 +53,25 @@ AWS_INPUTS := tools/awsbinding/awsbinding.js tools/goimports.js tools/awsbinding
 AWS_HASH   := $(shell { cat $(AWS_INPUTS); node tools/awsbinding/awsbinding.js packages; } | sha256sum | cut -c1-16)
 AWS_STAMP  := .gen/.aws-stamp-$(AWS_HASH)
 
+# A generated binding is also kept in AWS_BINDING_CACHE, under its inputs'
+# hash, so a fresh clone on the same machine copies it instead of spending a
+# minute or two in jsii (as Go's module cache spares it the upstream module).
+# Set AWS_BINDING_CACHE= (empty) to always generate.
+AWS_BINDING_CACHE ?= $(HOME)/.cache/bluegreen/awsbinding
+
 $(AWS_STAMP): $(NPM_STAMP)
 	rm -rf .gen/go/aws .gen/aws-src .gen/.aws-stamp-*
-	node tools/awsbinding/awsbinding.js generate .gen
+	@if [ -n "$(AWS_BINDING_CACHE)" ] && [ -f "$(AWS_BINDING_CACHE)/$(AWS_HASH)/go.mod" ]; then \
+		echo "awsbinding: copying .gen/go/aws from $(AWS_BINDING_CACHE)/$(AWS_HASH)"; \
+		mkdir -p .gen/go && cp -R "$(AWS_BINDING_CACHE)/$(AWS_HASH)" .gen/go/aws; \
+	else \
+		node tools/awsbinding/awsbinding.js generate .gen && \
+		if [ -n "$(AWS_BINDING_CACHE)" ]; then \
+			mkdir -p "$(AWS_BINDING_CACHE)" && rm -rf "$(AWS_BINDING_CACHE)/$(AWS_HASH).tmp" && \
+			cp -R .gen/go/aws "$(AWS_BINDING_CACHE)/$(AWS_HASH).tmp" && \
+			mv -T "$(AWS_BINDING_CACHE)/$(AWS_HASH).tmp" "$(AWS_BINDING_CACHE)/$(AWS_HASH)"; \
+		fi; \
+	fi
 	@touch $@
 
 # The two generations are independent, single-threaded Node programs: run
