@@ -274,20 +274,35 @@ func snapshot(t *testing.T, dir string) map[string]string {
 }
 
 // BenchmarkSynth measures what `cdktf synth` pays: a new process of the
-// built program synthesizing one environment, or all of them. It reports
-// the peak memory of the Go process and of the jsii Node process, sampled
-// while the program runs.
+// built program synthesizing one environment of testdata/cdktf.json (a
+// frozen copy of the shipped environments, the drift guard's fixture), or
+// all of them. It reports the peak memory of the Go process and of the jsii
+// Node process, sampled while the program runs.
 func BenchmarkSynth(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "bluegreen")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, bc := range []struct{ name, environments string }{{"one", "dev"}, {"all", ""}} {
+	envs, err := config.Load(goldenConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(envs) == 0 {
+		b.Fatalf("%s has no environments", goldenConfig)
+	}
+	type bench struct{ name, environments string }
+	var benches []bench
+	for _, env := range envs {
+		benches = append(benches, bench{"env=" + env.Name, env.Name})
+	}
+	benches = append(benches, bench{"all", ""})
+	for _, bc := range benches {
 		b.Run(bc.name, func(b *testing.B) {
 			var goPeak, nodePeak float64
 			for b.Loop() {
 				cmd := exec.Command(bin)
-				cmd.Env = append(os.Environ(), "CDKTF_OUTDIR="+filepath.Join(b.TempDir(), "cdktf.out"), "ENVIRONMENTS="+bc.environments)
+				cmd.Env = append(os.Environ(), "BLUEGREEN_CONFIG="+goldenConfig,
+					"CDKTF_OUTDIR="+filepath.Join(b.TempDir(), "cdktf.out"), "ENVIRONMENTS="+bc.environments)
 				var errs bytes.Buffer
 				cmd.Stderr = &errs
 				if err := cmd.Start(); err != nil {
@@ -314,11 +329,52 @@ func BenchmarkSynth(b *testing.B) {
 	}
 }
 
+// BenchmarkColdSetup measures `make synth` on a fresh clone of this
+// repository's HEAD: npm ci, the generated bindings, building and one
+// synthesis. The machine's Go module and build caches are used as they
+// are; with BENCH_EMPTY_GO_CACHES=1 it also measures a clone with empty
+// ones (every module downloaded, every package compiled; many minutes).
+func BenchmarkColdSetup(b *testing.B) {
+	for _, mode := range []string{"machine-go-caches", "empty-go-caches"} {
+		b.Run(mode, func(b *testing.B) {
+			if mode == "empty-go-caches" && os.Getenv("BENCH_EMPTY_GO_CACHES") != "1" {
+				b.Skip("set BENCH_EMPTY_GO_CACHES=1 to measure a clone with empty Go caches")
+			}
+			for b.Loop() {
+				b.StopTimer()
+				dir := filepath.Join(b.TempDir(), "clone")
+				if out, err := exec.Command("git", "clone", "--quiet", ".", dir).CombinedOutput(); err != nil {
+					b.Fatalf("git clone: %v\n%s", err, out)
+				}
+				env := append(os.Environ(), "CDKTF_OUTDIR=", "ENVIRONMENTS=", "BLUEGREEN_CONFIG=")
+				if mode == "empty-go-caches" {
+					caches := b.TempDir()
+					env = append(env, "GOMODCACHE="+filepath.Join(caches, "mod"), "GOCACHE="+filepath.Join(caches, "build"),
+						"GOFLAGS=-modcacherw -buildvcs=false")
+				}
+				cmd := exec.Command("make", "synth")
+				cmd.Dir, cmd.Env = dir, env
+				b.StartTimer()
+				out, err := cmd.CombinedOutput()
+				b.StopTimer()
+				if err != nil {
+					b.Fatalf("make synth: %v\n%s", err, out)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "cdktf.out", "manifest.json")); err != nil {
+					b.Fatalf("make synth wrote no cdktf.out/manifest.json: %v\n%s", err, out)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
 // BenchmarkSynthInProcess measures a synthesis once the jsii runtime has
 // loaded the provider libraries, as the tests see it.
 func BenchmarkSynthInProcess(b *testing.B) {
 	for _, bc := range []struct{ name, environments string }{{"one", "dev"}, {"all", ""}} {
 		b.Run(bc.name, func(b *testing.B) {
+			b.Setenv("BLUEGREEN_CONFIG", goldenConfig)
 			b.Setenv("CDKTF_OUTDIR", filepath.Join(b.TempDir(), "cdktf.out"))
 			b.Setenv("ENVIRONMENTS", bc.environments)
 			// The first synthesis in a process loads the provider libraries
