@@ -158,17 +158,7 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if p.Image == "" {
 		errs = append(errs, field.Required(fld.Child("image"), "an image repository such as hashicorp/http-echo"))
 	}
-	seen := map[string]bool{}
-	for i, s := range p.ImagePullSecrets {
-		sp := fld.Child("imagePullSecrets").Index(i)
-		for _, msg := range validation.IsDNS1123Subdomain(s) {
-			errs = append(errs, field.Invalid(sp, s, msg))
-		}
-		if seen[s] {
-			errs = append(errs, field.Duplicate(sp, s))
-		}
-		seen[s] = true
-	}
+	errs = append(errs, fielderr.ObjectNames(fld.Child("imagePullSecrets"), p.ImagePullSecrets)...)
 	for _, port := range []struct {
 		name  string
 		value int

@@ -483,17 +483,7 @@ func (p Props) validateImages(fld *field.Path) field.ErrorList {
 	} else if !hubRE.MatchString(p.Hub) {
 		errs = append(errs, field.Invalid(fld.Child("hub"), p.Hub, `must be an image registry path without scheme or tag, such as "`+DefaultHub+`" or "registry.example.com:5000/mirror/istio"`))
 	}
-	seen := map[string]bool{}
-	for i, s := range p.ImagePullSecrets {
-		sp := fld.Child("imagePullSecrets").Index(i)
-		for _, msg := range validation.IsDNS1123Subdomain(s) {
-			errs = append(errs, field.Invalid(sp, s, msg))
-		}
-		if seen[s] {
-			errs = append(errs, field.Duplicate(sp, s))
-		}
-		seen[s] = true
-	}
+	errs = append(errs, fielderr.ObjectNames(fld.Child("imagePullSecrets"), p.ImagePullSecrets)...)
 	return errs
 }
 
