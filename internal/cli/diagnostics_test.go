@@ -11,17 +11,10 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 )
 
-// idleCanary sends 10 % of default traffic to a colour scaled to 0
-// replicas: bluegreen's check BG005 fails its synthesis, which is exactly
-// when a user needs to see where requests go.
-const idleCanary = `{"qa": {` + testutil.ExistingCluster + `,
-	"app": {"releases": {"blue": {}, "green": {"replicas": 0}}},
-	"routing": {"hosts": ["echo.example.com"], "candidateWeight": 10}}}`
-
 const bg005 = "environment qa: BG005 error: VirtualService bluegreen/echo spec.http[4].route[1]: route default sends 10% to green, whose release green has 0 replicas"
 
 func TestDiagnosticsReportFindingsAndStillAnswer(t *testing.T) {
-	t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, idleCanary))
+	t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, testutil.IdleCanary))
 
 	var out, errs bytes.Buffer
 	if err := cli.Routes([]string{"qa"}, &out, &errs); err != nil {

@@ -10,15 +10,9 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 )
 
-// idleCanary sends 10% of default traffic to a colour with no pods: valid
-// configuration, but bluegreen's check BG005 fails it.
-const idleCanary = `{"qa": {` + testutil.ExistingCluster + `,
-	"app": {"releases": {"blue": {}, "green": {"replicas": 0}}},
-	"routing": {"hosts": ["echo.example.com"], "candidateWeight": 10}}}`
-
 func TestCheckErrorsFailTheRunAndWriteNothing(t *testing.T) {
 	outdir := filepath.Join(t.TempDir(), "cdktf.out")
-	_, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, idleCanary), Outdir: outdir})
+	_, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, testutil.IdleCanary), Outdir: outdir})
 	if err == nil || !strings.Contains(err.Error(), "BG005 error: VirtualService bluegreen/echo spec.http[4].route[1]: route default sends 10% to green, whose release green has 0 replicas") {
 		t.Fatalf("got %v, want the BG005 finding", err)
 	}
@@ -32,7 +26,7 @@ func TestCheckErrorsFailTheRunAndWriteNothing(t *testing.T) {
 
 func TestWarnOnly(t *testing.T) {
 	outdir := filepath.Join(t.TempDir(), "cdktf.out")
-	res, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, idleCanary), Outdir: outdir, WarnOnly: true})
+	res, err := synth.Run(synth.Options{Config: testutil.WriteConfig(t, testutil.IdleCanary), Outdir: outdir, WarnOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

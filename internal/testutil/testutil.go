@@ -218,6 +218,13 @@ func WriteConfig(t testing.TB, envs string) string {
 // for tests that need no AWS resources.
 const ExistingCluster = `"target": {"type": "kubeconfig", "kubeconfig": {"path": "/dev/null", "context": "test", "kubernetesVersion": "1.33"}}`
 
+// IdleCanary is an environment "qa" (for WriteConfig) that sends 10 % of
+// default traffic to a colour scaled to 0 replicas: valid configuration,
+// but bluegreen's check BG005 fails it.
+const IdleCanary = `{"qa": {` + ExistingCluster + `,
+	"app": {"releases": {"blue": {}, "green": {"replicas": 0}}},
+	"routing": {"hosts": ["echo.example.com"], "candidateWeight": 10}}}`
+
 // AssertFieldError fails the test unless errs holds a problem at the field
 // path fieldPath whose message contains detail; the failure lists every
 // problem found.
