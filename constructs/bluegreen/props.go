@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/fielderr"
+	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
 // The two colours.

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/internal/fielderr"
+	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
 // Target is what the routing needs to know about the app it routes to;

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/internal/fielderr"
+	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
 // Props configure the routing of one blue/green app.
