@@ -5,7 +5,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -31,6 +33,9 @@ type Istiod struct {
 	DebugAddr string
 	// Namespace and Revision are the ones it runs as.
 	Namespace, Revision string
+
+	cp *ControlPlane
+	p  *process
 }
 
 // StartIstiod runs pilot-discovery against the API server, every listener on
@@ -44,7 +49,7 @@ func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istio
 	if err != nil {
 		return nil, err
 	}
-	in := &Istiod{XDSAddr: loopback(ports[0]), DebugAddr: loopback(ports[1]), Namespace: o.Namespace, Revision: o.Revision}
+	in := &Istiod{XDSAddr: loopback(ports[0]), DebugAddr: loopback(ports[1]), Namespace: o.Namespace, Revision: o.Revision, cp: c}
 	env := []string{
 		"POD_NAMESPACE=" + o.Namespace,
 		"POD_NAME=istiod-local",
@@ -57,8 +62,14 @@ func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istio
 		"INJECTION_WEBHOOK_CONFIG_NAME=",
 		"KUBECONFIG=" + c.Kubeconfig,
 	}
-	// istiod writes its certificates under ./var/run/secrets.
-	p, err := c.start("istiod", c.bins.Pilot, filepath.Join(c.Dir, "istiod"), []string{
+	// istiod writes its certificates under ./var/run/secrets: a folder of
+	// its own, so an istiod started after another finds none of the
+	// other's.
+	dir, err := os.MkdirTemp(filepath.Join(c.Dir, "istiod"), "run-")
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.start("istiod", c.bins.Pilot, dir, []string{
 		"discovery",
 		"--kubeconfig=" + c.Kubeconfig,
 		"--grpcAddr=" + in.XDSAddr,
@@ -72,12 +83,28 @@ func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istio
 	if err != nil {
 		return nil, err
 	}
+	in.p = p
 	if err := c.wait(ctx, Options{}.withDefaults(), p, "ready (/ready)", func() error {
 		return httpOK("http://"+in.DebugAddr+"/ready", nil)
 	}); err != nil {
+		in.Stop()
 		return nil, fmt.Errorf("istiod: %w", err)
 	}
 	return in, nil
+}
+
+// Stop stops istiod, so that another can be started for the next
+// environment on the same control plane. The control plane's Stop stops it
+// too. It is safe to call more than once.
+func (in *Istiod) Stop() {
+	c := in.cp
+	c.mu.Lock()
+	running := slices.Contains(c.procs, in.p)
+	c.procs = slices.DeleteFunc(c.procs, func(p *process) bool { return p == in.p })
+	c.mu.Unlock()
+	if running {
+		in.p.stop(10 * time.Second)
+	}
 }
 
 // WaitForResourceVersions waits until istiod's /debug/configz lists objects

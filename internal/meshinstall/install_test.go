@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +48,7 @@ var (
 	gatewayGVR = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "gateways"}
 	vsGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
 	drGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "destinationrules"}
+	crdGVR     = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 )
 
 // env is one environment synthesized from a copy of the fixture.
@@ -84,82 +87,190 @@ func copyFixture(t *testing.T) string {
 	return p
 }
 
+// environmentCase is what TestEnvironmentsInstallAndRoute expects of one
+// environment.
+type environmentCase struct {
+	name string
+	// injection is the label that must select the app namespace for
+	// sidecar injection.
+	injection map[string]string
+	// notInstalled are the releases that cannot be installed here.
+	notInstalled []string
+}
+
 // TestEnvironmentsInstallAndRoute installs each environment's mesh and app
-// stacks into a local control plane, reads everything back, asks istiod for
-// the gateway's routes and checks every request of `routes` against them,
-// and tears down. For dev it also promotes through the control plane.
+// stacks into a local control plane, reads everything back, asks istiod
+// for the gateway's routes and checks every request of `routes` against
+// them, and tears down. For dev it also promotes through the control
+// plane. Then it plants mistakes (subtest planted-mistakes) that the API
+// server must refuse.
+//
+// Two control planes run side by side: dev (the longest, with its
+// promotions) and then the planted mistakes on one, prod and then staging
+// on the other. What runs second on a cluster runs where the first was
+// torn down, which shows that a teardown leaves a cluster fit for another
+// install (Istio's CRDs, kept, serve the next environment and still
+// enforce their schemas). Most of an environment's time is spent waiting
+// (the namespace controller handles a deleted namespace 5 s after the
+// deletion, istiod debounces its pushes), and two clusters overlap those
+// waits.
 func TestEnvironmentsInstallAndRoute(t *testing.T) {
 	cptest.Binaries(t)
+	sw := startStopwatch(t)
 	cfgPath := copyFixture(t)
 	envs := synthesize(t, cfgPath, "dev", "prod", "staging")
+	sw.lap("synthesized")
 	t.Log("Helm releases are installed without waiting, and so without atomic: the local control plane has no kubelet and runs no pod")
 
-	for _, tc := range []struct {
+	environment := func(tc environmentCase) func(*testing.T, *controlplane.ControlPlane) {
+		return func(t *testing.T, cp *controlplane.ControlPlane) { installAndRoute(t, cp, tc, envs[tc.name], cfgPath) }
+	}
+	dev := environment(environmentCase{"dev", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "kiali", "prometheus"}})
+	prod := environment(environmentCase{"prod", map[string]string{"istio.io/rev": "1-30"}, []string{"grafana", "kiali", "prometheus"}})
+	// The Istio resource needs the Sail Operator's CRD.
+	staging := environment(environmentCase{"staging", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "istio-default", "kiali", "prometheus", "sail-operator"}})
+	type step struct {
 		name string
-		// injection is the label that must select the app namespace for
-		// sidecar injection.
-		injection map[string]string
-		// notInstalled are the releases that cannot be installed here.
-		notInstalled []string
+		run  func(*testing.T, *controlplane.ControlPlane)
+	}
+	for _, cluster := range []struct {
+		name  string
+		steps []step
 	}{
-		{"dev", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "kiali", "prometheus"}},
-		{"prod", map[string]string{"istio.io/rev": "1-30"}, []string{"grafana", "kiali", "prometheus"}},
-		// The Istio resource needs the Sail Operator's CRD.
-		{"staging", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "istio-default", "kiali", "prometheus", "sail-operator"}},
+		// The CRD stand-in of staging and of the planted mistakes is never
+		// uninstalled, and a later base release could not adopt the CRDs
+		// it owns: they come last.
+		{"cluster-1", []step{{"dev", dev}, {"planted-mistakes", checkPlantedMistakes}}},
+		{"cluster-2", []step{{"prod", prod}, {"staging", staging}}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := envs[tc.name]
+		t.Run(cluster.name, func(t *testing.T) {
+			t.Parallel()
+			sw := startStopwatch(t)
 			cp := cptest.Start(t, controlplane.Options{})
-			ctx := context.Background()
-			plan, err := meshinstall.Load(e.mesh, e.app)
-			if err != nil {
-				t.Fatal(err)
+			sw.lap("control plane started")
+			for _, s := range cluster.steps {
+				if !t.Run(s.name, func(t *testing.T) { s.run(t, cp) }) {
+					// The next step would run in what this one left
+					// behind.
+					t.Fatalf("%s failed; what follows it on this cluster was not run", s.name)
+				}
 			}
-			vars := plan.RandomVariables()
-			in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: vars})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.cfg.Istio.InstallMode == istio.ModeOperator {
-				t.Log("operator mode: Istio's CRDs come from the base chart of istio.io/istio, standing in for the Sail Operator's (no offline chart source)")
-				installCRDStandIn(t, cp)
-			}
-			steps, err := in.Apply(ctx, plan)
-			for _, s := range steps {
-				t.Log(s)
-			}
-			if err != nil {
-				t.Fatalf("install: %v", err)
-			}
-			checkSteps(t, plan, steps, tc.notInstalled)
-
-			m, err := routes.Load(e.mesh, e.app)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkReadBack(t, cp, plan, m, vars, tc.injection)
-
-			ist := startIstiod(t, cp, e.cfg)
-			rows := checkEnvoy(t, ist, cp, m, e.cfg)
-
-			if tc.name == "dev" {
-				promote(t, cp, ist, in, cfgPath, rows)
-			}
-
-			steps, err = in.Destroy(ctx, plan)
-			if err != nil {
-				t.Fatalf("teardown: %v", err)
-			}
-			checkTeardown(t, cp, plan, steps)
+			sw.total()
 		})
 	}
 }
 
+// installAndRoute installs one environment into cp, checks it and tears it
+// down.
+func installAndRoute(t *testing.T, cp *controlplane.ControlPlane, tc environmentCase, e env, cfgPath string) {
+	sw := startStopwatch(t)
+	ctx := context.Background()
+	plan, err := meshinstall.Load(e.mesh, e.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := plan.RandomVariables()
+	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.cfg.Istio.InstallMode == istio.ModeOperator {
+		installCRDStandIn(t, cp)
+	}
+	steps, err := in.Apply(ctx, plan)
+	for _, s := range steps {
+		t.Log(s)
+	}
+	if err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	sw.lap("installed")
+	checkSteps(t, plan, steps, tc.notInstalled)
+
+	m, err := routes.Load(e.mesh, e.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReadBack(t, cp, plan, m, vars, tc.injection)
+	sw.lap("read back")
+
+	ist := startIstiod(t, cp, e.cfg)
+	sw.lap("istiod ready")
+	rows := checkEnvoy(t, ist, cp, m, e.cfg)
+	sw.lap("routes judged by istiod")
+
+	if tc.name == "dev" {
+		promote(t, cp, ist, in, cfgPath, rows)
+		sw.lap("promoted, 90/10, promoted back")
+	}
+	// The next environment on this cluster gets an istiod of its own.
+	pid := cp.Processes()["istiod"]
+	ist.Stop()
+	if err := syscall.Kill(pid, 0); pid == 0 || !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("istiod (pid %d) still exists after its Stop (kill 0: %v)", pid, err)
+	}
+	if _, ok := cp.Processes()["istiod"]; ok {
+		t.Errorf("the control plane still lists istiod after its Stop: %v", cp.Processes())
+	}
+
+	steps, err = in.Destroy(ctx, plan)
+	for _, s := range steps {
+		t.Log(s)
+	}
+	if err != nil {
+		t.Fatalf("teardown: %v", err)
+	}
+	sw.lap("torn down")
+	checkTeardown(t, cp, plan, steps)
+	sw.total()
+}
+
+// stopwatch logs how long each phase of a test takes, so the output shows
+// where the time goes.
+type stopwatch struct {
+	t           *testing.T
+	start, last time.Time
+}
+
+func startStopwatch(t *testing.T) *stopwatch {
+	now := time.Now()
+	return &stopwatch{t: t, start: now, last: now}
+}
+
+// lap logs the time since the previous lap under name.
+func (c *stopwatch) lap(name string) {
+	c.t.Helper()
+	now := time.Now()
+	c.t.Logf("%-32s %5.1f s", name, now.Sub(c.last).Seconds())
+	c.last = now
+}
+
+// total logs the time since the stopwatch started.
+func (c *stopwatch) total() {
+	c.t.Helper()
+	c.t.Logf("%-32s %5.1f s", "total", time.Since(c.start).Seconds())
+}
+
 // installCRDStandIn installs Istio's CRDs from the base chart of the pinned
 // module, in a namespace of its own: in operator mode the Sail Operator
-// installs them, and its chart has no offline source here.
+// installs them, and its chart has no offline source here. Where Istio's
+// CRDs are there already (kept by an earlier environment's teardown), they
+// stand in as they are.
 func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane) {
 	t.Helper()
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dyn.Resource(crdGVR).Get(context.Background(), "virtualservices.networking.istio.io", metav1.GetOptions{})
+	switch {
+	case err == nil:
+		t.Log("operator mode: Istio's CRDs, kept by the previous environment's teardown, stand in for the Sail Operator's (no offline chart source)")
+		return
+	case !apierrors.IsNotFound(err):
+		t.Fatal(err)
+	}
+	t.Log("operator mode: Istio's CRDs come from the base chart of istio.io/istio, standing in for the Sail Operator's (no offline chart source)")
 	dir := t.TempDir()
 	stack := filepath.Join(dir, "crd-standin")
 	os.MkdirAll(stack, 0o755)
@@ -368,6 +479,7 @@ func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environme
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(ist.Stop)
 	return ist
 }
 
@@ -423,7 +535,7 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 		if allAgree(rows) || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(time.Second)
+		time.Sleep(200 * time.Millisecond)
 	}
 	var buf bytes.Buffer
 	envoyroutes.Table(&buf, rows)
@@ -485,7 +597,17 @@ func allAgree(rows []envoyroutes.Row) bool {
 func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Istiod, in *meshinstall.Installer, cfgPath string, first []envoyroutes.Row) {
 	t.Helper()
 	ctx := context.Background()
-	t.Setenv("BLUEGREEN_CONFIG", cfgPath)
+	// cli.Promote reads $BLUEGREEN_CONFIG. t.Setenv is refused under a
+	// parallel test; nothing that runs beside this one reads it.
+	prev, had := os.LookupEnv("BLUEGREEN_CONFIG")
+	os.Setenv("BLUEGREEN_CONFIG", cfgPath)
+	t.Cleanup(func() {
+		if had {
+			os.Setenv("BLUEGREEN_CONFIG", prev)
+		} else {
+			os.Unsetenv("BLUEGREEN_CONFIG")
+		}
+	})
 	apply := func(step string) (*routes.Mesh, config.Environment, []envoyroutes.Row) {
 		t.Helper()
 		e := synthesize(t, cfgPath, "dev")["dev"]
@@ -560,6 +682,31 @@ func checkTeardown(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 	if steps[0].Resource.Address() != plan.Resources[len(plan.Resources)-1].Address() {
 		t.Errorf("teardown began with %s; want the last resource installed, %s", steps[0].Resource, plan.Resources[len(plan.Resources)-1])
 	}
+	// As in terraform destroy: stacks in reverse order, and no resource
+	// deleted before every resource that depends on it (steps are in the
+	// order the deletions finished).
+	stackOrder := map[string]int{}
+	for _, r := range plan.Resources {
+		if _, ok := stackOrder[r.Stack]; !ok {
+			stackOrder[r.Stack] = len(stackOrder)
+		}
+	}
+	gone := map[string]bool{}
+	for i, s := range steps {
+		r := s.Resource
+		if i > 0 && stackOrder[r.Stack] > stackOrder[steps[i-1].Resource.Stack] {
+			t.Errorf("teardown: %s deleted after %s; want the later stack torn down first", r, steps[i-1].Resource)
+		}
+		for _, other := range plan.Resources {
+			if other.Stack == r.Stack && slices.Contains(other.DependsOn, r.Address()) && !gone[other.Stack+"/"+other.Address()] {
+				t.Errorf("teardown: %s deleted while %s, which depends on it, was not yet", r, other)
+			}
+		}
+		if gone[r.Stack+"/"+r.Address()] {
+			t.Errorf("teardown: %s deleted twice", r)
+		}
+		gone[r.Stack+"/"+r.Address()] = true
+	}
 	for _, r := range plan.Resources {
 		if r.Type != "kubernetes_namespace_v1" {
 			continue
@@ -573,22 +720,19 @@ func checkTeardown(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	for _, name := range []string{"virtualservices.networking.istio.io", "gateways.networking.istio.io", "destinationrules.networking.istio.io"} {
-		if _, err := dyn.Resource(crds).Get(ctx, name, metav1.GetOptions{}); err != nil {
+		if _, err := dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{}); err != nil {
 			t.Errorf("CRD %s after teardown: %v; want it kept", name, err)
 		}
 	}
 }
 
-// TestPlantedMistakesAreRejected installs two planted stacks: a release
-// whose VirtualService has a string where the CRD's schema wants an
-// integer, and a release ordered before the namespace it installs into.
-// Each must fail as it would on a real cluster, with the API server's
-// message and the release named.
-func TestPlantedMistakesAreRejected(t *testing.T) {
-	cptest.Binaries(t)
-	cp := cptest.Start(t, controlplane.Options{})
+// checkPlantedMistakes installs two planted stacks: a release whose
+// VirtualService has a string where the CRD's schema wants an integer, and
+// a release ordered before the namespace it installs into. Each must fail
+// as it would on a real cluster, with the API server's message and the
+// release named.
+func checkPlantedMistakes(t *testing.T, cp *controlplane.ControlPlane) {
 	installCRDStandIn(t, cp)
 	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts()})
 	if err != nil {
