@@ -32,6 +32,9 @@ import (
 // only, none to the webhook, and an admission chain without the webhook
 // plugins.
 func TestNoWebhookIsCalled(t *testing.T) {
+	// Each test has a control plane of its own; side by side, their waits
+	// overlap.
+	t.Parallel()
 	cp := cptest.Start(t, controlplane.Options{APIServerVerbosity: 6})
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,6 +123,7 @@ func TestNoWebhookIsCalled(t *testing.T) {
 // running, and that a deleted namespace is removed (the controller
 // manager's namespace controller runs).
 func TestStopEndsEveryProcess(t *testing.T) {
+	t.Parallel()
 	bins := cptest.Binaries(t)
 	cp, err := controlplane.Start(context.Background(), bins, controlplane.Options{Dir: t.TempDir()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -37,6 +38,11 @@ type Options struct {
 	Variables map[string]string
 	// Log receives Helm's debug output. Default: discarded.
 	Log func(format string, args ...any)
+	// CacheDir holds the discovery and HTTP caches of Helm's Kubernetes
+	// client. Default: "cache" beside Kubeconfig, which for
+	// ~/.kube/config is kubectl's own ~/.kube/cache, and for a local
+	// control plane's kubeconfig is in its folder, removed with it.
+	CacheDir string
 }
 
 // Action is what the installer did with a resource.
@@ -87,6 +93,9 @@ func New(o Options) (*Installer, error) {
 	}
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(filepath.Dir(o.Kubeconfig), "cache")
 	}
 	c, err := kubernetes.NewForConfig(o.Config)
 	if err != nil {
@@ -279,6 +288,7 @@ func (in *Installer) helm(namespace string) (*action.Configuration, error) {
 	flags := genericclioptions.NewConfigFlags(false)
 	flags.KubeConfig = &in.o.Kubeconfig
 	flags.Namespace = &namespace
+	flags.CacheDir = &in.o.CacheDir
 	cfg := new(action.Configuration)
 	if err := cfg.Init(flags, namespace, "secret", in.o.Log); err != nil {
 		return nil, err

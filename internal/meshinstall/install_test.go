@@ -186,6 +186,7 @@ func installAndRoute(t *testing.T, cp *controlplane.ControlPlane, tc environment
 	}
 	sw.lap("installed")
 	checkSteps(t, plan, steps, tc.notInstalled)
+	checkCacheDir(t, cp)
 
 	m, err := routes.Load(e.mesh, e.app)
 	if err != nil {
@@ -290,6 +291,23 @@ func installCRDStandIn(t *testing.T, cp *controlplane.ControlPlane) {
 	}
 	if _, err := in.Apply(context.Background(), plan); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkCacheDir wants Helm's discovery cache in the control plane's folder,
+// removed with it, and none for this API server in ~/.kube/cache.
+func checkCacheDir(t *testing.T, cp *controlplane.ControlPlane) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cp.Kubeconfig), "cache", "discovery")); err != nil {
+		t.Errorf("Helm's discovery cache is not beside the kubeconfig: %v", err)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return
+	}
+	hostDir := strings.ReplaceAll(strings.TrimPrefix(cp.Server, "https://"), ":", "_")
+	if _, err := os.Stat(filepath.Join(home, ".kube", "cache", "discovery", hostDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("~/.kube/cache/discovery/%s exists (%v): the harness's cache should stay in the control plane's folder", hostDir, err)
 	}
 }
 
