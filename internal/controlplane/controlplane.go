@@ -203,15 +203,22 @@ func (c *ControlPlane) Processes() map[string]int {
 	return out
 }
 
-// Stop stops every process, newest first, each by its process group, and
-// removes Dir if Start created it. It is safe to call more than once.
+// stopGrace is how long Stop waits for a process to exit on SIGTERM before
+// it kills it. The API server takes about 1 s to shut down gracefully, and
+// up to 8 s on a loaded machine; everything a control plane stores is
+// thrown away, so there is nothing to wait for.
+const stopGrace = 3 * time.Second
+
+// Stop stops every process, newest first, each by its process group (SIGTERM,
+// then SIGKILL after 3 s), and removes Dir if Start created it. It is safe
+// to call more than once.
 func (c *ControlPlane) Stop() {
 	c.mu.Lock()
 	procs := c.procs
 	c.procs, c.stopped = nil, true
 	c.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
-		procs[i].stop(10 * time.Second)
+		procs[i].stop(stopGrace)
 	}
 	if c.tmp {
 		os.RemoveAll(c.Dir)

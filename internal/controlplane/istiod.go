@@ -103,7 +103,7 @@ func (in *Istiod) Stop() {
 	c.procs = slices.DeleteFunc(c.procs, func(p *process) bool { return p == in.p })
 	c.mu.Unlock()
 	if running {
-		in.p.stop(10 * time.Second)
+		in.p.stop(stopGrace)
 	}
 }
 
