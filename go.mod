@@ -24,6 +24,12 @@ require (
 	k8s.io/apimachinery v0.37.0
 	k8s.io/cli-runtime v0.37.0
 	k8s.io/client-go v0.37.0
+	// sigs.k8s.io/gateway-api is the Gateway API (types and CRDs) that Istio
+	// 1.31.0 requires: istio.io/istio's go.mod at the 1.31.0 tag (the commit
+	// tools/go.mod pins) requires v1.6.0, and its tests install the v1.6.0
+	// CRDs. Move it with Istio: Istio 1.31 is supported until six weeks after
+	// Istio 1.33's release; v1.7.0 needs Go 1.27.
+	sigs.k8s.io/gateway-api v1.6.0
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -90,7 +96,7 @@ require (
 	github.com/gobwas/glob v0.2.3 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/btree v1.1.3 // indirect
-	github.com/google/gnostic-models v0.7.0 // indirect
+	github.com/google/gnostic-models v0.7.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gosuri/uitable v0.0.4 // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect

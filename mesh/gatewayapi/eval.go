@@ -1,0 +1,701 @@
+package gatewayapi
+
+import (
+	"cmp"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// Model is the Gateway API objects a request meets.
+type Model struct {
+	// Gateways are the Gateways requests arrive at.
+	Gateways []*gwv1.Gateway
+	// HTTPRoutes are the routes attached to them.
+	HTTPRoutes []*gwv1.HTTPRoute
+	// Services are the Services the routes' backendRefs name.
+	Services []*corev1.Service
+}
+
+// ModelOf returns the model of built objects.
+func ModelOf(o Objects) Model {
+	return Model{Gateways: []*gwv1.Gateway{o.Gateway}, HTTPRoutes: o.Routes(), Services: o.Services}
+}
+
+// Request is an HTTP request arriving at a Gateway.
+type Request struct {
+	// Host is the Host (:authority) header; a port in it is ignored.
+	Host string
+	// Scheme is "http" or "https". Default: "http".
+	Scheme string
+	// Port is the Gateway port the request arrives at. Default: 80 for
+	// http, 443 for https.
+	Port int
+	// Method is the HTTP method. Default: "GET".
+	Method string
+	// Path is the request path, with any query string. Default: "/".
+	Path string
+	// Headers are the request headers; names are matched
+	// case-insensitively.
+	Headers map[string]string
+	// Cookies are name=value pairs, appended in order to the Cookie header
+	// with "; ".
+	Cookies []string
+}
+
+// Outcome is what the Gateway does with a request.
+type Outcome struct {
+	// Status is 0 when the request is forwarded to Backends; else the
+	// status the Gateway answers with itself: 404 when no rule matches,
+	// 500 when the rule has no usable backend, or the redirect's status.
+	Status int
+	// Reason says why Status is not 0.
+	Reason string
+	// Gateway ("namespace/name") and Listener admitted the request.
+	Gateway, Listener string
+	// Route is the HTTPRoute ("namespace/name") whose rule decided.
+	Route string
+	// Rule is the rule's name, or "#<index>" when it has none.
+	Rule string
+	// Match is the index of the rule's match that held.
+	Match int
+	// Precedence describes the winning match as the Gateway API ranks
+	// it, such as `PathPrefix "/v1" (3 characters), 0 headers`.
+	Precedence string
+	// Outranked lists the other rules that matched too but rank lower
+	// ("namespace/name rule"), best first: the rules that list order alone
+	// would have chosen.
+	Outranked []string
+	// Path is the path, with the query string, the backend receives.
+	Path string
+	// Redirect is the Location of a redirect.
+	Redirect string
+	// Backends are the weighted backends.
+	Backends []Backend
+	// ResponseHeaders are added to every response by the rule.
+	ResponseHeaders []gwv1.HTTPHeader
+	// Mirrors receive a copy of the request; their answers are discarded.
+	Mirrors []Mirror
+}
+
+// Backend is a weighted backend of the deciding rule.
+type Backend struct {
+	// Service is "namespace/name" and Port its port.
+	Service string
+	Port    int
+	// Colour is the Service's bluegreen.io/colour label, if any.
+	Colour string
+	// Weight is the backendRef's weight (default 1) and Percent its share
+	// of the rule's requests.
+	Weight  int
+	Percent float64
+	// ResponseHeaders are added to the responses this backend sends.
+	ResponseHeaders []gwv1.HTTPHeader
+	// Unresolved says why the backend cannot be reached (requests sent to
+	// it get a 500); empty when it can.
+	Unresolved string
+}
+
+// Mirror is a mirror target.
+type Mirror struct {
+	// Service is "namespace/name" and Port its port.
+	Service string
+	Port    int
+	// Colour is the Service's bluegreen.io/colour label, if any.
+	Colour string
+	// Percent is the share of requests mirrored.
+	Percent float64
+	// Unresolved says why the mirror cannot be reached; empty when it can.
+	Unresolved string
+}
+
+// candidate is one match of one rule that holds for a request.
+type candidate struct {
+	route       *gwv1.HTTPRoute
+	rule, match int
+	m           gwv1.HTTPRouteMatch
+	prefix      string // the PathPrefix that matched, trailing "/" removed
+	rank, size  int
+}
+
+// Evaluate returns what the Gateway does with r, with the Gateway API's
+// semantics: the most specific listener on the request's port and protocol
+// whose hostname admits the host; among the HTTPRoutes attached to it, those
+// with the most specific hostname that admits the host; among their rules,
+// the matching one with the highest precedence (exact path, then the longest
+// PathPrefix, then regular-expression paths, then a method match, then the
+// most header matches, then the most query matches, then the oldest route,
+// then "namespace/name", then list order). PathPrefix matches whole path
+// segments; regexes are RE2 and match the whole value, as Envoy applies
+// them.
+func (m Model) Evaluate(r Request) (Outcome, error) {
+	r = r.withDefaults()
+	var out Outcome
+	gw, l := m.listener(r)
+	if gw == nil {
+		return notFound(out, fmt.Sprintf("no Gateway listener serves host %q on %s port %d", r.Host, r.Scheme, r.Port)), nil
+	}
+	out.Gateway, out.Listener = key(gw.Namespace, gw.Name), string(l.Name)
+
+	var cands []candidate
+	for _, route := range m.routesFor(gw, l, r.Host) {
+		for ri, rule := range route.Spec.Rules {
+			matches := rule.Matches
+			if len(matches) == 0 {
+				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
+			}
+			for mi, match := range matches {
+				c, ok, err := matchRequest(match, r)
+				if err != nil {
+					return out, fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
+				}
+				if ok {
+					c.route, c.rule, c.match = route, ri, mi
+					cands = append(cands, c)
+				}
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return notFound(out, fmt.Sprintf("no rule of the HTTPRoutes attached to %s listener %s matches", out.Gateway, out.Listener)), nil
+	}
+	slices.SortStableFunc(cands, precedence)
+	win := cands[0]
+	seen := map[string]bool{}
+	for _, c := range cands[1:] {
+		name := key(c.route.Namespace, c.route.Name) + " " + ruleName(c.route.Spec.Rules[c.rule], c.rule)
+		if c.route != win.route || c.rule != win.rule {
+			if !seen[name] {
+				out.Outranked = append(out.Outranked, name)
+			}
+			seen[name] = true
+		}
+	}
+	rule := win.route.Spec.Rules[win.rule]
+	out.Route, out.Rule, out.Match = key(win.route.Namespace, win.route.Name), ruleName(rule, win.rule), win.match
+	out.Precedence = describe(win)
+	out.Path = r.Path
+
+	for _, f := range rule.Filters {
+		switch f.Type {
+		case gwv1.HTTPRouteFilterURLRewrite:
+			p, err := rewritePath(f.URLRewrite.Path, win, r.Path)
+			if err != nil {
+				return out, fmt.Errorf("httproute %s rule %s: %w", out.Route, out.Rule, err)
+			}
+			out.Path = p
+		case gwv1.HTTPRouteFilterRequestRedirect:
+			loc, status, err := redirect(f.RequestRedirect, win, r)
+			if err != nil {
+				return out, fmt.Errorf("httproute %s rule %s: %w", out.Route, out.Rule, err)
+			}
+			out.Status, out.Redirect, out.Reason = status, loc, "redirect"
+			return out, nil
+		case gwv1.HTTPRouteFilterRequestMirror:
+			mirror := Mirror{Percent: mirrorPercent(f.RequestMirror)}
+			mirror.Service, mirror.Port, mirror.Colour, mirror.Unresolved = m.resolve(win.route.Namespace, f.RequestMirror.BackendRef)
+			out.Mirrors = append(out.Mirrors, mirror)
+		case gwv1.HTTPRouteFilterResponseHeaderModifier:
+			out.ResponseHeaders = append(out.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
+		default:
+			return out, fmt.Errorf("httproute %s rule %s: %s filters are not evaluated", out.Route, out.Rule, f.Type)
+		}
+	}
+
+	total := 0
+	for _, b := range rule.BackendRefs {
+		total += int(weight(b))
+	}
+	for _, b := range rule.BackendRefs {
+		be := Backend{Weight: int(weight(b))}
+		if total > 0 {
+			be.Percent = 100 * float64(be.Weight) / float64(total)
+		}
+		be.Service, be.Port, be.Colour, be.Unresolved = m.resolve(win.route.Namespace, b.BackendObjectReference)
+		for _, f := range b.Filters {
+			if f.Type != gwv1.HTTPRouteFilterResponseHeaderModifier {
+				return out, fmt.Errorf("httproute %s rule %s backend %s: %s filters are not evaluated", out.Route, out.Rule, be.Service, f.Type)
+			}
+			be.ResponseHeaders = append(be.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
+		}
+		out.Backends = append(out.Backends, be)
+	}
+	if total == 0 {
+		out.Status, out.Reason = 500, "the rule has no backend with a weight above 0"
+	}
+	return out, nil
+}
+
+func notFound(out Outcome, reason string) Outcome {
+	out.Status, out.Reason = 404, reason
+	return out
+}
+
+func (r Request) withDefaults() Request {
+	if r.Scheme == "" {
+		r.Scheme = "http"
+	}
+	if r.Port == 0 {
+		r.Port = 80
+		if r.Scheme == "https" {
+			r.Port = 443
+		}
+	}
+	if r.Method == "" {
+		r.Method = "GET"
+	}
+	if r.Path == "" {
+		r.Path = "/"
+	}
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		r.Host = h
+	}
+	r.Host = strings.ToLower(r.Host)
+	headers := map[string]string{}
+	for k, v := range r.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	if len(r.Cookies) > 0 {
+		cookies := strings.Join(r.Cookies, "; ")
+		if c, ok := headers["cookie"]; ok && c != "" {
+			cookies = c + "; " + cookies
+		}
+		headers["cookie"] = cookies
+	}
+	r.Headers = headers
+	return r
+}
+
+func key(ns, name string) string { return ns + "/" + name }
+
+func ruleName(rule gwv1.HTTPRouteRule, i int) string {
+	if rule.Name != nil && *rule.Name != "" {
+		return string(*rule.Name)
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+// hostScore ranks how specifically pattern admits host: 0 when it does not;
+// else an exact name outranks any wildcard, and a longer name a shorter
+// one. An empty pattern admits any host with the lowest score.
+func hostScore(pattern, host string) int {
+	pattern = strings.ToLower(pattern)
+	switch {
+	case pattern == "" || pattern == "*":
+		return 1
+	case strings.HasPrefix(pattern, "*."):
+		// A wildcard covers one or more labels, never the bare suffix.
+		if strings.HasSuffix(host, pattern[1:]) && len(host) > len(pattern)-1 {
+			return 2 + len(pattern)
+		}
+		return 0
+	case pattern == host:
+		return 1000 + len(pattern)
+	default:
+		return 0
+	}
+}
+
+// listener returns the most specific listener, of any Gateway, on the
+// request's port and protocol whose hostname admits the host; the first on
+// ties.
+func (m Model) listener(r Request) (*gwv1.Gateway, *gwv1.Listener) {
+	var (
+		bestGW    *gwv1.Gateway
+		bestL     *gwv1.Listener
+		bestScore int
+	)
+	want := gwv1.HTTPProtocolType
+	if r.Scheme == "https" {
+		want = gwv1.HTTPSProtocolType
+	}
+	for _, gw := range m.Gateways {
+		for i := range gw.Spec.Listeners {
+			l := &gw.Spec.Listeners[i]
+			if l.Protocol != want || int(l.Port) != r.Port {
+				continue
+			}
+			pattern := ""
+			if l.Hostname != nil {
+				pattern = string(*l.Hostname)
+			}
+			if s := hostScore(pattern, r.Host); s > bestScore {
+				bestGW, bestL, bestScore = gw, l, s
+			}
+		}
+	}
+	return bestGW, bestL
+}
+
+// routesFor returns the HTTPRoutes attached to listener l of gw that admit
+// host, keeping only those with the most specific matching hostname.
+func (m Model) routesFor(gw *gwv1.Gateway, l *gwv1.Listener, host string) []*gwv1.HTTPRoute {
+	var out []*gwv1.HTTPRoute
+	best := 0
+	for _, route := range m.HTTPRoutes {
+		if !attached(route, gw, l) {
+			continue
+		}
+		score := 0
+		if len(route.Spec.Hostnames) == 0 {
+			// A route without hostnames takes the listener's.
+			if l.Hostname != nil {
+				score = hostScore(string(*l.Hostname), host)
+			} else {
+				score = hostScore("", host)
+			}
+		}
+		for _, h := range route.Spec.Hostnames {
+			score = max(score, hostScore(string(h), host))
+		}
+		switch {
+		case score == 0:
+		case score > best:
+			out, best = []*gwv1.HTTPRoute{route}, score
+		case score == best:
+			out = append(out, route)
+		}
+	}
+	return out
+}
+
+// attached reports whether route has a parentRef to listener l of gw that
+// the listener's allowedRoutes admit.
+func attached(route *gwv1.HTTPRoute, gw *gwv1.Gateway, l *gwv1.Listener) bool {
+	from := gwv1.NamespacesFromSame
+	if ar := l.AllowedRoutes; ar != nil && ar.Namespaces != nil && ar.Namespaces.From != nil {
+		from = *ar.Namespaces.From
+	}
+	switch from {
+	case gwv1.NamespacesFromAll:
+	case gwv1.NamespacesFromSame:
+		if route.Namespace != gw.Namespace {
+			return false
+		}
+	default:
+		// A namespace selector needs the Namespaces' labels, which the
+		// model does not hold: such a listener admits no route here.
+		return false
+	}
+	if ar := l.AllowedRoutes; ar != nil && len(ar.Kinds) > 0 {
+		ok := slices.ContainsFunc(ar.Kinds, func(k gwv1.RouteGroupKind) bool {
+			return k.Kind == "HTTPRoute" && (k.Group == nil || *k.Group == gwv1.GroupName)
+		})
+		if !ok {
+			return false
+		}
+	}
+	for _, p := range route.Spec.ParentRefs {
+		if p.Group != nil && *p.Group != gwv1.GroupName || p.Kind != nil && *p.Kind != "Gateway" {
+			continue
+		}
+		ns := route.Namespace
+		if p.Namespace != nil {
+			ns = string(*p.Namespace)
+		}
+		if ns != gw.Namespace || string(p.Name) != gw.Name {
+			continue
+		}
+		if p.SectionName != nil && *p.SectionName != l.Name || p.Port != nil && *p.Port != l.Port {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// Path match ranks, as Istio orders them: Exact, then PathPrefix, then
+// RegularExpression (whose precedence the Gateway API leaves to the
+// implementation).
+const (
+	rankRegex = iota + 1
+	rankPrefix
+	rankExact
+)
+
+// matchRequest reports whether one HTTPRouteMatch holds for r: every
+// condition must.
+func matchRequest(m gwv1.HTTPRouteMatch, r Request) (candidate, bool, error) {
+	c := candidate{m: m}
+	path, query, _ := strings.Cut(r.Path, "?")
+	typ, value := gwv1.PathMatchPathPrefix, "/"
+	if m.Path != nil {
+		if m.Path.Type != nil {
+			typ = *m.Path.Type
+		}
+		if m.Path.Value != nil {
+			value = *m.Path.Value
+		}
+	}
+	switch typ {
+	case gwv1.PathMatchExact:
+		c.rank, c.size = rankExact, len(value)
+		if path != value {
+			return c, false, nil
+		}
+	case gwv1.PathMatchPathPrefix:
+		prefix := value
+		if prefix != "/" {
+			prefix = strings.TrimSuffix(prefix, "/")
+		}
+		c.rank, c.size, c.prefix = rankPrefix, len(prefix), prefix
+		if prefix != "/" && path != prefix && !strings.HasPrefix(path, prefix+"/") {
+			return c, false, nil
+		}
+	case gwv1.PathMatchRegularExpression:
+		c.rank, c.size = rankRegex, len(value)
+		ok, err := fullMatch(value, path)
+		if err != nil || !ok {
+			return c, false, err
+		}
+	default:
+		return c, false, fmt.Errorf("path match type %q is not one of Exact, PathPrefix, RegularExpression", typ)
+	}
+	if m.Method != nil && string(*m.Method) != r.Method {
+		return c, false, nil
+	}
+	for _, h := range m.Headers {
+		v, ok := r.Headers[strings.ToLower(string(h.Name))]
+		if !ok {
+			return c, false, nil
+		}
+		if ok, err := valueMatches(h.Type, h.Value, v); err != nil || !ok {
+			return c, false, err
+		}
+	}
+	params := queryParams(query)
+	for _, q := range m.QueryParams {
+		v, ok := params[string(q.Name)]
+		if !ok {
+			return c, false, nil
+		}
+		if ok, err := valueMatches((*gwv1.HeaderMatchType)(q.Type), q.Value, v); err != nil || !ok {
+			return c, false, err
+		}
+	}
+	return c, true, nil
+}
+
+// valueMatches applies an Exact (the default) or RegularExpression match.
+func valueMatches(typ *gwv1.HeaderMatchType, want, got string) (bool, error) {
+	if typ == nil || *typ == gwv1.HeaderMatchExact {
+		return got == want, nil
+	}
+	if *typ == gwv1.HeaderMatchRegularExpression {
+		return fullMatch(want, got)
+	}
+	return false, fmt.Errorf("match type %q is not Exact or RegularExpression", *typ)
+}
+
+// fullMatch applies a regular expression as Istio (Envoy) does: RE2, and
+// the whole value must match.
+func fullMatch(pattern, value string) (bool, error) {
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
+		return false, fmt.Errorf("regular expression %q is not valid RE2: %w", pattern, err)
+	}
+	return re.MatchString(value), nil
+}
+
+// queryParams returns the first value of each query parameter, undecoded.
+func queryParams(query string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, seen := out[k]; !seen && k != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// precedence orders matching candidates best first, as the Gateway API
+// requires.
+func precedence(a, b candidate) int {
+	if c := cmp.Compare(b.rank, a.rank); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.size, a.size); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b2i(b.m.Method != nil), b2i(a.m.Method != nil)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(len(b.m.Headers), len(a.m.Headers)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(len(b.m.QueryParams), len(a.m.QueryParams)); c != 0 {
+		return c
+	}
+	if c := a.route.CreationTimestamp.Compare(b.route.CreationTimestamp.Time); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(key(a.route.Namespace, a.route.Name), key(b.route.Namespace, b.route.Name)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.rule, b.rule); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.match, b.match)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func describe(c candidate) string {
+	var path string
+	switch c.rank {
+	case rankExact:
+		path = fmt.Sprintf("Exact %q", *c.m.Path.Value)
+	case rankPrefix:
+		path = fmt.Sprintf("PathPrefix %q (%d characters)", c.prefix, c.size)
+	default:
+		path = fmt.Sprintf("RegularExpression %q", *c.m.Path.Value)
+	}
+	method := "any method"
+	if c.m.Method != nil {
+		method = "method " + string(*c.m.Method)
+	}
+	return fmt.Sprintf("%s, %s, %d header and %d query matches", path, method, len(c.m.Headers), len(c.m.QueryParams))
+}
+
+// rewritePath applies a URLRewrite path modifier. ReplacePrefixMatch
+// replaces the matched prefix by whole segments (/v1/a with "/" becomes
+// /a, /v1 becomes /); the query string is kept.
+func rewritePath(pm *gwv1.HTTPPathModifier, c candidate, full string) (string, error) {
+	if pm == nil {
+		return full, nil
+	}
+	path, query, hasQuery := strings.Cut(full, "?")
+	switch pm.Type {
+	case gwv1.FullPathHTTPPathModifier:
+		path = *pm.ReplaceFullPath
+	case gwv1.PrefixMatchHTTPPathModifier:
+		if c.rank != rankPrefix {
+			return "", fmt.Errorf("ReplacePrefixMatch needs a PathPrefix match")
+		}
+		rest := path
+		if c.prefix != "/" {
+			rest = path[len(c.prefix):]
+		}
+		if rest != "" && !strings.HasPrefix(rest, "/") {
+			rest = "/" + rest
+		}
+		path = strings.TrimSuffix(*pm.ReplacePrefixMatch, "/") + rest
+		if path == "" {
+			path = "/"
+		}
+	default:
+		return "", fmt.Errorf("path modifier %q is not evaluated", pm.Type)
+	}
+	if hasQuery {
+		path += "?" + query
+	}
+	return path, nil
+}
+
+// redirect returns the Location and status of a RequestRedirect.
+func redirect(f *gwv1.HTTPRequestRedirectFilter, c candidate, r Request) (string, int, error) {
+	scheme, host, port := r.Scheme, r.Host, r.Port
+	if f.Scheme != nil {
+		scheme = *f.Scheme
+		// Without a port, the scheme's well-known port.
+		port = map[string]int{"http": 80, "https": 443}[scheme]
+	}
+	if f.Hostname != nil {
+		host = string(*f.Hostname)
+	}
+	if f.Port != nil {
+		port = int(*f.Port)
+	}
+	path := r.Path
+	if f.Path != nil {
+		p, err := rewritePath(f.Path, c, r.Path)
+		if err != nil {
+			return "", 0, err
+		}
+		path = p
+	}
+	if port != 0 && port != map[string]int{"http": 80, "https": 443}[scheme] {
+		host = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	status := 302
+	if f.StatusCode != nil {
+		status = *f.StatusCode
+	}
+	return scheme + "://" + host + path, status, nil
+}
+
+func mirrorPercent(f *gwv1.HTTPRequestMirrorFilter) float64 {
+	switch {
+	case f.Percent != nil:
+		return float64(*f.Percent)
+	case f.Fraction != nil:
+		den := int32(100)
+		if f.Fraction.Denominator != nil {
+			den = *f.Fraction.Denominator
+		}
+		return 100 * float64(f.Fraction.Numerator) / float64(den)
+	default:
+		return 100
+	}
+}
+
+func headersAdded(f *gwv1.HTTPHeaderFilter) []gwv1.HTTPHeader {
+	if f == nil {
+		return nil
+	}
+	return append(slices.Clone(f.Set), f.Add...)
+}
+
+func weight(b gwv1.HTTPBackendRef) int32 {
+	if b.Weight == nil {
+		return 1
+	}
+	return *b.Weight
+}
+
+// resolve finds the Service a backend reference names, relative to the
+// route's namespace ns.
+func (m Model) resolve(routeNS string, ref gwv1.BackendObjectReference) (service string, port int, colour, unresolved string) {
+	ns := routeNS
+	if ref.Namespace != nil {
+		ns = string(*ref.Namespace)
+	}
+	service = key(ns, string(ref.Name))
+	if ref.Port != nil {
+		port = int(*ref.Port)
+	}
+	if ref.Group != nil && *ref.Group != "" || ref.Kind != nil && *ref.Kind != "Service" {
+		return service, port, "", "only Service backends are evaluated"
+	}
+	if ns != routeNS {
+		return service, port, "", "a backend in another namespace needs a ReferenceGrant, which is not evaluated"
+	}
+	for _, s := range m.Services {
+		if s.Namespace != ns || s.Name != string(ref.Name) {
+			continue
+		}
+		colour = s.Labels[ColourLabel]
+		if ref.Port == nil {
+			return service, port, colour, "a Service backend needs a port"
+		}
+		for _, p := range s.Spec.Ports {
+			if int(p.Port) == port {
+				return service, port, colour, ""
+			}
+		}
+		return service, port, colour, fmt.Sprintf("Service %s has no port %d", service, port)
+	}
+	return service, port, "", fmt.Sprintf("Service %s does not exist", service)
+}
