@@ -328,3 +328,44 @@ func TestRewrites(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchConditions(t *testing.T) {
+	get, regex := gwv1.HTTPMethodGet, gwv1.QueryParamMatchRegularExpression
+	r := route("r", 0, nil,
+		rule("exact", gwv1.HTTPRouteMatch{Path: path(gwv1.PathMatchExact, "/abc")}),
+		rule("get-query", gwv1.HTTPRouteMatch{
+			Method:      &get,
+			QueryParams: []gwv1.HTTPQueryParamMatch{{Type: &regex, Name: "id", Value: "[0-9]+"}},
+		}),
+		rule("header-regex", gwv1.HTTPRouteMatch{Headers: []gwv1.HTTPHeaderMatch{{
+			Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "x-team", Value: "team-[a-z]",
+		}}}),
+	)
+	m := gatewayapi.Model{Gateways: []*gwv1.Gateway{gateway()}, HTTPRoutes: []*gwv1.HTTPRoute{r}, Services: services()}
+	for _, tc := range []struct {
+		req  gatewayapi.Request
+		want string // rule, or "404"
+	}{
+		{gatewayapi.Request{Path: "/abc"}, "exact"},
+		{gatewayapi.Request{Path: "/abc?x=1"}, "exact"},
+		{gatewayapi.Request{Path: "/abc/"}, "404"},
+		{gatewayapi.Request{Path: "/ABC"}, "404"},
+		{gatewayapi.Request{Path: "/x?id=42"}, "get-query"},
+		{gatewayapi.Request{Path: "/x?a=1&id=42&id=x"}, "get-query"},
+		{gatewayapi.Request{Path: "/x?id=42x"}, "404"},
+		{gatewayapi.Request{Path: "/x?id=42", Method: "POST"}, "404"},
+		{gatewayapi.Request{Path: "/", Headers: map[string]string{"X-Team": "team-a"}}, "header-regex"},
+		{gatewayapi.Request{Path: "/", Headers: map[string]string{"x-team": "my-team-a"}}, "404"},
+		{gatewayapi.Request{Path: "/", Headers: map[string]string{"x-team": "team-ab"}}, "404"},
+	} {
+		tc.req.Host = "web.example.com"
+		out := evaluate(t, m, tc.req)
+		got := out.Rule
+		if out.Status == 404 {
+			got = "404"
+		}
+		if got != tc.want {
+			t.Errorf("%s %s %v: %s; want %s", tc.req.Method, tc.req.Path, tc.req.Headers, got, tc.want)
+		}
+	}
+}
