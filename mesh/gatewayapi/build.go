@@ -22,18 +22,25 @@ type Objects struct {
 	// RedirectRoute, set with HTTPSRedirect, answers the HTTP listeners
 	// with a redirect to HTTPS; the HTTPRoute then serves HTTPS only.
 	RedirectRoute *gwv1.HTTPRoute
+	// MeshRoute, set with MeshService, holds the same rules for in-mesh
+	// callers of the shared Service (east-west).
+	MeshRoute *gwv1.HTTPRoute
 	// Services select one colour's pods each (<app>-blue, <app>-green), for
 	// the HTTPRoute's backendRefs: the Gateway API routes to Services, not
 	// to DestinationRule subsets.
 	Services []*corev1.Service
 }
 
-// Routes returns the HTTPRoutes, the app's first.
+// Routes returns the HTTPRoutes: the app's, then the redirect and the mesh
+// route when they are set.
 func (o Objects) Routes() []*gwv1.HTTPRoute {
-	if o.RedirectRoute == nil {
-		return []*gwv1.HTTPRoute{o.HTTPRoute}
+	out := []*gwv1.HTTPRoute{o.HTTPRoute}
+	for _, r := range []*gwv1.HTTPRoute{o.RedirectRoute, o.MeshRoute} {
+		if r != nil {
+			out = append(out, r)
+		}
 	}
-	return []*gwv1.HTTPRoute{o.HTTPRoute, o.RedirectRoute}
+	return out
 }
 
 // Build returns the Gateway API objects of s (defaults applied) with the
@@ -90,6 +97,20 @@ func Build(s Spec) (Objects, error) {
 	}
 	route.Spec.Rules = rules(s)
 	o.HTTPRoute = route
+	if s.MeshService != "" {
+		// A route whose parent is a Service applies to calls to it from
+		// inside the mesh; it has no hostnames.
+		mesh := route.DeepCopy()
+		mesh.Name = s.App + "-mesh"
+		mesh.Spec.Hostnames = nil
+		mesh.Spec.ParentRefs = []gwv1.ParentReference{{
+			Group: ptr.To(gwv1.Group("")),
+			Kind:  ptr.To(gwv1.Kind("Service")),
+			Name:  gwv1.ObjectName(s.MeshService),
+			Port:  ptr.To(gwv1.PortNumber(s.Port)),
+		}}
+		o.MeshRoute = mesh
+	}
 
 	for _, r := range s.Releases {
 		o.Services = append(o.Services, &corev1.Service{

@@ -66,6 +66,13 @@
 //	// answering with Set-Cookie: x-version=v1 (or v2); Path=/
 //	// GET / with Cookie: session=abc;x-version=v2: rule "cookie-green"
 //
+// With MeshService set, a second HTTPRoute (<app>-mesh) has the app's shared
+// Service as its parent (the Gateway API for service meshes, GAMMA), so calls
+// from inside the mesh get the same rules: a Request with Service set is
+// evaluated against it, and without such a route it reaches the Service, on
+// both colours, unrewritten. Only routes in the Service's own namespace
+// (producer routes) are evaluated.
+//
 // The sticky canary adds, on each weighted backend of the default rule, a
 // ResponseHeaderModifier that sets the cookie selecting that backend's
 // colour, so a client's next request is sent by the cookie rule to the

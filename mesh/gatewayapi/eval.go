@@ -47,6 +47,10 @@ type Request struct {
 	// Cookies are name=value pairs, appended in order to the Cookie header
 	// with "; ".
 	Cookies []string
+	// Service, "namespace/name", makes the request an in-mesh call to that
+	// Service (on Port, if set) instead of a request at a Gateway; Host,
+	// Scheme and the Gateways are then not used. Default: "" (ingress).
+	Service string
 }
 
 // Outcome is what the Gateway does with a request.
@@ -134,17 +138,34 @@ type candidate struct {
 // then "namespace/name", then list order). PathPrefix matches whole path
 // segments; regexes are RE2 and match the whole value, as Envoy applies
 // them.
+//
+// A request with Service set is an in-mesh call to that Service (the
+// Gateway API for service meshes, GAMMA): the HTTPRoutes in the Service's
+// namespace whose parentRef is the Service decide, with the same
+// precedence; without one, the Service itself receives the request.
 func (m Model) Evaluate(r Request) (Outcome, error) {
 	r = r.withDefaults()
 	var out Outcome
-	gw, l := m.listener(r)
-	if gw == nil {
-		return notFound(out, fmt.Sprintf("no Gateway listener serves host %q on %s port %d", r.Host, r.Scheme, r.Port)), nil
+	var routes []*gwv1.HTTPRoute
+	where := ""
+	if r.Service != "" {
+		routes = m.meshRoutes(r)
+		if len(routes) == 0 {
+			return m.direct(r), nil
+		}
+		where = "Service " + r.Service
+	} else {
+		gw, l := m.listener(r)
+		if gw == nil {
+			return notFound(out, fmt.Sprintf("no Gateway listener serves host %q on %s port %d", r.Host, r.Scheme, r.Port)), nil
+		}
+		out.Gateway, out.Listener = key(gw.Namespace, gw.Name), string(l.Name)
+		routes = m.routesFor(gw, l, r.Host)
+		where = out.Gateway + " listener " + out.Listener
 	}
-	out.Gateway, out.Listener = key(gw.Namespace, gw.Name), string(l.Name)
 
 	var cands []candidate
-	for _, route := range m.routesFor(gw, l, r.Host) {
+	for _, route := range routes {
 		for ri, rule := range route.Spec.Rules {
 			matches := rule.Matches
 			if len(matches) == 0 {
@@ -163,7 +184,7 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		}
 	}
 	if len(cands) == 0 {
-		return notFound(out, fmt.Sprintf("no rule of the HTTPRoutes attached to %s listener %s matches", out.Gateway, out.Listener)), nil
+		return notFound(out, fmt.Sprintf("no rule of the HTTPRoutes attached to %s matches", where)), nil
 	}
 	slices.SortStableFunc(cands, precedence)
 	win := cands[0]
@@ -241,7 +262,7 @@ func (r Request) withDefaults() Request {
 	if r.Scheme == "" {
 		r.Scheme = "http"
 	}
-	if r.Port == 0 {
+	if r.Port == 0 && r.Service == "" {
 		r.Port = 80
 		if r.Scheme == "https" {
 			r.Port = 443
@@ -408,6 +429,47 @@ func attached(route *gwv1.HTTPRoute, gw *gwv1.Gateway, l *gwv1.Listener) bool {
 		return true
 	}
 	return false
+}
+
+// meshRoutes returns the HTTPRoutes attached to the Service r calls: those
+// in the Service's namespace (producer routes) with a parentRef of kind
+// Service naming it, on r's port if the parentRef has one. Routes in other
+// namespaces (consumer routes) apply to their own namespace's callers only
+// and are not evaluated.
+func (m Model) meshRoutes(r Request) []*gwv1.HTTPRoute {
+	ns, name, _ := strings.Cut(r.Service, "/")
+	var out []*gwv1.HTTPRoute
+	for _, route := range m.HTTPRoutes {
+		if route.Namespace != ns {
+			continue
+		}
+		for _, p := range route.Spec.ParentRefs {
+			if p.Group == nil || *p.Group != "" || p.Kind == nil || *p.Kind != "Service" || string(p.Name) != name {
+				continue
+			}
+			if p.Namespace != nil && string(*p.Namespace) != ns || p.Port != nil && r.Port != 0 && int(*p.Port) != r.Port {
+				continue
+			}
+			out = append(out, route)
+			break
+		}
+	}
+	return out
+}
+
+// direct is the outcome of an in-mesh call that no HTTPRoute routes: the
+// Service receives it, on all of its pods.
+func (m Model) direct(r Request) Outcome {
+	ns, name, _ := strings.Cut(r.Service, "/")
+	port := gwv1.PortNumber(r.Port)
+	for _, s := range m.Services {
+		if port == 0 && s.Namespace == ns && s.Name == name && len(s.Spec.Ports) > 0 {
+			port = s.Spec.Ports[0].Port
+		}
+	}
+	b := Backend{Weight: 1, Percent: 100}
+	b.Service, b.Port, b.Colour, b.Unresolved = m.resolve(ns, gwv1.BackendObjectReference{Name: gwv1.ObjectName(name), Port: &port})
+	return Outcome{Path: r.Path, Backends: []Backend{b}}
 }
 
 // Path match ranks, as Istio orders them: Exact, then PathPrefix, then

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -325,5 +328,72 @@ func TestUnresolvedBackends(t *testing.T) {
 	want := "echo/echo-blue:8600 blue 90%, echo/echo-green:8600  10% (Service echo/echo-green does not exist)"
 	if got := backends(out); got != want {
 		t.Errorf("backends %s; want %s", got, want)
+	}
+}
+
+// shared is the app's Service of both colours, which the app's chart
+// creates.
+func shared() *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "echo"},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": "echo"},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 8600}},
+		},
+	}
+}
+
+func TestMeshRoute(t *testing.T) {
+	s := walkthrough()
+	s.MeshService, s.CandidateWeight = "echo", 10
+	m := model(t, s)
+	m.Services = append(m.Services, shared())
+	call := func(path string, cookies ...string) gatewayapi.Request {
+		return gatewayapi.Request{Service: "echo/echo", Path: path, Cookies: cookies}
+	}
+	for _, tc := range []struct {
+		name           string
+		req            gatewayapi.Request
+		rule, backends string
+		path           string
+	}{
+		{"version path", call("/v1/x?y=1"), "path-blue", toBlue, "/x?y=1"},
+		{"not a version path", call("/v10"), "default", "echo/echo-blue:8600 blue 90%, echo/echo-green:8600 green 10%", "/v10"},
+		{"cookie", call("/", "a=b", "x-version=v2"), "cookie-green", toGreen, "/"},
+		{"on the Service's port", gatewayapi.Request{Service: "echo/echo", Port: 8600, Path: "/v2"}, "path-green", toGreen, "/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := evaluate(t, m, tc.req)
+			if out.Status != 0 || out.Route != "echo/echo-mesh" || out.Rule != tc.rule || out.Gateway != "" {
+				t.Errorf("status %d, decided by %s %s at gateway %q; want 0 by echo/echo-mesh %s at none", out.Status, out.Route, out.Rule, out.Gateway, tc.rule)
+			}
+			if got := backends(out); got != tc.backends {
+				t.Errorf("backends %s; want %s", got, tc.backends)
+			}
+			if out.Path != tc.path {
+				t.Errorf("app path %q; want %q", out.Path, tc.path)
+			}
+		})
+	}
+
+	// The mesh route does not attach to the Gateway, nor the app's route to
+	// the Service.
+	if out := evaluate(t, m, gatewayapi.Request{Host: "echo.example.com", Path: "/v1"}); out.Route != "echo/echo" {
+		t.Errorf("ingress request decided by %s; want echo/echo", out.Route)
+	}
+	// A call on another port is not the parentRef's: the Service takes it.
+	out := evaluate(t, m, gatewayapi.Request{Service: "echo/echo", Port: 9000, Path: "/v1"})
+	if want := "echo/echo:9000  100% (Service echo/echo has no port 9000)"; out.Route != "" || backends(out) != want {
+		t.Errorf("port 9000: route %q, backends %s; want none, %s", out.Route, backends(out), want)
+	}
+
+	// Without a mesh route, in-mesh calls reach the shared Service, both
+	// colours, unrewritten.
+	s.MeshService = ""
+	m = model(t, s)
+	m.Services = append(m.Services, shared())
+	out = evaluate(t, m, call("/v1/x"))
+	if want := "echo/echo:8600  100%"; out.Route != "" || backends(out) != want || out.Path != "/v1/x" {
+		t.Errorf("no mesh route: route %q, backends %s, path %q; want none, %s, /v1/x", out.Route, backends(out), out.Path, want)
 	}
 }

@@ -33,7 +33,8 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.yaml")
 
 // full is a spec that uses every feature: TLS with the HTTPS redirect, two
-// hosts, a header rule, a sticky 10 % canary, 20 % mirroring and timeouts.
+// hosts, a header rule, a sticky 10 % canary, 20 % mirroring, timeouts and
+// the mesh route.
 func full() gatewayapi.Spec {
 	s := walkthrough()
 	s.Hosts = []string{"echo.example.com", "*.echo.example.com"}
@@ -41,6 +42,7 @@ func full() gatewayapi.Spec {
 	s.Gateway.HTTPSRedirect = true
 	s.CandidateWeight, s.StickyCanary, s.MirrorPercent = 10, true, 20
 	s.Timeout = "10s"
+	s.MeshService = "echo"
 	s.Routes = map[string]gatewayapi.RouteSettings{"default": {Timeout: "2s"}}
 	return s
 }
@@ -110,8 +112,8 @@ func TestGoldenDecodesStrictly(t *testing.T) {
 	}
 	docs := strings.Split(string(b), "---\n")
 	built := objects(o)
-	if len(docs) != 5 || len(built) != 5 {
-		t.Fatalf("%d documents and %d objects; want a Gateway, 2 HTTPRoutes and 2 Services", len(docs), len(built))
+	if len(docs) != 6 || len(built) != 6 {
+		t.Fatalf("%d documents and %d objects; want a Gateway, 3 HTTPRoutes and 2 Services", len(docs), len(built))
 	}
 	for i, doc := range docs {
 		j, err := yaml.YAMLToJSON([]byte(doc))

@@ -105,6 +105,12 @@ type Spec struct {
 	// Timeout is every rule's request timeout, such as "10s".
 	// Default: "" (none).
 	Timeout string `json:"timeout"`
+	// MeshService is the app's shared Service, which selects both colours'
+	// pods. When set, a second HTTPRoute (<app>-mesh) attached to it gives
+	// callers inside the mesh the same rules as the ingress: with sidecars
+	// their own proxy applies it, in ambient mode the Service's waypoint.
+	// Default: "" (ingress only).
+	MeshService string `json:"meshService"`
 	// Routes overrides Timeout for single rules, by rule name: "path-blue",
 	// "path-green", "header-blue", "header-green", "cookie-blue",
 	// "cookie-green" or "default". Default: none.
@@ -264,6 +270,16 @@ func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 	// Service names are DNS-1035 labels; <app>-green is the longest.
 	for _, msg := range validation.IsDNS1035Label(s.ServiceName(Green)) {
 		errs = append(errs, field.Invalid(fld.Child("app"), s.App, "<app>-green names a Service: "+msg))
+	}
+	if s.MeshService != "" {
+		for _, msg := range validation.IsDNS1035Label(s.MeshService) {
+			errs = append(errs, field.Invalid(fld.Child("meshService"), s.MeshService, msg))
+		}
+		for _, c := range Colours {
+			if s.MeshService == s.ServiceName(c) {
+				errs = append(errs, field.Invalid(fld.Child("meshService"), s.MeshService, "must be the Service of both colours, not "+c+"'s own"))
+			}
+		}
 	}
 	for _, msg := range validation.IsDNS1123Label(s.Namespace) {
 		errs = append(errs, field.Invalid(fld.Child("namespace"), s.Namespace, msg))

@@ -88,6 +88,10 @@ func TestValidate(t *testing.T) {
 			[]string{"gateway.tls.credentialName: Required value"}},
 		{"fails/app name too long for its Services", func(s *gatewayapi.Spec) { s.App = strings.Repeat("a", 58) },
 			[]string{"app: Invalid value: \"" + strings.Repeat("a", 58) + "\": <app>-green names a Service: must be no more than 63 characters"}},
+		{"fails/meshService is a colour's Service", func(s *gatewayapi.Spec) { s.MeshService = "echo-blue" },
+			[]string{`meshService: Invalid value: "echo-blue": must be the Service of both colours, not blue's own`}},
+		{"fails/meshService not a Service name", func(s *gatewayapi.Spec) { s.MeshService = "Echo" },
+			[]string{`meshService: Invalid value: "Echo": a DNS-1035 label`}},
 		{"fails/duplicate release", func(s *gatewayapi.Spec) { s.Releases = append(s.Releases, s.Releases[0]) },
 			[]string{`releases[2].colour: Duplicate value: "blue"`}},
 	} {
