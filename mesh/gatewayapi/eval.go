@@ -124,6 +124,7 @@ type candidate struct {
 	route       *gwv1.HTTPRoute
 	rule, match int
 	m           gwv1.HTTPRouteMatch
+	value       string // the path match's value
 	prefix      string // the PathPrefix that matched, trailing "/" removed
 	rank, size  int
 }
@@ -164,6 +165,27 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		where = out.Gateway + " listener " + out.Listener
 	}
 
+	win, outranked, err := decide(routes, r)
+	if err != nil {
+		return out, err
+	}
+	if win == nil {
+		return notFound(out, fmt.Sprintf("no rule of the HTTPRoutes attached to %s matches", where)), nil
+	}
+	rule := win.route.Spec.Rules[win.rule]
+	out.Route, out.Rule, out.Match = key(win.route.Namespace, win.route.Name), ruleName(rule, win.rule), win.match
+	out.Precedence, out.Outranked = describe(*win), outranked
+	out.Path = r.Path
+	if err := m.apply(&out, *win, r); err != nil {
+		return out, fmt.Errorf("httproute %s rule %s: %w", out.Route, out.Rule, err)
+	}
+	return out, nil
+}
+
+// decide returns the matching rule of routes with the highest precedence
+// for r, or nil, and the other matching rules ("namespace/name rule"), best
+// first.
+func decide(routes []*gwv1.HTTPRoute, r Request) (*candidate, []string, error) {
 	var cands []candidate
 	for _, route := range routes {
 		for ri, rule := range route.Spec.Rules {
@@ -174,7 +196,7 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 			for mi, match := range matches {
 				c, ok, err := matchRequest(match, r)
 				if err != nil {
-					return out, fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
+					return nil, nil, fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
 				}
 				if ok {
 					c.route, c.rule, c.match = route, ri, mi
@@ -184,48 +206,46 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		}
 	}
 	if len(cands) == 0 {
-		return notFound(out, fmt.Sprintf("no rule of the HTTPRoutes attached to %s matches", where)), nil
+		return nil, nil, nil
 	}
 	slices.SortStableFunc(cands, precedence)
 	win := cands[0]
-	seen := map[string]bool{}
+	var outranked []string
 	for _, c := range cands[1:] {
 		name := key(c.route.Namespace, c.route.Name) + " " + ruleName(c.route.Spec.Rules[c.rule], c.rule)
-		if c.route != win.route || c.rule != win.rule {
-			if !seen[name] {
-				out.Outranked = append(out.Outranked, name)
-			}
-			seen[name] = true
+		if (c.route != win.route || c.rule != win.rule) && !slices.Contains(outranked, name) {
+			outranked = append(outranked, name)
 		}
 	}
-	rule := win.route.Spec.Rules[win.rule]
-	out.Route, out.Rule, out.Match = key(win.route.Namespace, win.route.Name), ruleName(rule, win.rule), win.match
-	out.Precedence = describe(win)
-	out.Path = r.Path
+	return &win, outranked, nil
+}
 
+// apply applies the winning rule's filters and backends to out.
+func (m Model) apply(out *Outcome, win candidate, r Request) error {
+	rule := win.route.Spec.Rules[win.rule]
 	for _, f := range rule.Filters {
-		switch f.Type {
-		case gwv1.HTTPRouteFilterURLRewrite:
+		switch {
+		case f.Type == gwv1.HTTPRouteFilterURLRewrite && f.URLRewrite != nil:
 			p, err := rewritePath(f.URLRewrite.Path, win, r.Path)
 			if err != nil {
-				return out, fmt.Errorf("httproute %s rule %s: %w", out.Route, out.Rule, err)
+				return err
 			}
 			out.Path = p
-		case gwv1.HTTPRouteFilterRequestRedirect:
+		case f.Type == gwv1.HTTPRouteFilterRequestRedirect && f.RequestRedirect != nil:
 			loc, status, err := redirect(f.RequestRedirect, win, r)
 			if err != nil {
-				return out, fmt.Errorf("httproute %s rule %s: %w", out.Route, out.Rule, err)
+				return err
 			}
 			out.Status, out.Redirect, out.Reason = status, loc, "redirect"
-			return out, nil
-		case gwv1.HTTPRouteFilterRequestMirror:
+			return nil
+		case f.Type == gwv1.HTTPRouteFilterRequestMirror && f.RequestMirror != nil:
 			mirror := Mirror{Percent: mirrorPercent(f.RequestMirror)}
 			mirror.Service, mirror.Port, mirror.Colour, mirror.Unresolved = m.resolve(win.route.Namespace, f.RequestMirror.BackendRef)
 			out.Mirrors = append(out.Mirrors, mirror)
-		case gwv1.HTTPRouteFilterResponseHeaderModifier:
+		case f.Type == gwv1.HTTPRouteFilterResponseHeaderModifier:
 			out.ResponseHeaders = append(out.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
 		default:
-			return out, fmt.Errorf("httproute %s rule %s: %s filters are not evaluated", out.Route, out.Rule, f.Type)
+			return fmt.Errorf("%s filters are not evaluated (or the filter lacks its settings)", f.Type)
 		}
 	}
 
@@ -241,7 +261,7 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		be.Service, be.Port, be.Colour, be.Unresolved = m.resolve(win.route.Namespace, b.BackendObjectReference)
 		for _, f := range b.Filters {
 			if f.Type != gwv1.HTTPRouteFilterResponseHeaderModifier {
-				return out, fmt.Errorf("httproute %s rule %s backend %s: %s filters are not evaluated", out.Route, out.Rule, be.Service, f.Type)
+				return fmt.Errorf("backend %s: %s filters are not evaluated", be.Service, f.Type)
 			}
 			be.ResponseHeaders = append(be.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
 		}
@@ -250,7 +270,7 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 	if total == 0 {
 		out.Status, out.Reason = 500, "the rule has no backend with a weight above 0"
 	}
-	return out, nil
+	return nil
 }
 
 func notFound(out Outcome, reason string) Outcome {
@@ -495,6 +515,7 @@ func matchRequest(m gwv1.HTTPRouteMatch, r Request) (candidate, bool, error) {
 			value = *m.Path.Value
 		}
 	}
+	c.value = value
 	switch typ {
 	case gwv1.PathMatchExact:
 		c.rank, c.size = rankExact, len(value)
@@ -618,11 +639,11 @@ func describe(c candidate) string {
 	var path string
 	switch c.rank {
 	case rankExact:
-		path = fmt.Sprintf("Exact %q", *c.m.Path.Value)
+		path = fmt.Sprintf("Exact %q", c.value)
 	case rankPrefix:
 		path = fmt.Sprintf("PathPrefix %q (%d characters)", c.prefix, c.size)
 	default:
-		path = fmt.Sprintf("RegularExpression %q", *c.m.Path.Value)
+		path = fmt.Sprintf("RegularExpression %q", c.value)
 	}
 	method := "any method"
 	if c.m.Method != nil {
@@ -641,8 +662,14 @@ func rewritePath(pm *gwv1.HTTPPathModifier, c candidate, full string) (string, e
 	path, query, hasQuery := strings.Cut(full, "?")
 	switch pm.Type {
 	case gwv1.FullPathHTTPPathModifier:
+		if pm.ReplaceFullPath == nil {
+			return "", fmt.Errorf("ReplaceFullPath without a replaceFullPath value")
+		}
 		path = *pm.ReplaceFullPath
 	case gwv1.PrefixMatchHTTPPathModifier:
+		if pm.ReplacePrefixMatch == nil {
+			return "", fmt.Errorf("ReplacePrefixMatch without a replacePrefixMatch value")
+		}
 		if c.rank != rankPrefix {
 			return "", fmt.Errorf("ReplacePrefixMatch needs a PathPrefix match")
 		}
