@@ -289,6 +289,8 @@ func TestEvaluateErrors(t *testing.T) {
 		}}}), `httproute ns/r rule bad: regular expression "(x" is not valid RE2`},
 		{"unevaluated filter", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterCORS}}},
 			"httproute ns/r rule #0: CORS filters are not evaluated"},
+		{"filter without its settings", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterURLRewrite}}},
+			"httproute ns/r rule #0: URLRewrite filters are not evaluated (or the filter lacks its settings)"},
 		{"prefix rewrite without a prefix match", gwv1.HTTPRouteRule{
 			Matches: []gwv1.HTTPRouteMatch{{Path: path(gwv1.PathMatchExact, "/")}},
 			Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterURLRewrite, URLRewrite: &gwv1.HTTPURLRewriteFilter{
