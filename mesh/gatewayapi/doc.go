@@ -73,6 +73,12 @@
 // both colours, unrewritten. Only routes in the Service's own namespace
 // (producer routes) are evaluated.
 //
+// Check reports what deploying would not: backends without a Service or
+// port (500s), rules whose weights are all 0, matches that never decide
+// because another ranks first for every request they match (such as a
+// RegularExpression path below a PathPrefix "/"), and the portability
+// warning of RegularExpression header matches such as the cookie rule.
+//
 // The sticky canary adds, on each weighted backend of the default rule, a
 // ResponseHeaderModifier that sets the cookie selecting that backend's
 // colour, so a client's next request is sent by the cookie rule to the

@@ -501,11 +501,9 @@ const (
 	rankExact
 )
 
-// matchRequest reports whether one HTTPRouteMatch holds for r: every
-// condition must.
-func matchRequest(m gwv1.HTTPRouteMatch, r Request) (candidate, bool, error) {
+// rankOf returns the precedence keys of a match, without a request.
+func rankOf(m gwv1.HTTPRouteMatch) (candidate, error) {
 	c := candidate{m: m}
-	path, query, _ := strings.Cut(r.Path, "?")
 	typ, value := gwv1.PathMatchPathPrefix, "/"
 	if m.Path != nil {
 		if m.Path.Type != nil {
@@ -519,26 +517,42 @@ func matchRequest(m gwv1.HTTPRouteMatch, r Request) (candidate, bool, error) {
 	switch typ {
 	case gwv1.PathMatchExact:
 		c.rank, c.size = rankExact, len(value)
-		if path != value {
-			return c, false, nil
-		}
 	case gwv1.PathMatchPathPrefix:
-		prefix := value
-		if prefix != "/" {
-			prefix = strings.TrimSuffix(prefix, "/")
+		c.prefix = value
+		if value != "/" {
+			c.prefix = strings.TrimSuffix(value, "/")
 		}
-		c.rank, c.size, c.prefix = rankPrefix, len(prefix), prefix
-		if prefix != "/" && path != prefix && !strings.HasPrefix(path, prefix+"/") {
-			return c, false, nil
-		}
+		c.rank, c.size = rankPrefix, len(c.prefix)
 	case gwv1.PathMatchRegularExpression:
 		c.rank, c.size = rankRegex, len(value)
-		ok, err := fullMatch(value, path)
+	default:
+		return c, fmt.Errorf("path match type %q is not one of Exact, PathPrefix, RegularExpression", typ)
+	}
+	return c, nil
+}
+
+// matchRequest reports whether one HTTPRouteMatch holds for r: every
+// condition must.
+func matchRequest(m gwv1.HTTPRouteMatch, r Request) (candidate, bool, error) {
+	c, err := rankOf(m)
+	if err != nil {
+		return c, false, err
+	}
+	path, query, _ := strings.Cut(r.Path, "?")
+	switch c.rank {
+	case rankExact:
+		if path != c.value {
+			return c, false, nil
+		}
+	case rankPrefix:
+		if c.prefix != "/" && path != c.prefix && !strings.HasPrefix(path, c.prefix+"/") {
+			return c, false, nil
+		}
+	default:
+		ok, err := fullMatch(c.value, path)
 		if err != nil || !ok {
 			return c, false, err
 		}
-	default:
-		return c, false, fmt.Errorf("path match type %q is not one of Exact, PathPrefix, RegularExpression", typ)
 	}
 	if m.Method != nil && string(*m.Method) != r.Method {
 		return c, false, nil
