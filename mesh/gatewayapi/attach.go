@@ -176,12 +176,3 @@ func (m Model) direct(r Request) Outcome {
 	b.Service, b.Port, b.Colour, b.Unresolved = m.resolve(ns, gwv1.BackendObjectReference{Name: gwv1.ObjectName(name), Port: &port})
 	return Outcome{Path: r.Path, Backends: []Backend{b}}
 }
-
-// Path match ranks, as Istio orders them: Exact, then PathPrefix, then
-// RegularExpression (whose precedence the Gateway API leaves to the
-// implementation).
-const (
-	rankRegex = iota + 1
-	rankPrefix
-	rankExact
-)

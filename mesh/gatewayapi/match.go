@@ -9,6 +9,15 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
+// Path match ranks, as Istio orders them: Exact, then PathPrefix, then
+// RegularExpression (whose precedence the Gateway API leaves to the
+// implementation).
+const (
+	rankRegex = iota + 1
+	rankPrefix
+	rankExact
+)
+
 // rankOf returns the precedence keys of a match, without a request.
 func rankOf(m gwv1.HTTPRouteMatch) (candidate, error) {
 	c := candidate{m: m}
