@@ -28,67 +28,115 @@ func hostScore(pattern, host string) int {
 	}
 }
 
-// listener returns the most specific listener, of any Gateway, on the
-// request's port and protocol whose hostname admits the host; the first on
-// ties.
-func (m Model) listener(r Request) (*gwv1.Gateway, *gwv1.Listener) {
-	var (
-		bestGW    *gwv1.Gateway
-		bestL     *gwv1.Listener
-		bestScore int
-	)
+// served returns the HTTPRoutes that decide a request at the Gateways, with
+// the Gateway and listener the first of them is attached through, as Istio
+// builds the gateway's Envoy configuration: an HTTPS request is served by
+// the listener whose hostname best matches its server name (SNI); plain HTTP
+// listeners on one port share one route table, whose virtual hosts are the
+// intersections of the listeners' and the routes' hostnames. The virtual
+// host that matches the request's host most specifically holds the routes
+// that decide; the others are never consulted. listenerFound is false when
+// no listener serves the request's port, protocol and host.
+func (m Model) served(r Request) (gw *gwv1.Gateway, l *gwv1.Listener, routes []*gwv1.HTTPRoute, listenerFound bool) {
 	want := gwv1.HTTPProtocolType
 	if r.Scheme == "https" {
 		want = gwv1.HTTPSProtocolType
 	}
-	for _, gw := range m.Gateways {
-		for i := range gw.Spec.Listeners {
-			l := &gw.Spec.Listeners[i]
-			if l.Protocol != want || int(l.Port) != r.Port {
+	type listener struct {
+		gw    *gwv1.Gateway
+		l     *gwv1.Listener
+		score int
+	}
+	var ls []listener
+	best := 0
+	for _, g := range m.Gateways {
+		for i := range g.Spec.Listeners {
+			li := &g.Spec.Listeners[i]
+			if li.Protocol != want || int(li.Port) != r.Port {
 				continue
 			}
-			pattern := ""
-			if l.Hostname != nil {
-				pattern = string(*l.Hostname)
+			score := hostScore(listenerHost(li), r.Host)
+			if score == 0 {
+				continue
 			}
-			if s := hostScore(pattern, r.Host); s > bestScore {
-				bestGW, bestL, bestScore = gw, l, s
+			ls = append(ls, listener{g, li, score})
+			best = max(best, score)
+		}
+	}
+	if len(ls) == 0 {
+		return nil, nil, nil, false
+	}
+	if want == gwv1.HTTPSProtocolType {
+		// TLS is terminated per listener, chosen by server name.
+		ls = slices.DeleteFunc(ls, func(x listener) bool { return x.score < best })
+	}
+	best = 0
+	for _, x := range ls {
+		for _, route := range m.HTTPRoutes {
+			if !attached(route, x.gw, x.l) {
+				continue
+			}
+			score := 0
+			for _, h := range routeHosts(route) {
+				if domain, ok := intersect(h, listenerHost(x.l)); ok {
+					score = max(score, hostScore(domain, r.Host))
+				}
+			}
+			switch {
+			case score == 0 || score < best:
+			case score > best:
+				gw, l, routes, best = x.gw, x.l, []*gwv1.HTTPRoute{route}, score
+			case !slices.Contains(routes, route):
+				routes = append(routes, route)
 			}
 		}
 	}
-	return bestGW, bestL
+	if gw == nil {
+		gw, l = ls[0].gw, ls[0].l
+	}
+	return gw, l, routes, true
 }
 
-// routesFor returns the HTTPRoutes attached to listener l of gw that admit
-// host, keeping only those with the most specific matching hostname.
-func (m Model) routesFor(gw *gwv1.Gateway, l *gwv1.Listener, host string) []*gwv1.HTTPRoute {
-	var out []*gwv1.HTTPRoute
-	best := 0
-	for _, route := range m.HTTPRoutes {
-		if !attached(route, gw, l) {
-			continue
-		}
-		score := 0
-		if len(route.Spec.Hostnames) == 0 {
-			// A route without hostnames takes the listener's.
-			if l.Hostname != nil {
-				score = hostScore(string(*l.Hostname), host)
-			} else {
-				score = hostScore("", host)
-			}
-		}
-		for _, h := range route.Spec.Hostnames {
-			score = max(score, hostScore(string(h), host))
-		}
-		switch {
-		case score == 0:
-		case score > best:
-			out, best = []*gwv1.HTTPRoute{route}, score
-		case score == best:
-			out = append(out, route)
-		}
+func listenerHost(l *gwv1.Listener) string {
+	if l.Hostname == nil {
+		return ""
+	}
+	return string(*l.Hostname)
+}
+
+// routeHosts returns a route's hostnames; "" stands for none (any host).
+func routeHosts(route *gwv1.HTTPRoute) []string {
+	if len(route.Spec.Hostnames) == 0 {
+		return []string{""}
+	}
+	out := make([]string, len(route.Spec.Hostnames))
+	for i, h := range route.Spec.Hostnames {
+		out[i] = strings.ToLower(string(h))
 	}
 	return out
+}
+
+// intersect returns the hostnames both a route hostname and a listener
+// hostname admit, as one hostname ("" for any), and false when they admit
+// none in common.
+func intersect(route, listener string) (string, bool) {
+	listener = strings.ToLower(listener)
+	switch {
+	case listener == "":
+		return route, true
+	case route == "":
+		return listener, true
+	case !strings.HasPrefix(route, "*."):
+		return route, hostScore(listener, route) > 0
+	case !strings.HasPrefix(listener, "*."):
+		return listener, hostScore(route, listener) > 0
+	case route == listener || strings.HasSuffix(route, listener[1:]):
+		return route, true
+	case strings.HasSuffix(listener, route[1:]):
+		return listener, true
+	default:
+		return "", false
+	}
 }
 
 // attached reports whether route has a parentRef to listener l of gw that

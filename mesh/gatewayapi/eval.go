@@ -154,12 +154,15 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		}
 		where = "Service " + r.Service
 	} else {
-		gw, l := m.listener(r)
-		if gw == nil {
+		gw, l, attachedRoutes, found := m.served(r)
+		if !found {
 			return notFound(out, fmt.Sprintf("no Gateway listener serves host %q on %s port %d", r.Host, r.Scheme, r.Port)), nil
 		}
 		out.Gateway, out.Listener = key(gw.Namespace, gw.Name), string(l.Name)
-		routes = m.routesFor(gw, l, r.Host)
+		if len(attachedRoutes) == 0 {
+			return notFound(out, fmt.Sprintf("no HTTPRoute attached to %s listener %s admits host %q", out.Gateway, out.Listener, r.Host)), nil
+		}
+		routes = attachedRoutes
 		where = out.Gateway + " listener " + out.Listener
 	}
 

@@ -263,8 +263,28 @@ func TestAttachment(t *testing.T) {
 		t.Errorf("eu.shop.example.com: %d on %s by %s; want 0 on shop by ns/section", out.Status, out.Listener, out.Route)
 	}
 
-	// A listener that admits all namespaces takes the other route.
+	// Plain HTTP listeners on one port share Istio's route table: a host
+	// that the more specific listener admits, but none of its routes, is
+	// served by the routes of the broader listener.
+	section.Spec.ParentRefs[0].SectionName = ptr.To(gwv1.SectionName("any"))
+	out = evaluate(t, m, gatewayapi.Request{Host: "eu.shop.example.com", Path: "/"})
+	if out.Status != 0 || out.Listener != "any" || out.Route != "ns/section" {
+		t.Errorf("route on any only: eu.shop.example.com: %d on %s by %s (%s); want 0 on any by ns/section", out.Status, out.Listener, out.Route, out.Reason)
+	}
+	// HTTPS listeners are chosen by server name first.
 	gw := gateway()
+	for i := range gw.Spec.Listeners {
+		gw.Spec.Listeners[i].Protocol, gw.Spec.Listeners[i].Port = gwv1.HTTPSProtocolType, 443
+	}
+	m.Gateways = []*gwv1.Gateway{gw}
+	out = evaluate(t, m, gatewayapi.Request{Host: "eu.shop.example.com", Scheme: "https", Path: "/"})
+	if want := `no HTTPRoute attached to ns/gw listener shop admits host "eu.shop.example.com"`; out.Status != 404 || out.Reason != want {
+		t.Errorf("https: %d (%s); want 404 (%s)", out.Status, out.Reason, want)
+	}
+	section.Spec.ParentRefs[0].SectionName = ptr.To(gwv1.SectionName("shop"))
+
+	// A listener that admits all namespaces takes the other route.
+	gw = gateway()
 	gw.Spec.Listeners[0].AllowedRoutes = &gwv1.AllowedRoutes{Namespaces: &gwv1.RouteNamespaces{From: ptr.To(gwv1.NamespacesFromAll)}}
 	m.Gateways = []*gwv1.Gateway{gw}
 	out = evaluate(t, m, gatewayapi.Request{Host: "web.example.com", Path: "/"})
