@@ -23,9 +23,13 @@
 //     match, then the most header matches, then the most query parameter
 //     matches; then the oldest route, then "namespace/name"; only then list
 //     order. Istio ranks RegularExpression paths after every prefix (the
-//     Gateway API leaves their rank to the implementation). Routes with a
-//     more specific matching hostname (exact over wildcard, longer over
-//     shorter) shadow the others entirely, as do listeners.
+//     Gateway API leaves their rank to the implementation), so a
+//     RegularExpression path never decides where a PathPrefix "/" rule
+//     exists. Routes with a more specific matching hostname (exact over
+//     wildcard, longer over shorter) shadow the others entirely. HTTPS
+//     listeners are chosen by server name; plain HTTP listeners on one port
+//     share one route table in Istio, so a broader listener's routes serve a
+//     host that a more specific listener admits but none of its routes.
 //   - There is no cookie match. The cookie rule is a RegularExpression match
 //     on the Cookie header, whose dialect is implementation-specific: Istio
 //     (Envoy) uses RE2 and requires the whole header to match, which the

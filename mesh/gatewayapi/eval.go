@@ -128,13 +128,15 @@ type candidate struct {
 }
 
 // Evaluate returns what the Gateway does with r, with the Gateway API's
-// semantics: the most specific listener on the request's port and protocol
-// whose hostname admits the host; among the HTTPRoutes attached to it, those
-// with the most specific hostname that admits the host; among their rules,
-// the matching one with the highest precedence (exact path, then the longest
-// PathPrefix, then regular-expression paths, then a method match, then the
-// most header matches, then the most query matches, then the oldest route,
-// then "namespace/name", then list order). PathPrefix matches whole path
+// semantics as Istio implements them: the virtual host (the intersection of
+// a listener's and a route's hostnames) that matches the host most
+// specifically, among the listeners on the request's port and protocol (for
+// HTTPS, only the listener whose hostname best matches the server name);
+// among the rules of its HTTPRoutes, the matching one with the highest
+// precedence (exact path, then the longest PathPrefix, then
+// regular-expression paths, then a method match, then the most header
+// matches, then the most query matches, then the oldest route, then
+// "namespace/name", then list order). PathPrefix matches whole path
 // segments; regexes are RE2 and match the whole value, as Envoy applies
 // them.
 //
