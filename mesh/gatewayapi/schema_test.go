@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
@@ -98,9 +97,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestGoldenDecodesStrictly reads the golden files back into the Gateway
-// API's Go types, rejecting any field the types do not have, and checks
-// that they equal what Build returns.
+// TestGoldenDecodesStrictly reads the golden file back with Decode, which
+// rejects any field the Gateway API's Go types lack, and checks that it
+// holds what Build returns.
 func TestGoldenDecodesStrictly(t *testing.T) {
 	o, err := gatewayapi.Build(full())
 	if err != nil {
@@ -110,40 +109,39 @@ func TestGoldenDecodesStrictly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := strings.Split(string(b), "---\n")
-	built := objects(o)
-	if len(docs) != 6 || len(built) != 6 {
-		t.Fatalf("%d documents and %d objects; want a Gateway, 3 HTTPRoutes and 2 Services", len(docs), len(built))
+	var m gatewayapi.Model
+	skipped, err := m.Decode(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, doc := range docs {
-		j, err := yaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kind struct{ Kind string }
-		if err := json.Unmarshal(j, &kind); err != nil {
-			t.Fatal(err)
-		}
-		var got any
-		switch kind.Kind {
-		case "Gateway":
-			got = &gwv1.Gateway{}
-		case "HTTPRoute":
-			got = &gwv1.HTTPRoute{}
-		case "Service":
-			got = &corev1.Service{}
-		default:
-			t.Fatalf("document %d is a %q", i, kind.Kind)
-		}
-		dec := json.NewDecoder(bytes.NewReader(j))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(got); err != nil {
-			t.Errorf("document %d (%s): %v", i, kind.Kind, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, built[i]) {
-			t.Errorf("document %d (%s) decodes to\n%+v\nwant\n%+v", i, kind.Kind, got, built[i])
-		}
+	if len(m.Gateways) != 1 || len(m.HTTPRoutes) != 3 || len(m.Services) != 2 || len(skipped) != 0 {
+		t.Fatalf("decoded %d Gateways, %d HTTPRoutes, %d Services, skipped %v; want 1, 3, 2, none", len(m.Gateways), len(m.HTTPRoutes), len(m.Services), skipped)
+	}
+	if want := gatewayapi.ModelOf(o); !reflect.DeepEqual(m, want) {
+		t.Errorf("decoded\n%+v\nwant\n%+v", m, want)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name, manifest, want string
+	}{
+		{"an unknown field", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matchs: []\n",
+			`document 0 (HTTPRoute r): json: unknown field "matchs"`},
+		{"a wrong type", "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: http}]}\n",
+			"document 0 (Service s): json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var m gatewayapi.Model
+			if _, err := m.Decode([]byte(tc.manifest)); err == nil || err.Error() != tc.want {
+				t.Errorf("error %v; want %s", err, tc.want)
+			}
+		})
+	}
+	var m gatewayapi.Model
+	skipped, err := m.Decode([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: echo-blue}\n---\n---\napiVersion: v1\nkind: Service\nmetadata: {name: echo}\n"))
+	if err != nil || len(skipped) != 1 || skipped[0] != "Deployment echo-blue" || len(m.Services) != 1 {
+		t.Errorf("skipped %v, %d Services, error %v; want [Deployment echo-blue], 1, none", skipped, len(m.Services), err)
 	}
 }
 
