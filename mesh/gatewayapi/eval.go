@@ -71,8 +71,8 @@ type Outcome struct {
 	// it, such as `PathPrefix "/v1" (3 characters), 0 headers`.
 	Precedence string
 	// Outranked lists the other rules that matched too but rank lower
-	// ("namespace/name rule"), best first: the rules that list order alone
-	// would have chosen.
+	// ("namespace/name rule"), best first; with a VirtualService, whichever
+	// of them comes first in the list would have decided instead.
 	Outranked []string
 	// Path is the path, with the query string, the backend receives.
 	Path string
