@@ -71,8 +71,9 @@ type Outcome struct {
 	// it, such as `PathPrefix "/v1" (3 characters), 0 headers`.
 	Precedence string
 	// Outranked lists the other rules that matched too but rank lower
-	// ("namespace/name rule"), best first; with a VirtualService, whichever
-	// of them comes first in the list would have decided instead.
+	// ("namespace/name rule"), best first; under a VirtualService's
+	// first-match order, one of them listed before the deciding rule would
+	// have decided instead.
 	Outranked []string
 	// Path is the path, with the query string, the backend receives.
 	Path string
