@@ -33,7 +33,7 @@ func base(t *testing.T) *mesh.Model {
 	return m
 }
 
-// clone deep-copies a Mesh so each case mutates its own.
+// clone deep-copies a Model so each case mutates its own.
 func clone(m *mesh.Model) *mesh.Model {
 	c := &mesh.Model{}
 	for _, g := range m.Gateways {
