@@ -413,16 +413,6 @@ func (m *Model) Resolve(d Destination, ns string) Destination {
 	return d
 }
 
-// serviceOf splits a destination host into Service name and namespace:
-// "name.ns.svc.cluster.local", "name.ns" or a bare name in ns.
-func serviceOf(host, ns string) (string, string) {
-	parts := strings.Split(strings.TrimSuffix(host, ".svc.cluster.local"), ".")
-	if len(parts) >= 2 {
-		return parts[0], parts[1]
-	}
-	return parts[0], ns
-}
-
 // echoText returns http-echo's -text argument.
 func echoText(args []string) (string, bool) {
 	for i, a := range args {

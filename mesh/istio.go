@@ -48,6 +48,24 @@ func GatewayRef(ref, ns string) (namespace, name string) {
 	return ns, ref
 }
 
+// clusterDomain is the suffix of a Service's cluster-local host name.
+const clusterDomain = ".svc.cluster.local"
+
+// ServiceHost is the cluster-local host name of the Service name in
+// namespace ns, as Istio destinations and DestinationRules name it.
+func ServiceHost(name, ns string) string { return name + "." + ns + clusterDomain }
+
+// serviceOf splits a destination host into Service name and namespace:
+// "name.ns.svc.cluster.local" (ServiceHost), "name.ns" or a bare name in
+// ns.
+func serviceOf(host, ns string) (string, string) {
+	parts := strings.Split(strings.TrimSuffix(host, clusterDomain), ".")
+	if len(parts) >= 2 {
+		return parts[0], parts[1]
+	}
+	return parts[0], ns
+}
+
 // MeshGateway is the reserved gateway name that binds a VirtualService to
 // every sidecar instead of a Gateway.
 const MeshGateway = "mesh"

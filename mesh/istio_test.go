@@ -6,6 +6,7 @@ import (
 	networkingv1 "istio.io/api/networking/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/meshtest"
 )
 
 func TestHostMatches(t *testing.T) {
@@ -77,5 +78,23 @@ func TestRouteName(t *testing.T) {
 func TestEnvoySubstitution(t *testing.T) {
 	if got := mesh.EnvoySubstitution(`/v\1/\2`); got != `/v${1}/${2}` {
 		t.Errorf("got %q, want /v${1}/${2}", got)
+	}
+}
+
+// TestServiceHost holds the host ServiceHost writes against the way the
+// model reads destination hosts: the Service is found in its namespace
+// whatever namespace the reader is in.
+func TestServiceHost(t *testing.T) {
+	host := mesh.ServiceHost("echo", "shop")
+	if host != "echo.shop.svc.cluster.local" {
+		t.Fatalf("got %q, want echo.shop.svc.cluster.local", host)
+	}
+	m, err := meshtest.Model(mesh.Routing{Gateway: mesh.Gateway{Selector: map[string]string{"istio": "ingressgateway"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, ns, ok := m.ServiceSelector(host, "elsewhere")
+	if !ok || ns != "shop" || sel["app"] != "echo" || len(sel) != 1 {
+		t.Errorf("got selector %v in %q (found %v); want app=echo in shop", sel, ns, ok)
 	}
 }

@@ -152,7 +152,7 @@ func (a *App) ServiceHost() string { return ServiceHostOf(a.props) }
 
 // ServiceHostOf is ServiceHost for props p.
 func ServiceHostOf(p Props) string {
-	return fmt.Sprintf("%s.%s.svc.cluster.local", p.Name, p.Namespace)
+	return mesh.ServiceHost(p.Name, p.Namespace)
 }
 
 // ServicePort is the Service's port.
