@@ -17,8 +17,8 @@ import (
 )
 
 // Annotations the VirtualService carries, so that tools reading the objects
-// (bluegreen's evaluator and graph, a person with kubectl) know the
-// blue/green intent instead of guessing it from weights.
+// (Model.Intent, and through it `routes` and the picture; a person with
+// kubectl) know the blue/green intent instead of guessing it from weights.
 const (
 	// LiveAnnotation names the subset (colour) that takes default traffic.
 	LiveAnnotation = "bluegreen.io/live"

@@ -77,7 +77,10 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	if !adHoc {
-		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, s.Env.Routing.Live, *host)
+		// The live colour as the VirtualService says it (its
+		// bluegreen.io/live annotation), the same the picture shows.
+		live, _ := m.Intent()
+		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
 		cases := mesh.StandardCases(s.Env.Routing, *host)
 		if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
 			return err
