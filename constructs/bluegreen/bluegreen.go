@@ -12,6 +12,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/internal/helmvalues"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Chart names of the app.
@@ -32,15 +33,8 @@ type App struct {
 	service  release.Release
 }
 
-// Subset is what routing needs to send traffic to one colour.
-type Subset struct {
-	// Colour is "blue" or "green"; it names the DestinationRule subset.
-	Colour string
-	// Release is the Helm release of the colour.
-	Release string
-	// Labels select the colour's pods.
-	Labels map[string]string
-}
+// Subset is what routing needs to send traffic to one colour (mesh.Subset).
+type Subset = mesh.Subset
 
 // New creates an App under scope. It returns an error, and creates nothing,
 // when p is invalid. dependsOn are resources the releases wait for (the
@@ -158,7 +152,7 @@ func (a *App) ServiceHost() string { return ServiceHostOf(a.props) }
 
 // ServiceHostOf is ServiceHost for props p.
 func ServiceHostOf(p Props) string {
-	return fmt.Sprintf("%s.%s.svc.cluster.local", p.Name, p.Namespace)
+	return mesh.ServiceHost(p.Name, p.Namespace)
 }
 
 // ServicePort is the Service's port.

@@ -14,17 +14,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/internal/helmvalues"
-)
-
-// Annotations the VirtualService carries, so that tools reading the objects
-// (bluegreen's graph, a person with kubectl) know the blue/green intent
-// instead of guessing it from weights.
-const (
-	// LiveAnnotation names the subset (colour) that takes default traffic.
-	LiveAnnotation = "bluegreen.io/live"
-	// CandidateAnnotation names the other colour's subset, when it has a
-	// release.
-	CandidateAnnotation = "bluegreen.io/candidate"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Chart names of the routing objects.
@@ -53,7 +43,7 @@ func New(scope constructs.Construct, id string, p Props, app *bluegreen.App) (*R
 		return nil, fmt.Errorf("routing %q: app is required", id)
 	}
 	p = p.WithDefaults(app.Props().Name)
-	objs, err := Build(p, TargetOf(app.Props()))
+	objs, err := mesh.Build(p, app.Target())
 	if err != nil {
 		return nil, fmt.Errorf("routing %q: %w", id, err)
 	}

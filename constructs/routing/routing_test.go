@@ -73,3 +73,10 @@ func TestNewRefusesARouteToAMissingColour(t *testing.T) {
 		t.Errorf("got %v, want an error naming versionPaths[green]", err)
 	}
 }
+
+func props() routing.Props {
+	return routing.Props{
+		Hosts:   []string{"echo.example.com"},
+		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
+	}
+}
