@@ -1,0 +1,149 @@
+package addon_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
+	"sigs.k8s.io/yaml"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// TestSynthesizedReleasesEqualThePureSpecs builds every construct that
+// installs a chart, then computes each one's releases again with its pure
+// function (from the same props, without cdktf), and checks that every
+// synthesized helm_release carries exactly the spec's name, namespace,
+// chart, flags and values, and that there is no other helm_release. Code
+// that renders the charts from the pure specs therefore renders what
+// Terraform would install.
+func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		istio istio.Props
+		kiali kiali.Props
+		ns    meshnamespace.Props
+		app   bluegreen.Props
+		route routing.Props
+	}{
+		{name: "defaults"},
+		{
+			name:  "operator mode, revision, openid, extra values",
+			istio: istio.Props{InstallMode: istio.ModeOperator, Revision: "canary", Namespace: "mesh", ExtraValues: istio.ExtraValues{Gateway: map[string]any{"podAnnotations": map[string]any{"team": "edge"}}}},
+			kiali: kiali.Props{
+				Auth:    kiali.Auth{Strategy: kiali.StrategyOpenID, OpenID: kiali.OpenID{ClientID: "kiali", IssuerURI: "https://idp.example.com", Scopes: []string{"openid"}}},
+				Grafana: kiali.Grafana{AdminPasswordVariable: "grafana_pw", ExtraValues: map[string]any{"replicas": 2}},
+			},
+			ns:  meshnamespace.Props{Name: "shop", PeerAuthentication: meshnamespace.MTLSStrict},
+			app: bluegreen.Props{Name: "cart", Namespace: "shop", ServiceExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}}},
+			route: routing.Props{
+				Hosts: []string{"cart.example.com"}, Live: bluegreen.Green, CandidateWeight: 10,
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stack := stacktest.NewStack(t)
+			helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+			k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &k8sprovider.KubernetesProviderConfig{})
+			cp, err := istio.New(stack, "istio", tc.istio)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kiali.New(stack, "kiali", tc.kiali, cp); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := meshnamespace.New(stack, "namespace", tc.ns, cp); err != nil {
+				t.Fatal(err)
+			}
+			app, err := bluegreen.New(stack, "app", tc.app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := routing.New(stack, "routing", tc.route, app, cp); err != nil {
+				t.Fatal(err)
+			}
+			d := stacktest.Synth(t, stack)
+
+			// The pure path: props in, specs out, no construct involved.
+			specs := map[string][]addon.Release{}
+			var err2 error
+			if specs["istio"], err2 = tc.istio.HelmReleases(); err2 != nil {
+				t.Fatal(err2)
+			}
+			if specs["kiali"], err2 = tc.kiali.HelmReleases(tc.istio); err2 != nil {
+				t.Fatal(err2)
+			}
+			specs["namespace"] = tc.ns.HelmReleases()
+			specs["app"] = tc.app.HelmReleases()
+			if specs["routing"], _, err2 = routing.HelmReleases(tc.route, tc.app, tc.istio); err2 != nil {
+				t.Fatal(err2)
+			}
+			total := 0
+			for construct, rs := range specs {
+				total += len(rs)
+				for _, r := range rs {
+					assertRelease(t, d, construct+"/"+r.ID, r)
+				}
+			}
+			if got := d.Count("helm_release"); got != total {
+				t.Errorf("helm releases: got %d synthesized, want the %d the pure specs list", got, total)
+			}
+			if total < 10 {
+				t.Errorf("pure specs: got %d releases, want at least 10 (istio 3, kiali 3, app 3, routing 3)", total)
+			}
+		})
+	}
+}
+
+func assertRelease(t *testing.T, d testutil.Doc, path string, r addon.Release) {
+	t.Helper()
+	res := d.Resource(t, "helm_release", path)
+	want := map[string]any{"name": r.Name, "namespace": r.Namespace}
+	if r.Chart.Name != "" {
+		want["chart"], want["repository"], want["version"] = r.Chart.Name, r.Chart.Repository, r.Chart.Version
+	}
+	f := r.Flags
+	for k, on := range map[string]bool{"atomic": f.Atomic, "wait": f.Wait, "wait_for_jobs": f.WaitForJobs, "cleanup_on_fail": f.CleanupOnFail} {
+		if on {
+			want[k] = true
+		} else if _, ok := res[k]; ok {
+			t.Errorf("%s: %s is set; the spec leaves it out", path, k)
+		}
+	}
+	if f.TimeoutSeconds > 0 {
+		want["timeout"] = f.TimeoutSeconds
+	}
+	if f.MaxHistory > 0 {
+		want["max_history"] = f.MaxHistory
+	}
+	testutil.AssertSubset(t, res, want)
+	if len(r.Values) == 0 {
+		if _, ok := res["values"]; ok {
+			t.Errorf("%s: has values; the spec has none", path)
+		}
+		return
+	}
+	// Both sides through YAML, as Helm reads them.
+	b, err := yaml.Marshal(r.Values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := yaml.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.Values(t, res); !reflect.DeepEqual(got, spec) {
+		t.Errorf("%s: synthesized values differ from the pure spec's\n got %v\nwant %v", path, got, spec)
+	}
+}
