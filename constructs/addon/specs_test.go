@@ -63,10 +63,11 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if _, err := kiali.New(stack, "kiali", tc.kiali, cp); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := meshnamespace.New(stack, "namespace", tc.ns, cp); err != nil {
+			ns, err := meshnamespace.New(stack, "namespace", tc.ns, cp)
+			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := bluegreen.New(stack, "app", tc.app)
+			app, err := bluegreen.New(stack, "app", tc.app, ns)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 )
 
 // Chart names of the app.
@@ -48,9 +49,23 @@ type Subset struct {
 	Labels map[string]string
 }
 
-// New creates an App under scope. It returns an error, and creates nothing,
-// when p is invalid.
-func New(scope constructs.Construct, id string, p Props) (*App, error) {
+// New creates an App under scope, in the sidecar-injected namespace ns.
+// The app's namespace is ns's name, and when ns is in the same stack the
+// releases are installed after it (its PeerAuthentication included). ns may
+// be nil for a namespace made by other means: p.Namespace names it then.
+// It returns an error, and creates nothing, when p is invalid or names
+// another namespace than ns.
+func New(scope constructs.Construct, id string, p Props, ns *meshnamespace.Namespace) (*App, error) {
+	var deps []cdktf.ITerraformDependable
+	if ns != nil {
+		if p.Namespace != "" && p.Namespace != ns.Name() {
+			return nil, fmt.Errorf("app %q: namespace %q differs from the namespace %q the app is installed in; leave it empty", id, p.Namespace, ns.Name())
+		}
+		p.Namespace = ns.Name()
+		if *cdktf.TerraformStack_Of(scope).Node().Path() == *cdktf.TerraformStack_Of(ns.Construct).Node().Path() {
+			deps = ns.Resources()
+		}
+	}
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("app %q: %w", id, err)
@@ -58,7 +73,7 @@ func New(scope constructs.Construct, id string, p Props) (*App, error) {
 	a := &App{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, specs: p.HelmReleases(), releases: map[string]release.Release{}}
 	in := addon.NewInstaller(a.Construct)
 	for _, r := range a.specs {
-		rel, err := in.Install(r)
+		rel, err := in.Install(r, deps...)
 		if err != nil {
 			return nil, fmt.Errorf("app %q: %w", id, err)
 		}

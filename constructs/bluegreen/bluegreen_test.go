@@ -9,13 +9,17 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	kubernetesprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -73,7 +77,7 @@ func synth(t *testing.T, p bluegreen.Props) string {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
-	if _, err := bluegreen.New(stack, "app", p); err != nil {
+	if _, err := bluegreen.New(stack, "app", p, nil); err != nil {
 		t.Fatal(err)
 	}
 	app.Synth()
@@ -287,5 +291,36 @@ func TestChartsTakeNamesFromGo(t *testing.T) {
 		default:
 			t.Errorf("unexpected release %s", r.Name)
 		}
+	}
+}
+
+// TestNamespaceByType passes the namespace construct: the app takes its
+// name and, in the same stack, is installed after it.
+func TestNamespaceByType(t *testing.T) {
+	stack := stacktest.NewStack(t)
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	kubernetesprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &kubernetesprovider.KubernetesProviderConfig{})
+	cp, err := istio.New(stack, "istio", istio.Props{IngressGateway: istio.IngressGateway{Enabled: ptr(false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop"}, cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bluegreen.New(stack, "other", bluegreen.Props{Namespace: "apps"}, ns); err == nil || !strings.Contains(err.Error(), `namespace "apps" differs from the namespace "shop"`) {
+		t.Errorf("got %v, want an error naming both namespaces", err)
+	}
+	app, err := bluegreen.New(stack, "app", bluegreen.Props{}, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := app.Props().Namespace; got != "shop" {
+		t.Errorf("namespace: got %q, want shop (the namespace construct's)", got)
+	}
+	d := stacktest.Synth(t, stack)
+	nsRef := "kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")
+	for _, path := range []string{"app/blue", "app/green", "app/service"} {
+		testutil.AssertSubset(t, d.Resource(t, "helm_release", path), map[string]any{"namespace": "shop", "depends_on": []string{nsRef}})
 	}
 }

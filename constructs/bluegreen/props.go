@@ -27,8 +27,9 @@ type Props struct {
 	// Default: "echo".
 	Name string `json:"name"`
 	// Namespace is where the releases and the Service go, a namespace with
-	// Istio sidecar injection (see package meshnamespace). Default:
-	// "bluegreen".
+	// Istio sidecar injection. New takes it from the meshnamespace.Namespace
+	// it is given; set it only for a namespace made by other means.
+	// Default: "bluegreen".
 	Namespace string `json:"-"`
 	// Image is the container image repository. Default: "hashicorp/http-echo".
 	Image string `json:"image"`

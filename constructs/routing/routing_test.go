@@ -23,7 +23,7 @@ func TestNewInstallsTheObjectsInOrder(t *testing.T) {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
-	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop"})
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestNewInstallsTheObjectsInOrder(t *testing.T) {
 func TestNewRefusesARouteToAMissingColour(t *testing.T) {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(t.TempDir())})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
-	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}})
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestStandaloneDefaults(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			echo, err := bluegreen.New(stack, "shop-app", bluegreen.Props{Name: "shop"})
+			echo, err := bluegreen.New(stack, "shop-app", bluegreen.Props{Name: "shop"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
