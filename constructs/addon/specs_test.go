@@ -36,6 +36,8 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 		ns    meshnamespace.Props
 		app   bluegreen.Props
 		route routing.Props
+		// extra are values the ExtraValues must have put in, by release.
+		extra map[string]map[string]any
 	}{
 		{name: "defaults"},
 		{
@@ -45,10 +47,18 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 				Auth:    kiali.Auth{Strategy: kiali.StrategyOpenID, OpenID: kiali.OpenID{ClientID: "kiali", IssuerURI: "https://idp.example.com", Scopes: []string{"openid"}}},
 				Grafana: kiali.Grafana{AdminPasswordVariable: "grafana_pw", ExtraValues: map[string]any{"replicas": 2}},
 			},
-			ns:  meshnamespace.Props{Name: "shop", PeerAuthentication: meshnamespace.MTLSStrict},
-			app: bluegreen.Props{Name: "cart", Namespace: "shop", ServiceExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}}},
+			ns: meshnamespace.Props{Name: "shop", PeerAuthentication: meshnamespace.MTLSStrict, ExtraValues: map[string]any{"labels": map[string]any{"team": "shop"}}},
+			app: bluegreen.Props{Name: "cart", Namespace: "shop", ServiceExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}},
+				Releases: map[string]bluegreen.Release{"blue": {ExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}}}, "green": {}}},
 			route: routing.Props{
 				Hosts: []string{"cart.example.com"}, Live: bluegreen.Green, CandidateWeight: 10,
+			},
+			extra: map[string]map[string]any{
+				"istio/gateway":                 {"podAnnotations": map[string]any{"team": "edge"}},
+				"kiali/grafana":                 {"replicas": 2},
+				"namespace/peer-authentication": {"labels": map[string]any{"team": "shop"}, "mtlsMode": "STRICT"},
+				"app/blue":                      {"labels": map[string]any{"team": "cart"}, "versionLabel": map[string]any{"key": "version", "value": "blue"}},
+				"app/service":                   {"labels": map[string]any{"team": "cart"}, "name": "cart"},
 			},
 		},
 	} {
@@ -96,6 +106,9 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 				for _, r := range rs {
 					assertRelease(t, d, construct+"/"+r.ID, r)
 				}
+			}
+			for path, want := range tc.extra {
+				testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", path)), want)
 			}
 			if got := d.Count("helm_release"); got != total {
 				t.Errorf("helm releases: got %d synthesized, want the %d the pure specs list", got, total)

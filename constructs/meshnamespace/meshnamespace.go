@@ -83,7 +83,7 @@ func (p Props) HelmReleases() []addon.Release {
 	return []addon.Release{{
 		ID: "peer-authentication", Name: "peer-authentication", Namespace: p.Name,
 		Chart:  addon.Chart{Local: PeerAuthenticationChart},
-		Values: map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication},
+		Values: addon.MergeValues(map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication}, p.ExtraValues),
 		Flags:  addon.Waited(300),
 	}}
 }

@@ -154,6 +154,8 @@ func TestValidateBadInput(t *testing.T) {
 			"labels[team]", `Invalid value: "a b"`},
 		{"fails/unknown mTLS mode", meshnamespace.Props{PeerAuthentication: "strict"}, "",
 			"peerAuthentication", `Unsupported value: "strict": supported values: "STRICT", "PERMISSIVE"`},
+		{"fails/extra values without a PeerAuthentication", meshnamespace.Props{ExtraValues: map[string]any{"labels": map[string]any{"team": "shop"}}}, "",
+			"extraValues", "only with peerAuthentication"},
 		{"fails/STRICT without sidecars", meshnamespace.Props{PeerAuthentication: "STRICT", Injection: ptr(false)}, "",
 			"peerAuthentication", "STRICT needs sidecars"},
 	} {

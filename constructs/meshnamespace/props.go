@@ -53,6 +53,10 @@ type Props struct {
 	Labels map[string]string `json:"labels"`
 	// Annotations are added to the namespace. Default: none.
 	Annotations map[string]string `json:"annotations"`
+	// ExtraValues are values of the PeerAuthentication's chart
+	// (istio-peerauthentication), deep-merged last. Only with
+	// PeerAuthentication. Default: none.
+	ExtraValues map[string]any `json:"extraValues"`
 }
 
 // WithDefaults returns a copy of p with every unset field given its
@@ -138,6 +142,9 @@ func (p Props) ValidateAt(fld *field.Path, revision string) field.ErrorList {
 		for _, msg := range validation.IsQualifiedName(k) {
 			errs = append(errs, field.Invalid(fld.Child("annotations").Key(k), k, msg))
 		}
+	}
+	if p.PeerAuthentication == "" && p.ExtraValues != nil {
+		errs = append(errs, field.Forbidden(fld.Child("extraValues"), "only with peerAuthentication: they are the values of its chart"))
 	}
 	if p.PeerAuthentication != "" {
 		pp := fld.Child("peerAuthentication")
