@@ -1,20 +1,25 @@
 package addon_test
 
 import (
+	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
 	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"sigs.k8s.io/yaml"
 
+	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
 )
@@ -84,7 +89,13 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if _, err := routing.New(stack, "routing", tc.route, app, cp); err != nil {
 				t.Fatal(err)
 			}
-			d := stacktest.Synth(t, stack)
+			outdir := *cdktf.Testing_FullSynth(stack)
+			stackDir := filepath.Join(outdir, "stacks", "test")
+			d := testutil.Load(t, testutil.StackPath(outdir, "test"))
+			synthesized, err := render.Releases(stackDir)
+			if err != nil {
+				t.Fatal(err)
+			}
 
 			// The pure path: props in, specs out, no construct involved.
 			specs := map[string][]addon.Release{}
@@ -100,11 +111,15 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if specs["routing"], _, err2 = routing.HelmReleases(tc.route, tc.app, tc.istio); err2 != nil {
 				t.Fatal(err2)
 			}
-			total := 0
+			total, local := 0, 0
 			for construct, rs := range specs {
 				total += len(rs)
 				for _, r := range rs {
 					assertRelease(t, d, construct+"/"+r.ID, r)
+					if r.Chart.Local != "" {
+						local++
+						assertRendersAlike(t, synthesized, "test/"+construct+"/"+r.ID, r)
+					}
 				}
 			}
 			for path, want := range tc.extra {
@@ -112,6 +127,9 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			}
 			if got := d.Count("helm_release"); got != total {
 				t.Errorf("helm releases: got %d synthesized, want the %d the pure specs list", got, total)
+			}
+			if local < 6 {
+				t.Errorf("pure specs of local charts: got %d, want at least 6 (app 3, routing 3) rendered both ways", local)
 			}
 			if total < 10 {
 				t.Errorf("pure specs: got %d releases, want at least 10 (istio 3, kiali 3, app 3, routing 3)", total)
@@ -159,5 +177,38 @@ func assertRelease(t *testing.T, d testutil.Doc, path string, r addon.Release) {
 	}
 	if got := testutil.Values(t, res); !reflect.DeepEqual(got, spec) {
 		t.Errorf("%s: synthesized values differ from the pure spec's\n got %v\nwant %v", path, got, spec)
+	}
+}
+
+// assertRendersAlike renders the local chart of spec r in process, from the
+// chart embedded in package charts and the spec's values, as an offline
+// pipeline would, and checks that it gives the same manifests as the
+// synthesized release at path rendered from the stack folder.
+func assertRendersAlike(t *testing.T, synthesized []render.Release, path string, r addon.Release) {
+	t.Helper()
+	i := slices.IndexFunc(synthesized, func(s render.Release) bool { return s.Path == path })
+	if i < 0 {
+		t.Errorf("no synthesized release at %s", path)
+		return
+	}
+	fromStack, err := render.Render(synthesized[i])
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	dir, err := charts.Dir(r.Chart.Local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromSpec, err := render.RenderChart(dir, r.Name, r.Namespace, r.Values)
+	if err != nil {
+		t.Fatalf("%s: rendering the pure spec: %v", path, err)
+	}
+	if len(fromSpec) == 0 || len(fromSpec) != len(fromStack) {
+		t.Fatalf("%s: %d manifests from the spec, %d from the stack; want the same, at least one", path, len(fromSpec), len(fromStack))
+	}
+	for j := range fromSpec {
+		if fromSpec[j].YAML != fromStack[j].YAML {
+			t.Errorf("%s: manifest %d differs\nfrom the spec:\n%s\nfrom the stack:\n%s", path, j, fromSpec[j].YAML, fromStack[j].YAML)
+		}
 	}
 }

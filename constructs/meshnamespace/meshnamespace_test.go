@@ -164,3 +164,20 @@ func TestValidateBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestStandaloneDefaults uses the construct as a team importing it would:
+// with empty props and a default control plane it is the namespace
+// "bluegreen", labelled for the default revision's sidecars, without a
+// PeerAuthentication; without a control plane it is refused.
+func TestStandaloneDefaults(t *testing.T) {
+	d, _ := synth(t, meshnamespace.Props{}, istio.Props{})
+	testutil.AssertSubset(t, d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace"), map[string]any{
+		"metadata": map[string]any{"name": "bluegreen", "labels": map[string]any{"istio-injection": "enabled"}},
+	})
+	if n := d.Count("helm_release"); n != 3 {
+		t.Errorf("helm releases: got %d, want the control plane's 3 and no PeerAuthentication", n)
+	}
+	if _, err := meshnamespace.New(stacktest.NewStack(t), "namespace", meshnamespace.Props{}, nil); err == nil || !strings.Contains(err.Error(), "the control plane is required") {
+		t.Errorf("got %v, want an error asking for the control plane", err)
+	}
+}
