@@ -12,6 +12,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Chart names of the app.
@@ -39,15 +40,8 @@ type App struct {
 	service  release.Release
 }
 
-// Subset is what routing needs to send traffic to one colour.
-type Subset struct {
-	// Colour is "blue" or "green"; it names the DestinationRule subset.
-	Colour string
-	// Release is the Helm release of the colour.
-	Release string
-	// Labels select the colour's pods.
-	Labels map[string]string
-}
+// Subset is what routing needs to send traffic to one colour (mesh.Subset).
+type Subset = mesh.Subset
 
 // New creates an App under scope, in the sidecar-injected namespace ns.
 // The app's namespace is ns's name, and when ns is in the same stack the
@@ -184,7 +178,7 @@ func (a *App) ServiceHost() string { return ServiceHostOf(a.props) }
 
 // ServiceHostOf is ServiceHost for props p.
 func ServiceHostOf(p Props) string {
-	return fmt.Sprintf("%s.%s.svc.cluster.local", ServiceNameOf(p), p.Namespace)
+	return mesh.ServiceHost(ServiceNameOf(p), p.Namespace)
 }
 
 // ServiceNameOf is the name of the Service of an app with props p: its

@@ -9,17 +9,18 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
-// The two colours.
+// The two colours (mesh's).
 const (
-	Blue  = "blue"
-	Green = "green"
+	Blue  = mesh.Blue
+	Green = mesh.Green
 )
 
-// Colours are the colours an app can have, in order.
-var Colours = []string{Blue, Green}
+// Colours are the colours an app can have, in order (mesh.Colours).
+var Colours = mesh.Colours
 
 // Props configure an App.
 type Props struct {

@@ -10,7 +10,10 @@
 //     and the candidate when a canary weight is set.
 //
 // The objects are Istio's own Go types (istio.io/api/networking/v1), built by
-// Build without any cdktf involvement, and delivered to the cluster through
-// local Helm charts (custom resources go through Helm because
-// kubernetes_manifest needs the CRD at plan time).
+// the pure model (package mesh: settings, defaults, validation, Build)
+// without any cdktf involvement; this package is the thin cdktf construct
+// that delivers them to the cluster through local Helm charts (custom
+// resources go through Helm because kubernetes_manifest needs the CRD at
+// plan time). Props, Target, Objects and the other exported names are
+// aliases of mesh's.
 package routing

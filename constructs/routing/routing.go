@@ -14,17 +14,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
-)
-
-// Annotations the VirtualService carries, so that tools reading the objects
-// (bluegreen's graph, a person with kubectl) know the blue/green intent
-// instead of guessing it from weights.
-const (
-	// LiveAnnotation names the subset (colour) that takes default traffic.
-	LiveAnnotation = "bluegreen.io/live"
-	// CandidateAnnotation names the other colour's subset, when it has a
-	// release.
-	CandidateAnnotation = "bluegreen.io/candidate"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Chart names of the routing objects.
@@ -113,7 +103,7 @@ func WithGateway(p Props, app bluegreen.Props, controlPlane istio.Props) Props {
 func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]addon.Release, Objects, error) {
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
-	objs, err := Build(p, TargetOf(app))
+	objs, err := mesh.Build(p, bluegreen.TargetOf(app))
 	if err != nil {
 		return nil, Objects{}, err
 	}

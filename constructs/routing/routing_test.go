@@ -136,3 +136,10 @@ func TestStandaloneDefaults(t *testing.T) {
 		})
 	}
 }
+
+func props() routing.Props {
+	return routing.Props{
+		Hosts:   []string{"echo.example.com"},
+		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
+	}
+}

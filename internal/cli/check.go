@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
-	"github.com/bluegreen-mesh/bluegreen/internal/bgcheck"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 )
 
 // Check implements `check <env> [--allowlist file] [--keep dir]`: it
@@ -56,7 +56,7 @@ type Report struct {
 	// Analyzer is istioctl analyze's result.
 	Analyzer analyze.Result
 	// Findings are bluegreen's checks' findings.
-	Findings []bgcheck.Finding
+	Findings []check.Finding
 }
 
 // CheckSynthesized runs both checks on synthesized mesh and app stack
@@ -67,11 +67,11 @@ func CheckSynthesized(ctx context.Context, stackDirs []string, kubeVersion strin
 	if err != nil {
 		return Report{}, err
 	}
-	m, err := routes.Load(stackDirs...)
+	m, err := render.Model(stackDirs...)
 	if err != nil {
 		return Report{}, err
 	}
-	return Report{Analyzer: res, Findings: bgcheck.Run(m)}, nil
+	return Report{Analyzer: res, Findings: check.Run(m)}, nil
 }
 
 // Err returns nil when nothing fails, and otherwise an error listing what
@@ -81,7 +81,7 @@ func (r Report) Err() error {
 	if err := r.Analyzer.Err(); err != nil {
 		errs = append(errs, err)
 	}
-	if bad := bgcheck.Errors(r.Findings); len(bad) > 0 {
+	if bad := check.Errors(r.Findings); len(bad) > 0 {
 		var lines []string
 		for _, f := range bad {
 			lines = append(lines, f.String())
@@ -116,7 +116,7 @@ func (r Report) String(env string) string {
 	for _, e := range a.Unused {
 		fmt.Fprintf(&b, "  unused allowlist entry: %s\n", e)
 	}
-	fmt.Fprintf(&b, "bluegreen checks: %d error(s), %d warning(s)\n", len(bgcheck.Errors(r.Findings)), len(r.Findings)-len(bgcheck.Errors(r.Findings)))
+	fmt.Fprintf(&b, "bluegreen checks: %d error(s), %d warning(s)\n", len(check.Errors(r.Findings)), len(r.Findings)-len(check.Errors(r.Findings)))
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "  %s\n", f)
 	}

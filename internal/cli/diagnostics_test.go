@@ -61,3 +61,30 @@ func TestDiagnosticsReportFindingsAndStillAnswer(t *testing.T) {
 		t.Errorf("check did not report the analyzer's result before failing:\n%s", out.String())
 	}
 }
+
+// TestRoutesAndGraphAgreeOnTheLiveColour promotes green and sends blue 80
+// %: `routes` and `graph` both read the live colour off the
+// VirtualService's bluegreen.io/live annotation, so neither takes the
+// larger share for the live colour.
+func TestRoutesAndGraphAgreeOnTheLiveColour(t *testing.T) {
+	t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, `{"walk": {`+testutil.ExistingCluster+`,
+		"routing": {"hosts": ["echo.example.com"], "live": "green", "candidateWeight": 80}}}`))
+	var out, errs bytes.Buffer
+	if err := cli.Routes([]string{"walk"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Routing of walk (live: green)") {
+		t.Errorf("routes does not say green is live:\n%s", out.String())
+	}
+	dir := t.TempDir()
+	if err := cli.Graph([]string{"walk", "-o", dir}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	mmd, err := os.ReadFile(filepath.Join(dir, "walk-routing.mmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mmd), "release green (live)") || !strings.Contains(string(mmd), "release blue (candidate)") {
+		t.Errorf("the picture does not show green live and blue the candidate:\n%s", mmd)
+	}
+}

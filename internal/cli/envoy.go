@@ -11,7 +11,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // envoyRoutes installs the synthesized mesh and app stacks into a local
@@ -19,7 +19,7 @@ import (
 // the ingress gateway, and evaluates cases against it beside what routes
 // says. It fails when they disagree, or, naming how to build them, when the
 // control plane's binaries are not built.
-func envoyRoutes(s *Synthesized, m *routes.Mesh, cases []routes.Case, stdout, stderr io.Writer) error {
+func envoyRoutes(s *Synthesized, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	bins, err := controlplane.FindBinaries(".")
 	if err != nil {
 		return fmt.Errorf("routes --envoy: %w", err)

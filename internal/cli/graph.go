@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/graph"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
@@ -35,7 +35,7 @@ func Graph(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	s.ReportFindings(stderr)
-	m, err := routes.Load(s.StackDir(stacks.AppSuffix))
+	m, err := render.Model(s.StackDir(stacks.AppSuffix))
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Promote implements `promote <env> <colour>`: it makes colour the live
@@ -30,11 +30,8 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if !slices.Contains(bluegreen.Colours, colour) {
 		return fmt.Errorf("promote %s: colour %q: must be one of %s", envName, colour, strings.Join(bluegreen.Colours, ", "))
 	}
-	target := routing.TargetOf(env.App)
-	var released []string
-	for _, s := range target.Subsets {
-		released = append(released, s.Colour)
-	}
+	target := bluegreen.TargetOf(env.App)
+	released := target.Colours()
 	if !slices.Contains(released, colour) {
 		return fmt.Errorf("promote %s: %s has no release (context.environments[%s].app.releases has %s); deploy a %s release first",
 			envName, colour, envName, strings.Join(released, ", "), colour)
@@ -46,11 +43,11 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	}
 	after := before
 	after.Live = colour
-	oldObjs, err := routing.Build(before, target)
+	oldObjs, err := mesh.Build(before, target)
 	if err != nil {
 		return err
 	}
-	newObjs, err := routing.Build(after, target)
+	newObjs, err := mesh.Build(after, target)
 	if err != nil {
 		return fmt.Errorf("promote %s: with live %s: %w", envName, colour, err)
 	}
@@ -80,7 +77,7 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	for _, line := range diffLines(string(data), string(edited)) {
 		fmt.Fprintln(stdout, "  "+line)
 	}
-	fmt.Fprintf(stdout, "\nVirtualService %s, route %q (the default route):\n", oldObjs.VirtualServiceName, routing.RouteDefault)
+	fmt.Fprintf(stdout, "\nVirtualService %s, route %q (the default route):\n", oldObjs.VirtualServiceName, mesh.RouteDefault)
 	fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldObjs), defaultRoute(newObjs))
 	fmt.Fprintf(stdout, "\nOnly the VirtualService's Helm release changes; the releases, the Service, the Gateway and the DestinationRule stay as they are.\n")
 	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit cdktf.json, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
@@ -89,16 +86,12 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 }
 
 // defaultRoute describes the destinations of the last (default) route.
-func defaultRoute(o routing.Objects) string {
+func defaultRoute(o mesh.Objects) string {
 	routes := o.VirtualService.GetHttp()
 	last := routes[len(routes)-1]
 	var parts []string
-	for _, d := range last.GetRoute() {
-		w := d.GetWeight()
-		if len(last.GetRoute()) == 1 && w == 0 {
-			w = 100
-		}
-		parts = append(parts, fmt.Sprintf("%s %d%%", d.GetDestination().GetSubset(), w))
+	for j, d := range last.GetRoute() {
+		parts = append(parts, fmt.Sprintf("%s %d%%", d.GetDestination().GetSubset(), mesh.Weight(last, j)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // headerFlags collects repeated --header "name: value" flags.
@@ -67,18 +68,21 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	s.ReportFindings(stderr)
-	m, err := routes.Load(s.MeshAndApp()...)
+	m, err := render.Model(s.MeshAndApp()...)
 	if err != nil {
 		return err
 	}
 	if *host == "" {
-		*host = routes.RequestHost(s.Env.Routing, s.Env.App.Name)
+		*host = mesh.RequestHost(s.Env.Routing, s.Env.App.Name)
 	}
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	if !adHoc {
-		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, s.Env.Routing.Live, *host)
-		cases := routes.StandardCases(s.Env.Routing, *host)
-		if err := routes.Table(stdout, m, cases); err != nil || !*envoy {
+		// The live colour as the VirtualService says it (its
+		// bluegreen.io/live annotation), the same the picture shows.
+		live, _ := m.Intent()
+		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
+		cases := mesh.StandardCases(s.Env.Routing, *host)
+		if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -87,13 +91,13 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if *cookie != "" {
 		headers["cookie"] = *cookie
 	}
-	req := routes.Request{Host: *host, Path: *path, Method: *method, Headers: headers}
+	req := mesh.Request{Host: *host, Path: *path, Method: *method, Headers: headers}
 	if *https {
 		req.Scheme = "https"
 	}
 	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", *method, orSlash(*path), describe(headers)))
-	cases := []routes.Case{{Name: name, Request: req}}
-	if err := routes.Table(stdout, m, cases); err != nil || !*envoy {
+	cases := []mesh.Case{{Name: name, Request: req}}
+	if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
 		return err
 	}
 	fmt.Fprintln(stdout)

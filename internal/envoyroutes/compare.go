@@ -8,13 +8,13 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Row is one request evaluated both ways.
 type Row struct {
 	// Case is the request.
-	Case routes.Case
+	Case mesh.Case
 	// Routes is what `routes` says, and Envoy what the route configuration
 	// istiod generated does, in the same words (see Summary).
 	Routes, Envoy string
@@ -28,7 +28,7 @@ func (r Row) Agree() bool { return r.Routes == r.Envoy }
 // Compare evaluates each case with the routing model of package routes and
 // with Envoy's semantics on the route configurations istiod generated
 // (those named "https.*" for HTTPS requests, "http.*" otherwise).
-func Compare(m *routes.Mesh, rcs []*routev3.RouteConfiguration, cases []routes.Case) ([]Row, error) {
+func Compare(m *mesh.Model, rcs []*routev3.RouteConfiguration, cases []mesh.Case) ([]Row, error) {
 	var rows []Row
 	for _, c := range cases {
 		want, err := m.Evaluate(c.Request)
@@ -61,7 +61,7 @@ func Compare(m *routes.Mesh, rcs []*routev3.RouteConfiguration, cases []routes.C
 // SummaryOfRoutes says where a request goes per package routes: "404",
 // "redirect <url>", or the subsets with their weights and the path the app
 // receives, such as "blue 90%, green 10%; path /".
-func SummaryOfRoutes(o routes.Outcome) string {
+func SummaryOfRoutes(o mesh.Outcome) string {
 	switch {
 	case o.NotFound != "":
 		return "404"

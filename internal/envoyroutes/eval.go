@@ -7,6 +7,8 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Request is an HTTP request arriving at the gateway's listener.
@@ -277,11 +279,11 @@ func stringMatches(m *matcherv3.StringMatcher, v string) (bool, error) {
 }
 
 // fullMatch applies an RE2 regex to the whole value, as Envoy's safe_regex
-// does.
+// does (mesh.FullMatch).
 func fullMatch(re, v string) (bool, error) {
-	r, err := regexp.Compile(`^(?:` + re + `)$`)
+	r, err := mesh.FullMatch(re)
 	if err != nil {
-		return false, fmt.Errorf("regex %q: %w", re, err)
+		return false, err
 	}
 	return r.MatchString(v), nil
 }
@@ -311,9 +313,7 @@ func rewrite(m *routev3.RouteMatch, a *routev3.RouteAction, path string) (string
 		if err != nil {
 			return "", fmt.Errorf("regex_rewrite %q: %w", rr.GetPattern().GetRegex(), err)
 		}
-		// Envoy's substitution writes groups as \1; Go's as ${1}.
-		sub := regexp.MustCompile(`\\(\d)`).ReplaceAllString(rr.GetSubstitution(), `$${$1}`)
-		p = re.ReplaceAllString(p, sub)
+		p = re.ReplaceAllString(p, mesh.EnvoySubstitution(rr.GetSubstitution()))
 	}
 	if hasQuery {
 		p += "?" + query

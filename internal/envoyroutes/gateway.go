@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // GatewayProxy returns the identity of the ingress gateway's pods as the
@@ -16,7 +16,7 @@ import (
 // selector matches gives the namespace and labels. It fails when the
 // Gateway selects no stored Deployment's pods, which on a real cluster
 // means no Envoy would ever get these routes.
-func GatewayProxy(ctx context.Context, c kubernetes.Interface, m *routes.Mesh, istioVersion string) (Proxy, error) {
+func GatewayProxy(ctx context.Context, c kubernetes.Interface, m *mesh.Model, istioVersion string) (Proxy, error) {
 	if len(m.Gateways) == 0 {
 		return Proxy{}, fmt.Errorf("the stacks create no Istio Gateway")
 	}

@@ -28,9 +28,10 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
@@ -133,7 +134,7 @@ func TestEnvironmentsInstallAndRoute(t *testing.T) {
 			}
 			checkSteps(t, plan, steps, tc.notInstalled)
 
-			m, err := routes.Load(e.mesh, e.app)
+			m, err := render.Model(e.mesh, e.app)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +224,7 @@ func anyContains(s string, subs []string) bool {
 }
 
 // checkReadBack reads the installed objects back from the API server.
-func checkReadBack(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstall.Plan, m *routes.Mesh, vars map[string]string, injection map[string]string) {
+func checkReadBack(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstall.Plan, m *mesh.Model, vars map[string]string, injection map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	dyn, err := dynamic.NewForConfig(cp.Config)
@@ -376,7 +377,7 @@ func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environme
 // has read the stored Istio objects at their current versions, and then
 // gives istiod's push (debounced) up to 30 s to converge before it reports
 // a disagreement.
-func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *routes.Mesh, e config.Environment) []envoyroutes.Row {
+func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *mesh.Model, e config.Environment) []envoyroutes.Row {
 	t.Helper()
 	ctx := context.Background()
 	dyn, err := dynamic.NewForConfig(cp.Config)
@@ -398,13 +399,13 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := routes.RequestHost(e.Routing, e.App.Name)
-	cases := routes.StandardCases(e.Routing, host)
+	host := mesh.RequestHost(e.Routing, e.App.Name)
+	cases := mesh.StandardCases(e.Routing, host)
 	cases = append(cases, edgeCases(e, host)...)
 	if servesHTTPS(m) {
 		// The standard requests redirect to HTTPS; send them over HTTPS
 		// too (routes --https), to judge the routes behind the redirect.
-		for _, c := range routes.StandardCases(e.Routing, host) {
+		for _, c := range mesh.StandardCases(e.Routing, host) {
 			c.Name += " (https)"
 			c.Request.Scheme = "https"
 			cases = append(cases, c)
@@ -443,23 +444,23 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 // could part from Istio: a version path's look-alike ("/v2x"; Istio matches
 // URI prefixes as written, Envoy as told), a version path with a query
 // string, and each colour's cookie with no space after the ';'.
-func edgeCases(e config.Environment, host string) []routes.Case {
-	var out []routes.Case
+func edgeCases(e config.Environment, host string) []mesh.Case {
+	var out []mesh.Case
 	for _, colour := range []string{"blue", "green"} {
 		if p, ok := e.Routing.VersionPaths[colour]; ok {
 			out = append(out,
-				routes.Case{Name: "GET " + p + "x", Request: routes.Request{Host: host, Path: p + "x"}},
-				routes.Case{Name: "GET " + p + "/a?b=c", Request: routes.Request{Host: host, Path: p + "/a?b=c"}})
+				mesh.Case{Name: "GET " + p + "x", Request: mesh.Request{Host: host, Path: p + "x"}},
+				mesh.Case{Name: "GET " + p + "/a?b=c", Request: mesh.Request{Host: host, Path: p + "/a?b=c"}})
 		}
 		if v, ok := e.Routing.Cookie.Values[colour]; ok {
 			c := "a=b;" + e.Routing.Cookie.Name + "=" + v
-			out = append(out, routes.Case{Name: "cookie " + c, Request: routes.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": c}}})
+			out = append(out, mesh.Case{Name: "cookie " + c, Request: mesh.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": c}}})
 		}
 	}
 	return out
 }
 
-func servesHTTPS(m *routes.Mesh) bool {
+func servesHTTPS(m *mesh.Model) bool {
 	for _, g := range m.Gateways {
 		for _, s := range g.Spec.GetServers() {
 			if strings.EqualFold(s.GetPort().GetProtocol(), "HTTPS") {
@@ -486,14 +487,14 @@ func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Isti
 	t.Helper()
 	ctx := context.Background()
 	t.Setenv("BLUEGREEN_CONFIG", cfgPath)
-	apply := func(step string) (*routes.Mesh, config.Environment, []envoyroutes.Row) {
+	apply := func(step string) (*mesh.Model, config.Environment, []envoyroutes.Row) {
 		t.Helper()
 		e := synthesize(t, cfgPath, "dev")["dev"]
 		plan, err := meshinstall.Load(e.mesh, e.app)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := routes.Load(e.mesh, e.app)
+		m, err := render.Model(e.mesh, e.app)
 		if err != nil {
 			t.Fatal(err)
 		}

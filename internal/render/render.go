@@ -5,8 +5,9 @@
 // releases with local charts, and those with charts from a repository where
 // the caller finds the chart offline (Options.Remote).
 //
-// It is how tests, `routes` and `check` see the Kubernetes objects a stack
-// will create, without a cluster.
+// It is how tests, `routes`, `graph` and `check` see the Kubernetes objects
+// a stack will create, without a cluster; Model decodes them into the pure
+// mesh model (package mesh).
 package render
 
 import (

@@ -16,10 +16,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/bgcheck"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/graph"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh/check"
+	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
@@ -59,8 +59,8 @@ type Result struct {
 	Warnings []string
 	// Stacks are the synthesized stacks, sorted by name.
 	Stacks []Stack
-	// Findings are the bluegreen checks' findings (see internal/bgcheck).
-	Findings []bgcheck.Finding
+	// Findings are the bluegreen checks' findings (see mesh/check).
+	Findings []check.Finding
 	// Outdir is where the stacks were written.
 	Outdir string
 }
@@ -154,14 +154,14 @@ func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly b
 	var failed []string
 	for _, env := range envs {
 		app := filepath.Join(dir, "stacks", env.Name+stacks.AppSuffix)
-		m, err := routes.Load(filepath.Join(dir, "stacks", env.Name+stacks.MeshSuffix), app)
+		m, err := render.Model(filepath.Join(dir, "stacks", env.Name+stacks.MeshSuffix), app)
 		if err != nil {
 			return fmt.Errorf("environment %q: %w", env.Name, err)
 		}
-		for _, f := range bgcheck.Run(m) {
+		for _, f := range check.Run(m) {
 			res.Findings = append(res.Findings, f)
 			line := "environment " + env.Name + ": " + f.String()
-			if f.Severity == bgcheck.Error && !warnOnly {
+			if f.Severity == check.Error && !warnOnly {
 				failed = append(failed, line)
 			} else {
 				res.Warnings = append(res.Warnings, line)

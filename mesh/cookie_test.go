@@ -1,20 +1,24 @@
-package routing_test
+package mesh_test
 
 import (
-	"regexp"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-// fullMatch applies a pattern as Envoy does: RE2, the whole value.
+// fullMatch applies a pattern as Envoy does (mesh.FullMatch: RE2, the
+// whole value).
 func fullMatch(t *testing.T, pattern, value string) bool {
 	t.Helper()
-	return regexp.MustCompile(`^(?:` + pattern + `)$`).MatchString(value)
+	re, err := mesh.FullMatch(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re.MatchString(value)
 }
 
 func TestCookieRegex(t *testing.T) {
-	re := routing.CookieRegex("x-version", "v2")
+	re := mesh.CookieRegex("x-version", "v2")
 	for _, tc := range []struct {
 		cookie string
 		want   bool
@@ -49,7 +53,7 @@ func TestCookieRegex(t *testing.T) {
 }
 
 func TestCookieRegexEscapes(t *testing.T) {
-	re := routing.CookieRegex("a.b", "1+1")
+	re := mesh.CookieRegex("a.b", "1+1")
 	for _, tc := range []struct {
 		cookie string
 		want   bool

@@ -1,4 +1,4 @@
-package routes_test
+package render_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 )
 
 // stackWith writes a synthesized-looking stack folder with one helm_release
@@ -33,7 +33,7 @@ func stackWith(t *testing.T, chart, values string) string {
 	return dir
 }
 
-func TestLoadRejectsUnknownFields(t *testing.T) {
+func TestModelRejectsUnknownFields(t *testing.T) {
 	for _, tc := range []struct{ name, chart, values, want string }{
 		{"unknown VirtualService field", "istio-virtualservice",
 			"name: v\nspec:\n  hosts: [a.example.com]\n  http:\n  - route: [{destination: {host: a}}]\n    timeoutt: 5s\n", "timeoutt"},
@@ -43,7 +43,7 @@ func TestLoadRejectsUnknownFields(t *testing.T) {
 			"name: g\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: eighty}, hosts: [a.example.com]}]\n", "number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := routes.Load(stackWith(t, tc.chart, tc.values))
+			_, err := render.Model(stackWith(t, tc.chart, tc.values))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error naming %q", err, tc.want)
 			}
@@ -51,8 +51,8 @@ func TestLoadRejectsUnknownFields(t *testing.T) {
 	}
 }
 
-func TestLoadAcceptsAValidObject(t *testing.T) {
-	m, err := routes.Load(stackWith(t, "istio-destinationrule", "name: d\nspec:\n  host: a\n  subsets: [{name: blue, labels: {version: blue}}]\n"))
+func TestModelAcceptsAValidObject(t *testing.T) {
+	m, err := render.Model(stackWith(t, "istio-destinationrule", "name: d\nspec:\n  host: a\n  subsets: [{name: blue, labels: {version: blue}}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,24 +1,24 @@
-package routing_test
+package mesh_test
 
 import (
 	"encoding/json"
-	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"strings"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-func props() routing.Props {
-	return routing.Props{
+func props() mesh.Routing {
+	return mesh.Routing{
 		Hosts:   []string{"echo.example.com"},
-		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
+		Gateway: mesh.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
 	}
 }
 
 func TestDefaults(t *testing.T) {
-	p := routing.Props{}.WithDefaults("echo")
+	p := mesh.Routing{}.WithDefaults("echo")
 	if got := strings.Join(p.Hosts, ","); got != "*" {
 		t.Errorf("hosts: got %s, want *", got)
 	}
@@ -34,7 +34,7 @@ func TestDefaults(t *testing.T) {
 	if p.Gateway.Name != "echo-gateway" || p.Gateway.HTTPPort != 80 || p.Gateway.HTTPSPort != 443 {
 		t.Errorf("gateway: got %+v", p.Gateway)
 	}
-	off := routing.Props{VersionPaths: map[string]string{}, Cookie: routing.Rule{Values: map[string]string{}}}.WithDefaults("echo")
+	off := mesh.Routing{VersionPaths: map[string]string{}, Cookie: mesh.Rule{Values: map[string]string{}}}.WithDefaults("echo")
 	if len(off.VersionPaths) != 0 || len(off.Cookie.Values) != 0 {
 		t.Errorf("explicit {} did not turn the rules off: %+v %+v", off.VersionPaths, off.Cookie)
 	}
@@ -43,57 +43,57 @@ func TestDefaults(t *testing.T) {
 func TestValidateBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		change func(*routing.Props)
+		change func(*mesh.Routing)
 		field  string
 		detail string
 	}{
-		{"fails/unknown colour as live", func(p *routing.Props) { p.Live = "red" },
+		{"fails/unknown colour as live", func(p *mesh.Routing) { p.Live = "red" },
 			"live", `Unsupported value: "red": supported values: "blue", "green"`},
-		{"fails/weight above 100", func(p *routing.Props) { p.CandidateWeight = 101 },
+		{"fails/weight above 100", func(p *mesh.Routing) { p.CandidateWeight = 101 },
 			"candidateWeight", "Invalid value: 101: must be a percentage from 0 to 100"},
-		{"fails/negative weight", func(p *routing.Props) { p.CandidateWeight = -5 },
+		{"fails/negative weight", func(p *mesh.Routing) { p.CandidateWeight = -5 },
 			"candidateWeight", "Invalid value: -5"},
-		{"fails/empty host", func(p *routing.Props) { p.Hosts = []string{"echo.example.com", ""} },
+		{"fails/empty host", func(p *mesh.Routing) { p.Hosts = []string{"echo.example.com", ""} },
 			"hosts[1]", `Invalid value: "": must be a host name`},
-		{"fails/no hosts", func(p *routing.Props) { p.Hosts = []string{} },
+		{"fails/no hosts", func(p *mesh.Routing) { p.Hosts = []string{} },
 			"hosts", "Required value"},
-		{"fails/host with a path", func(p *routing.Props) { p.Hosts = []string{"echo.example.com/v1"} },
+		{"fails/host with a path", func(p *mesh.Routing) { p.Hosts = []string{"echo.example.com/v1"} },
 			"hosts[0]", "must be a fully qualified host name"},
-		{"fails/cookie name with a space", func(p *routing.Props) { p.Cookie.Name = "x version" },
+		{"fails/cookie name with a space", func(p *mesh.Routing) { p.Cookie.Name = "x version" },
 			"cookie.name", `Invalid value: "x version": must be a cookie name`},
-		{"fails/cookie name with a semicolon", func(p *routing.Props) { p.Cookie.Name = "x;version" },
+		{"fails/cookie name with a semicolon", func(p *mesh.Routing) { p.Cookie.Name = "x;version" },
 			"cookie.name", `Invalid value: "x;version"`},
-		{"fails/cookie value with a semicolon", func(p *routing.Props) { p.Cookie.Values = map[string]string{"green": "v2;x"} },
+		{"fails/cookie value with a semicolon", func(p *mesh.Routing) { p.Cookie.Values = map[string]string{"green": "v2;x"} },
 			"cookie.values[green]", `Invalid value: "v2;x"`},
-		{"fails/same cookie value for both colours", func(p *routing.Props) { p.Cookie.Values = map[string]string{"blue": "v", "green": "v"} },
+		{"fails/same cookie value for both colours", func(p *mesh.Routing) { p.Cookie.Values = map[string]string{"blue": "v", "green": "v"} },
 			"cookie.values[green]", "Duplicate value"},
-		{"fails/uppercase header name", func(p *routing.Props) {
-			p.Header = routing.Rule{Name: "X-Version", Values: map[string]string{"green": "v2"}}
+		{"fails/uppercase header name", func(p *mesh.Routing) {
+			p.Header = mesh.Rule{Name: "X-Version", Values: map[string]string{"green": "v2"}}
 		}, "header.name", `Invalid value: "X-Version": must be a lowercase HTTP header name`},
-		{"fails/path prefix without a leading slash", func(p *routing.Props) { p.VersionPaths = map[string]string{"blue": "v1"} },
+		{"fails/path prefix without a leading slash", func(p *mesh.Routing) { p.VersionPaths = map[string]string{"blue": "v1"} },
 			"versionPaths[blue]", `Invalid value: "v1": must start with "/"`},
-		{"fails/path prefix with a trailing slash", func(p *routing.Props) { p.VersionPaths = map[string]string{"blue": "/v1/"} },
+		{"fails/path prefix with a trailing slash", func(p *mesh.Routing) { p.VersionPaths = map[string]string{"blue": "/v1/"} },
 			"versionPaths[blue]", `Invalid value: "/v1/"`},
-		{"fails/same prefix for both colours", func(p *routing.Props) { p.VersionPaths = map[string]string{"blue": "/v1", "green": "/v1"} },
+		{"fails/same prefix for both colours", func(p *mesh.Routing) { p.VersionPaths = map[string]string{"blue": "/v1", "green": "/v1"} },
 			"versionPaths[green]", `Duplicate value: "/v1 (also blue's prefix)"`},
-		{"fails/nested prefixes", func(p *routing.Props) { p.VersionPaths = map[string]string{"blue": "/app", "green": "/app/v2"} },
+		{"fails/nested prefixes", func(p *mesh.Routing) { p.VersionPaths = map[string]string{"blue": "/app", "green": "/app/v2"} },
 			"versionPaths[green]", "nests with blue's prefix /app"},
-		{"fails/unknown colour in paths", func(p *routing.Props) { p.VersionPaths = map[string]string{"red": "/v3"} },
+		{"fails/unknown colour in paths", func(p *mesh.Routing) { p.VersionPaths = map[string]string{"red": "/v3"} },
 			"versionPaths[red]", `Unsupported value: "red"`},
-		{"fails/TLS without a credential name", func(p *routing.Props) { p.Gateway.TLS = &routing.TLS{} },
+		{"fails/TLS without a credential name", func(p *mesh.Routing) { p.Gateway.TLS = &mesh.TLS{} },
 			"gateway.tls.credentialName", "Required value: the Kubernetes secret"},
-		{"fails/redirect without TLS", func(p *routing.Props) { p.Gateway.HTTPSRedirect = true },
+		{"fails/redirect without TLS", func(p *mesh.Routing) { p.Gateway.HTTPSRedirect = true },
 			"gateway.httpsRedirect", "redirecting to HTTPS needs tls"},
-		{"fails/bad TLS mode", func(p *routing.Props) { p.Gateway.TLS = &routing.TLS{CredentialName: "c", Mode: "PASSTHROUGH"} },
+		{"fails/bad TLS mode", func(p *mesh.Routing) { p.Gateway.TLS = &mesh.TLS{CredentialName: "c", Mode: "PASSTHROUGH"} },
 			"gateway.tls.mode", `Unsupported value: "PASSTHROUGH"`},
-		{"fails/no gateway selector", func(p *routing.Props) { p.Gateway.Selector = nil },
+		{"fails/no gateway selector", func(p *mesh.Routing) { p.Gateway.Selector = nil },
 			"gateway.selector", "Required value"},
-		{"fails/bad timeout", func(p *routing.Props) { p.Timeout = "ten seconds" },
+		{"fails/bad timeout", func(p *mesh.Routing) { p.Timeout = "ten seconds" },
 			"timeout", `Invalid value: "ten seconds": must be a duration`},
-		{"fails/unknown route override", func(p *routing.Props) { p.Routes = map[string]routing.RouteSettings{"cookie-red": {Timeout: "1s"}} },
+		{"fails/unknown route override", func(p *mesh.Routing) { p.Routes = map[string]mesh.RouteSettings{"cookie-red": {Timeout: "1s"}} },
 			"routes[cookie-red]", `Unsupported value: "cookie-red"`},
-		{"fails/bad retry condition", func(p *routing.Props) {
-			var r routing.Retries
+		{"fails/bad retry condition", func(p *mesh.Routing) {
+			var r mesh.Retries
 			if err := json.Unmarshal([]byte(`{"attempts": 3, "retryOn": "5xx,sometimes"}`), &r); err != nil {
 				panic(err)
 			}
@@ -103,13 +103,13 @@ func TestValidateBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := props()
 			tc.change(&p)
-			testutil.AssertFieldError(t, p.WithDefaults("echo").ValidateAt(nil), tc.field, tc.detail)
+			assertFieldError(t, p.WithDefaults("echo").ValidateAt(nil), tc.field, tc.detail)
 		})
 	}
 }
 
 func TestRetriesRejectUnknownFields(t *testing.T) {
-	var r routing.Retries
+	var r mesh.Retries
 	err := json.Unmarshal([]byte(`{"attempt": 3}`), &r)
 	if err == nil || !strings.Contains(err.Error(), "not an Istio HTTPRetry") || !strings.Contains(err.Error(), "attempt") {
 		t.Errorf("got %v, want an error naming the unknown field", err)
@@ -123,7 +123,7 @@ func TestRetriesRejectUnknownFields(t *testing.T) {
 }
 
 func TestValidateTarget(t *testing.T) {
-	onlyBlue := routing.Target{Subsets: []bluegreen.Subset{{Colour: "blue", Release: "blue", Labels: map[string]string{"version": "blue"}}}}
+	onlyBlue := target("blue")
 	p := props()
 	p.Live = "green"
 	p.CandidateWeight = 10
@@ -139,4 +139,17 @@ func TestValidateTarget(t *testing.T) {
 			t.Errorf("no 'has no release' problem at %s; got %v", f, errs)
 		}
 	}
+}
+
+// assertFieldError fails the test unless errs holds a problem at the field
+// path fieldPath whose message contains detail; the failure lists every
+// problem found.
+func assertFieldError(t *testing.T, errs field.ErrorList, fieldPath, detail string) {
+	t.Helper()
+	for _, e := range errs {
+		if e.Field == fieldPath && strings.Contains(e.Error(), detail) {
+			return
+		}
+	}
+	t.Errorf("got %v\nwant a problem at %s containing %q", errs, fieldPath, detail)
 }

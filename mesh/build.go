@@ -1,4 +1,4 @@
-package routing
+package mesh
 
 import (
 	"fmt"
@@ -13,36 +13,19 @@ import (
 	"istio.io/api/networking/v1alpha3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
-// Target is what the routing needs to know about the app it routes to;
-// TargetOf derives it from the app, so subsets and labels are never typed
-// twice.
-type Target struct {
-	// Name is the app's name; the routing objects are named after it.
-	Name string
-	// Namespace is the app's namespace.
-	Namespace string
-	// Host is the app Service's cluster-local host name.
-	Host string
-	// Port is the Service's port.
-	Port int
-	// Subsets are the colours with a release.
-	Subsets []bluegreen.Subset
-}
-
-// TargetOf returns the Target of an app with props p (defaults applied).
-func TargetOf(p bluegreen.Props) Target {
-	return Target{
-		Name:      p.Name,
-		Namespace: p.Namespace,
-		Host:      bluegreen.ServiceHostOf(p),
-		Port:      p.ServicePort,
-		Subsets:   bluegreen.SubsetsOf(p),
-	}
-}
+// Annotations the VirtualService carries, so that tools reading the objects
+// (Model.Intent, and through it `routes` and the picture; a person with
+// kubectl) know the blue/green intent instead of guessing it from weights.
+const (
+	// LiveAnnotation names the subset (colour) that takes default traffic.
+	LiveAnnotation = "bluegreen.io/live"
+	// CandidateAnnotation names the other colour's subset, when it has a
+	// release.
+	CandidateAnnotation = "bluegreen.io/candidate"
+)
 
 // Objects are the Istio objects of an app's routing, as Istio's Go types.
 type Objects struct {
@@ -66,16 +49,16 @@ type Objects struct {
 }
 
 // Candidate returns the colour that is not live.
-func (p Props) Candidate() string {
-	if p.Live == bluegreen.Green {
-		return bluegreen.Blue
+func (p Routing) Candidate() string {
+	if p.Live == Green {
+		return Blue
 	}
-	return bluegreen.Green
+	return Green
 }
 
 // Build returns the routing objects of t with props p (defaults applied).
 // It fails when p refers to a colour t has no release for.
-func Build(p Props, t Target) (Objects, error) {
+func Build(p Routing, t Target) (Objects, error) {
 	if err := p.Validate(); err != nil {
 		return Objects{}, err
 	}
@@ -149,47 +132,29 @@ func Build(p Props, t Target) (Objects, error) {
 		}
 		vs.Http = append(vs.Http, route)
 	}
-	for _, colour := range bluegreen.Colours {
-		prefix, ok := p.VersionPaths[colour]
-		if !ok {
-			continue
+	for _, sel := range p.selectors() {
+		route := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(sel.colour, 0)}}
+		switch sel.kind {
+		case kindPath:
+			// "/v1/" with the prefix replaced by "/" keeps sub-paths intact
+			// (/v1/health → /health); the exact "/v1" becomes "/". A bare
+			// prefix "/v1" would also catch /v10 and turn /v1/health into
+			// //health.
+			route.Match = []*networkingv1.HTTPMatchRequest{
+				{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: sel.value + "/"}}},
+				{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: sel.value}}},
+			}
+			route.Rewrite = &networkingv1.HTTPRewrite{Uri: "/"}
+		case kindHeader:
+			route.Match = []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{p.Header.Name: {MatchType: &networkingv1.StringMatch_Exact{Exact: sel.value}}},
+			}}
+		case kindCookie:
+			route.Match = []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{"cookie": {MatchType: &networkingv1.StringMatch_Regex{Regex: CookieRegex(p.Cookie.Name, sel.value)}}},
+			}}
 		}
-		// "/v1/" with the prefix replaced by "/" keeps sub-paths intact
-		// (/v1/health → /health); the exact "/v1" becomes "/". A bare
-		// prefix "/v1" would also catch /v10 and turn /v1/health into
-		// //health.
-		add(routePath+colour, &networkingv1.HTTPRoute{
-			Match: []*networkingv1.HTTPMatchRequest{
-				{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: prefix + "/"}}},
-				{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: prefix}}},
-			},
-			Rewrite: &networkingv1.HTTPRewrite{Uri: "/"},
-			Route:   []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
-		})
-	}
-	for _, colour := range bluegreen.Colours {
-		value, ok := p.Header.Values[colour]
-		if !ok || p.Header.Name == "" {
-			continue
-		}
-		add(routeHeader+colour, &networkingv1.HTTPRoute{
-			Match: []*networkingv1.HTTPMatchRequest{{
-				Headers: map[string]*networkingv1.StringMatch{p.Header.Name: {MatchType: &networkingv1.StringMatch_Exact{Exact: value}}},
-			}},
-			Route: []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
-		})
-	}
-	for _, colour := range bluegreen.Colours {
-		value, ok := p.Cookie.Values[colour]
-		if !ok {
-			continue
-		}
-		add(routeCookie+colour, &networkingv1.HTTPRoute{
-			Match: []*networkingv1.HTTPMatchRequest{{
-				Headers: map[string]*networkingv1.StringMatch{"cookie": {MatchType: &networkingv1.StringMatch_Regex{Regex: CookieRegex(p.Cookie.Name, value)}}},
-			}},
-			Route: []*networkingv1.HTTPRouteDestination{dest(colour, 0)},
-		})
+		add(sel.route, route)
 	}
 	def := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(p.Live, 0)}}
 	if w := int32(p.CandidateWeight); w > 0 {
@@ -202,16 +167,16 @@ func Build(p Props, t Target) (Objects, error) {
 
 // ValidateTarget reports, with field paths under fld, every colour that p
 // routes to but t has no release for.
-func (p Props) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
+func (p Routing) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
 	has := map[string]bool{}
 	for _, s := range t.Subsets {
 		has[s.Colour] = true
 	}
 	missing := func(colour string) string {
-		return fmt.Sprintf("%q has no release; the app has %v", colour, colours(t))
+		return fmt.Sprintf("%q has no release; the app has %v", colour, t.Colours())
 	}
 	var errs field.ErrorList
-	if slices.Contains(bluegreen.Colours, p.Live) && !has[p.Live] {
+	if slices.Contains(Colours, p.Live) && !has[p.Live] {
 		errs = append(errs, field.Invalid(fld.Child("live"), p.Live, missing(p.Live)))
 	}
 	for _, rule := range []struct {
@@ -223,7 +188,7 @@ func (p Props) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
 		{fld.Child("cookie", "values"), p.Cookie.Values},
 	} {
 		for _, colour := range slices.Sorted(maps.Keys(rule.values)) {
-			if slices.Contains(bluegreen.Colours, colour) && !has[colour] {
+			if slices.Contains(Colours, colour) && !has[colour] {
 				errs = append(errs, field.Invalid(rule.path.Key(colour), rule.values[colour], missing(colour)))
 			}
 		}
@@ -233,12 +198,4 @@ func (p Props) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
 			fmt.Sprintf("would send traffic to the candidate %s", missing(p.Candidate()))))
 	}
 	return errs
-}
-
-func colours(t Target) []string {
-	var out []string
-	for _, s := range t.Subsets {
-		out = append(out, s.Colour)
-	}
-	return out
 }

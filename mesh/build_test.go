@@ -1,4 +1,4 @@
-package routing_test
+package mesh_test
 
 import (
 	"encoding/json"
@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/meshtest"
 )
 
-func target() routing.Target {
-	return routing.TargetOf(bluegreen.Props{Namespace: "shop"}.WithDefaults())
-}
+// target is the walkthrough's app echo in namespace shop with releases for
+// colours (both when none are given).
+func target(colours ...string) mesh.Target { return meshtest.Target(colours...) }
 
-func routeNames(o routing.Objects) string {
+func routeNames(o mesh.Objects) string {
 	var names []string
 	for _, r := range o.VirtualService.GetHttp() {
 		names = append(names, r.GetName())
@@ -23,7 +23,7 @@ func routeNames(o routing.Objects) string {
 }
 
 func TestBuildWalkthrough(t *testing.T) {
-	o, err := routing.Build(props().WithDefaults("echo"), target())
+	o, err := mesh.Build(props().WithDefaults("echo"), target())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestBuildWalkthrough(t *testing.T) {
 		t.Errorf("path-blue destination: got %v", d)
 	}
 	cookie := vs.GetHttp()[3].GetMatch()[0].GetHeaders()["cookie"].GetRegex()
-	if cookie != routing.CookieRegex("x-version", "v2") {
+	if cookie != mesh.CookieRegex("x-version", "v2") {
 		t.Errorf("cookie-green regex: got %q", cookie)
 	}
 	def := vs.GetHttp()[4]
@@ -69,16 +69,16 @@ func TestBuildCanaryHeaderTLSAndRouteSettings(t *testing.T) {
 	p := props()
 	p.Live = "green"
 	p.CandidateWeight = 10
-	p.Header = routing.Rule{Name: "x-version", Values: map[string]string{"blue": "v1"}}
-	p.Gateway.TLS = &routing.TLS{CredentialName: "echo-tls"}
+	p.Header = mesh.Rule{Name: "x-version", Values: map[string]string{"blue": "v1"}}
+	p.Gateway.TLS = &mesh.TLS{CredentialName: "echo-tls"}
 	p.Gateway.HTTPSRedirect = true
 	p.Timeout = "10s"
-	var retries routing.Retries
+	var retries mesh.Retries
 	if err := json.Unmarshal([]byte(`{"attempts": 2, "perTryTimeout": "3s", "retryOn": "5xx"}`), &retries); err != nil {
 		t.Fatal(err)
 	}
-	p.Routes = map[string]routing.RouteSettings{"default": {Timeout: "30s", Retries: &retries}}
-	o, err := routing.Build(p.WithDefaults("echo"), target())
+	p.Routes = map[string]mesh.RouteSettings{"default": {Timeout: "30s", Retries: &retries}}
+	o, err := mesh.Build(p.WithDefaults("echo"), target())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,15 +105,15 @@ func TestBuildCanaryHeaderTLSAndRouteSettings(t *testing.T) {
 }
 
 func TestBuildRefusesColoursWithoutRelease(t *testing.T) {
-	app := bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}}.WithDefaults()
+	app := target("blue")
 	p := props()
 	p.VersionPaths = map[string]string{"blue": "/v1"}
 	p.Cookie.Values = map[string]string{"blue": "v1"}
-	if _, err := routing.Build(p.WithDefaults("echo"), routing.TargetOf(app)); err != nil {
+	if _, err := mesh.Build(p.WithDefaults("echo"), app); err != nil {
 		t.Errorf("blue-only routing of a blue-only app: %v", err)
 	}
 	p.Live = "green"
-	_, err := routing.Build(p.WithDefaults("echo"), routing.TargetOf(app))
+	_, err := mesh.Build(p.WithDefaults("echo"), app)
 	if err == nil || !strings.Contains(err.Error(), `live: Invalid value: "green": "green" has no release; the app has [blue]`) {
 		t.Errorf("got %v, want an error naming live and the missing release", err)
 	}
@@ -123,24 +123,24 @@ func TestBuildAnnotatesTheIntent(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		live string
-		app  bluegreen.Props
+		app  mesh.Target
 		want map[string]string
 	}{
-		{"blue live", "blue", bluegreen.Props{Namespace: "shop"},
+		{"blue live", "blue", target(),
 			map[string]string{"bluegreen.io/live": "blue", "bluegreen.io/candidate": "green"}},
-		{"green live", "green", bluegreen.Props{Namespace: "shop"},
+		{"green live", "green", target(),
 			map[string]string{"bluegreen.io/live": "green", "bluegreen.io/candidate": "blue"}},
-		{"no candidate release", "blue", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}},
+		{"no candidate release", "blue", target("blue"),
 			map[string]string{"bluegreen.io/live": "blue"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := props()
 			p.Live = tc.live
-			if tc.app.Releases != nil {
+			if len(tc.app.Subsets) == 1 {
 				p.VersionPaths = map[string]string{"blue": "/v1"}
 				p.Cookie.Values = map[string]string{"blue": "v1"}
 			}
-			o, err := routing.Build(p.WithDefaults("echo"), routing.TargetOf(tc.app.WithDefaults()))
+			o, err := mesh.Build(p.WithDefaults("echo"), tc.app)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package routes_test
+package mesh_test
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 func exact(s string) *networkingv1.StringMatch {
@@ -24,9 +24,9 @@ func to(subset string, weight int32) *networkingv1.HTTPRouteDestination {
 	return &networkingv1.HTTPRouteDestination{Destination: &networkingv1.Destination{Host: "web.ns.svc.cluster.local", Subset: subset}, Weight: weight}
 }
 
-func deployment(name, version, text string) routes.Workload {
+func deployment(name, version, text string) mesh.Workload {
 	replicas := int32(2)
-	return routes.Workload{Release: version, Deployment: &appsv1.Deployment{
+	return mesh.Workload{Release: version, Deployment: &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
@@ -38,11 +38,11 @@ func deployment(name, version, text string) routes.Workload {
 	}}
 }
 
-// mesh returns a Gateway for web.example.com, a Service, two Deployments
-// (versions a and b) with their subsets, and a VirtualService with routes.
-func mesh(routesList ...*networkingv1.HTTPRoute) *routes.Mesh {
-	return &routes.Mesh{
-		Gateways: []routes.Object[*networkingv1.Gateway]{{Name: "gw", Namespace: "ns", Spec: &networkingv1.Gateway{
+// model returns a Gateway for web.example.com, a Service, two Deployments
+// (versions a and b) with their subsets, and a VirtualService with mesh.
+func model(routesList ...*networkingv1.HTTPRoute) *mesh.Model {
+	return &mesh.Model{
+		Gateways: []mesh.Object[*networkingv1.Gateway]{{Name: "gw", Namespace: "ns", Spec: &networkingv1.Gateway{
 			Selector: map[string]string{"istio": "ingressgateway"},
 			Servers: []*networkingv1.Server{
 				{Port: &networkingv1.Port{Number: 80, Protocol: "HTTP", Name: "http"}, Hosts: []string{"web.example.com", "*.shop.example.com"}},
@@ -50,26 +50,26 @@ func mesh(routesList ...*networkingv1.HTTPRoute) *routes.Mesh {
 					Tls: &networkingv1.ServerTLSSettings{CredentialName: "c"}},
 			},
 		}}},
-		VirtualServices: []routes.Object[*networkingv1.VirtualService]{{Name: "web", Namespace: "ns", Spec: &networkingv1.VirtualService{
+		VirtualServices: []mesh.Object[*networkingv1.VirtualService]{{Name: "web", Namespace: "ns", Spec: &networkingv1.VirtualService{
 			Hosts: []string{"web.example.com", "*.shop.example.com"}, Gateways: []string{"gw"}, Http: routesList,
 		}}},
-		DestinationRules: []routes.Object[*networkingv1.DestinationRule]{{Name: "web", Namespace: "ns", Spec: &networkingv1.DestinationRule{
+		DestinationRules: []mesh.Object[*networkingv1.DestinationRule]{{Name: "web", Namespace: "ns", Spec: &networkingv1.DestinationRule{
 			Host: "web.ns.svc.cluster.local",
 			Subsets: []*networkingv1.Subset{
 				{Name: "a", Labels: map[string]string{"version": "a"}},
 				{Name: "b", Labels: map[string]string{"version": "b"}},
 			},
 		}}},
-		Services: []routes.Service{{Release: "svc", Service: &corev1.Service{
+		Services: []mesh.Service{{Release: "svc", Service: &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"},
 			Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "web"}},
 		}}},
-		Workloads: []routes.Workload{deployment("web-a", "a", "A"), deployment("web-b", "b", "B")},
+		Workloads: []mesh.Workload{deployment("web-a", "a", "A"), deployment("web-b", "b", "B")},
 	}
 }
 
 func TestEvaluateSemantics(t *testing.T) {
-	m := mesh(
+	m := model(
 		&networkingv1.HTTPRoute{Name: "api", Match: []*networkingv1.HTTPMatchRequest{
 			{Name: "both", Uri: prefix("/api/"), Headers: map[string]*networkingv1.StringMatch{"x-team": exact("b")}},
 		}, Rewrite: &networkingv1.HTTPRewrite{Uri: "/"}, Route: []*networkingv1.HTTPRouteDestination{to("b", 0)}},
@@ -105,7 +105,7 @@ func TestEvaluateSemantics(t *testing.T) {
 		{"wildcard host", "app.shop.example.com", "/", nil, "split", "", "/", "a80b20"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := m.Evaluate(routes.Request{Host: tc.host, Path: tc.path, Headers: tc.headers})
+			out, err := m.Evaluate(mesh.Request{Host: tc.host, Path: tc.path, Headers: tc.headers})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,8 +130,8 @@ func itoa(i int) string {
 }
 
 func TestEvaluateResolvesReleases(t *testing.T) {
-	m := mesh(&networkingv1.HTTPRoute{Name: "all", Route: []*networkingv1.HTTPRouteDestination{to("b", 0)}})
-	out, err := m.Evaluate(routes.Request{Host: "web.example.com", Path: "/"})
+	m := model(&networkingv1.HTTPRoute{Name: "all", Route: []*networkingv1.HTTPRouteDestination{to("b", 0)}})
+	out, err := m.Evaluate(mesh.Request{Host: "web.example.com", Path: "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,14 +140,14 @@ func TestEvaluateResolvesReleases(t *testing.T) {
 		t.Errorf("got %+v; want 100%% to release b (web-b, 2 replicas) answering B", d)
 	}
 	m.DestinationRules[0].Spec.Subsets = m.DestinationRules[0].Spec.Subsets[:1]
-	out, _ = m.Evaluate(routes.Request{Host: "web.example.com", Path: "/"})
+	out, _ = m.Evaluate(mesh.Request{Host: "web.example.com", Path: "/"})
 	if out.Destinations[0].Release != "" {
 		t.Errorf("a subset missing from the DestinationRule resolved to %q; want no workload", out.Destinations[0].Release)
 	}
 }
 
 func TestEvaluateNotFound(t *testing.T) {
-	m := mesh(&networkingv1.HTTPRoute{Name: "only", Match: []*networkingv1.HTTPMatchRequest{{Uri: prefix("/only")}},
+	m := model(&networkingv1.HTTPRoute{Name: "only", Match: []*networkingv1.HTTPMatchRequest{{Uri: prefix("/only")}},
 		Route: []*networkingv1.HTTPRouteDestination{to("a", 0)}})
 	for _, tc := range []struct{ host, path, scheme string }{
 		{"other.example.com", "/only", "http"},
@@ -155,7 +155,7 @@ func TestEvaluateNotFound(t *testing.T) {
 		{"web.example.com", "/only", "https"},
 		{"secure.example.com", "/only", "https"},
 	} {
-		out, err := m.Evaluate(routes.Request{Host: tc.host, Path: tc.path, Scheme: tc.scheme})
+		out, err := m.Evaluate(mesh.Request{Host: tc.host, Path: tc.path, Scheme: tc.scheme})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,19 +166,19 @@ func TestEvaluateNotFound(t *testing.T) {
 }
 
 func TestEvaluateRejectsBadRegex(t *testing.T) {
-	m := mesh(&networkingv1.HTTPRoute{Name: "bad", Match: []*networkingv1.HTTPMatchRequest{
+	m := model(&networkingv1.HTTPRoute{Name: "bad", Match: []*networkingv1.HTTPMatchRequest{
 		{Headers: map[string]*networkingv1.StringMatch{"cookie": regex("(unclosed")}},
 	}, Route: []*networkingv1.HTTPRouteDestination{to("a", 0)}})
-	_, err := m.Evaluate(routes.Request{Host: "web.example.com", Headers: map[string]string{"cookie": "x"}})
+	_, err := m.Evaluate(mesh.Request{Host: "web.example.com", Headers: map[string]string{"cookie": "x"}})
 	if err == nil {
 		t.Error("got no error for an invalid RE2 regex")
 	}
 }
 
 func TestEvaluateRedirect(t *testing.T) {
-	m := mesh(&networkingv1.HTTPRoute{Name: "all", Route: []*networkingv1.HTTPRouteDestination{to("a", 0)}})
+	m := model(&networkingv1.HTTPRoute{Name: "all", Route: []*networkingv1.HTTPRouteDestination{to("a", 0)}})
 	m.Gateways[0].Spec.Servers[0].Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
-	out, err := m.Evaluate(routes.Request{Host: "web.example.com", Path: "/x"})
+	out, err := m.Evaluate(mesh.Request{Host: "web.example.com", Path: "/x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,7 @@ import (
 
 	networkingv1 "istio.io/api/networking/v1"
 
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // node is one box of the picture.
@@ -47,9 +46,9 @@ func (g *Graph) edge(from, to, label string) {
 }
 
 // Build draws the routing in m.
-func Build(m *routes.Mesh) *Graph {
+func Build(m *mesh.Model) *Graph {
 	g := &Graph{}
-	live, candidates := liveAndCandidates(m)
+	live, candidates := m.Intent()
 	for _, gw := range m.Gateways {
 		var servers []string
 		var hosts []string
@@ -74,21 +73,26 @@ func Build(m *routes.Mesh) *Graph {
 	}
 	for _, vs := range m.VirtualServices {
 		vsID := g.node(node{id: id("vs", vs.Name), label: "VirtualService " + vs.Name + "<br/>" + strings.Join(vs.Spec.GetHosts(), ", "), shape: "box"})
-		for _, gwRef := range vs.Spec.GetGateways() {
-			_, name, ok := strings.Cut(gwRef, "/")
-			if !ok {
-				name = gwRef
+		for _, ref := range vs.Spec.GetGateways() {
+			if ref == mesh.MeshGateway {
+				continue
 			}
-			g.edge(id("gw", name), vsID, "")
+			gwID := ""
+			if gw := m.GatewayOf(ref, vs.Namespace); gw != nil {
+				gwID = id("gw", gw.Name)
+			} else {
+				// A reference to a Gateway of another namespace, or to none,
+				// is drawn as such, not as the same-named Gateway here.
+				gns, name := mesh.GatewayRef(ref, vs.Namespace)
+				gwID = g.node(node{id: id("gw", gns, name), label: "Gateway " + gns + "/" + name + "<br/>(not among the objects)", shape: "box"})
+			}
+			g.edge(gwID, vsID, "")
 		}
 		for i, r := range vs.Spec.GetHttp() {
-			ruleID := g.node(node{id: fmt.Sprintf("%s_r%d", vsID, i+1), label: fmt.Sprintf("%d. %s<br/>%s", i+1, ruleName(r, i), conditions(r)), shape: "rhombus"})
+			ruleID := g.node(node{id: fmt.Sprintf("%s_r%d", vsID, i+1), label: fmt.Sprintf("%d. %s<br/>%s", i+1, mesh.RouteName(r, i), conditions(r)), shape: "rhombus"})
 			g.edge(vsID, ruleID, "")
-			for _, d := range r.GetRoute() {
-				w := d.GetWeight()
-				if len(r.GetRoute()) == 1 && w == 0 {
-					w = 100
-				}
+			for j, d := range r.GetRoute() {
+				w := mesh.Weight(r, j)
 				g.edge(ruleID, subsetNode(g, m, vs.Namespace, d.GetDestination(), live, candidates), fmt.Sprintf("%d%%", w))
 			}
 		}
@@ -96,45 +100,8 @@ func Build(m *routes.Mesh) *Graph {
 	return g
 }
 
-// liveAndCandidates returns the live subset and the candidates. bluegreen's
-// VirtualService says which colour is live (routing.LiveAnnotation): with a
-// canary above 50 % the candidate has the larger weight, so weights cannot
-// tell. For a VirtualService written by hand, without the annotation, the
-// live subset is read off the last (catch-all) route: its destination with
-// the largest weight.
-func liveAndCandidates(m *routes.Mesh) (string, []string) {
-	for _, vs := range m.VirtualServices {
-		http := vs.Spec.GetHttp()
-		if len(http) == 0 || len(http[len(http)-1].GetMatch()) != 0 {
-			continue
-		}
-		live, annotated := vs.Annotations[routing.LiveAnnotation]
-		if !annotated {
-			dests := http[len(http)-1].GetRoute()
-			best := int32(-1)
-			for _, d := range dests {
-				if w := d.GetWeight(); w > best || (len(dests) == 1) {
-					live, best = d.GetDestination().GetSubset(), w
-				}
-			}
-		}
-		// Every other subset a rule reaches is a candidate (for QA by
-		// cookie, header or path, or for a weighted share).
-		var cands []string
-		for _, r := range http {
-			for _, d := range r.GetRoute() {
-				if s := d.GetDestination().GetSubset(); s != live && !slices.Contains(cands, s) {
-					cands = append(cands, s)
-				}
-			}
-		}
-		return live, cands
-	}
-	return "", nil
-}
-
 // subsetNode draws a destination's subset and the release behind it.
-func subsetNode(g *Graph, m *routes.Mesh, ns string, d *networkingv1.Destination, live string, candidates []string) string {
+func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination, live string, candidates []string) string {
 	subset := d.GetSubset()
 	subID := id("subset", subset)
 	if slices.ContainsFunc(g.nodes, func(n node) bool { return n.id == subID }) {
@@ -149,7 +116,7 @@ func subsetNode(g *Graph, m *routes.Mesh, ns string, d *networkingv1.Destination
 		labelsOf = strings.Join(parts, ", ")
 	}
 	g.node(node{id: subID, label: "subset " + subset + "<br/>" + labelsOf, shape: "box"})
-	resolved := m.Resolve(routes.Destination{Host: d.GetHost(), Subset: subset}, ns)
+	resolved := m.Resolve(mesh.Destination{Host: d.GetHost(), Subset: subset}, ns)
 	role, class := "", ""
 	switch {
 	case subset == live:
@@ -167,13 +134,6 @@ func subsetNode(g *Graph, m *routes.Mesh, ns string, d *networkingv1.Destination
 	relID := g.node(node{id: id("release", subset), label: label, shape: "box", class: class})
 	g.edge(subID, relID, "")
 	return subID
-}
-
-func ruleName(r *networkingv1.HTTPRoute, i int) string {
-	if r.GetName() != "" {
-		return r.GetName()
-	}
-	return fmt.Sprintf("#%d", i)
 }
 
 // conditions describes a route's match blocks: blocks are alternatives
@@ -209,14 +169,14 @@ func conditions(r *networkingv1.HTTPRoute) string {
 	return desc
 }
 
-// cookieRE recognizes the pattern routing.CookieRegex generates.
+// cookieRE recognizes the pattern mesh.CookieRegex generates.
 var cookieRE = regexp.MustCompile(`^\^\(\.\*;\\s\*\)\?(.+)=(.+)\\s\*\(;\.\*\)\?\$$`)
 
 func header(name string, m *networkingv1.StringMatch) string {
 	if name == "cookie" && m.GetRegex() != "" {
 		if sub := cookieRE.FindStringSubmatch(m.GetRegex()); sub != nil {
 			cname, value := unquote(sub[1]), unquote(sub[2])
-			if routing.CookieRegex(cname, value) == m.GetRegex() {
+			if mesh.CookieRegex(cname, value) == m.GetRegex() {
 				return "cookie " + cname + "=" + value
 			}
 		}

@@ -1,11 +1,10 @@
-package routes
+package mesh
 
 import (
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	networkingv1 "istio.io/api/networking/v1"
@@ -66,7 +65,7 @@ type Outcome struct {
 // it whose hosts match wins, and within it the first HTTP route whose
 // conditions hold (any match block; every condition of a block; regexes are
 // RE2 and must match the whole value, as Envoy applies them).
-func (m *Mesh) Evaluate(r Request) (Outcome, error) {
+func (m *Model) Evaluate(r Request) (Outcome, error) {
 	if r.Method == "" {
 		r.Method = "GET"
 	}
@@ -101,12 +100,12 @@ func (m *Mesh) Evaluate(r Request) (Outcome, error) {
 		for i, route := range vs.Spec.GetHttp() {
 			match, prefix, ok, err := routeMatches(route, r)
 			if err != nil {
-				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, routeName(route, i), err)
+				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, RouteName(route, i), err)
 			}
 			if !ok {
 				continue
 			}
-			out.Route, out.Match = routeName(route, i), match
+			out.Route, out.Match = RouteName(route, i), match
 			out.Path, err = rewrite(route.GetRewrite(), r.Path, prefix)
 			if err != nil {
 				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, out.Route, err)
@@ -125,7 +124,7 @@ func (m *Mesh) Evaluate(r Request) (Outcome, error) {
 }
 
 // server returns the first Gateway server that admits the request.
-func (m *Mesh) server(r Request) (*Object[*networkingv1.Gateway], *networkingv1.Server) {
+func (m *Model) server(r Request) (*Object[*networkingv1.Gateway], *networkingv1.Server) {
 	for i := range m.Gateways {
 		gw := &m.Gateways[i]
 		for _, s := range gw.Spec.GetServers() {
@@ -133,14 +132,8 @@ func (m *Mesh) server(r Request) (*Object[*networkingv1.Gateway], *networkingv1.
 			if (r.Scheme == "https") != (proto == "HTTPS") {
 				continue
 			}
-			for _, h := range s.GetHosts() {
-				// A server host may carry a namespace ("ns/host").
-				if _, after, ok := strings.Cut(h, "/"); ok {
-					h = after
-				}
-				if hostMatches(h, r.Host) {
-					return gw, s
-				}
+			if ServerAdmits(s, r.Host) {
+				return gw, s
 			}
 		}
 	}
@@ -148,44 +141,16 @@ func (m *Mesh) server(r Request) (*Object[*networkingv1.Gateway], *networkingv1.
 }
 
 // boundTo reports whether a VirtualService in namespace ns with gateways
-// names gw. A bare name refers to the VirtualService's own namespace.
+// names gw.
 func boundTo(gateways []string, ns string, gw *Object[*networkingv1.Gateway]) bool {
-	for _, g := range gateways {
-		gns, name, ok := strings.Cut(g, "/")
-		if !ok {
-			gns, name = ns, g
-		}
-		if name == gw.Name && gns == gw.Namespace {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(gateways, func(ref string) bool {
+		gns, name := GatewayRef(ref, ns)
+		return name == gw.Name && gns == gw.Namespace
+	})
 }
 
 func anyHostMatches(hosts []string, host string) bool {
-	return slices.ContainsFunc(hosts, func(h string) bool { return hostMatches(h, host) })
-}
-
-// hostMatches applies Istio's host matching: "*" matches any host, and
-// "*.example.com" any host that ends with ".example.com".
-func hostMatches(pattern, host string) bool {
-	host = strings.ToLower(host)
-	pattern = strings.ToLower(pattern)
-	switch {
-	case pattern == "*":
-		return true
-	case strings.HasPrefix(pattern, "*."):
-		return strings.HasSuffix(host, pattern[1:])
-	default:
-		return pattern == host
-	}
-}
-
-func routeName(route *networkingv1.HTTPRoute, i int) string {
-	if route.GetName() != "" {
-		return route.GetName()
-	}
-	return "#" + strconv.Itoa(i)
+	return slices.ContainsFunc(hosts, func(h string) bool { return HostMatches(h, host) })
 }
 
 // routeMatches reports whether r satisfies route: a route without match
@@ -202,11 +167,7 @@ func routeMatches(route *networkingv1.HTTPRoute, r Request) (name, prefix string
 			return "", "", false, err
 		}
 		if ok {
-			name := m.GetName()
-			if name == "" {
-				name = "#" + strconv.Itoa(i)
-			}
-			return name, prefix, true, nil
+			return nameOr(m.GetName(), i), prefix, true, nil
 		}
 	}
 	return "", "", false, nil
@@ -334,20 +295,6 @@ func stringMatches(m *networkingv1.StringMatch, value string, ignoreCase bool) (
 	}
 }
 
-// FullMatch compiles an Istio regex as Envoy applies it: RE2 syntax, and
-// the whole value must match.
-func FullMatch(re string) (*regexp.Regexp, error) {
-	compiled, err := regexp.Compile(`^(?:` + re + `)$`)
-	if err != nil {
-		return nil, fmt.Errorf("regex %q is not valid RE2: %w", re, err)
-	}
-	return compiled, nil
-}
-
-// envoyGroupRE matches a capture group reference as Envoy writes it (\1);
-// Go writes ${1}.
-var envoyGroupRE = regexp.MustCompile(`\\(\d)`)
-
 // rewrite applies an HTTPRewrite to path. With a uri rewrite, the prefix the
 // route matched is replaced (for an exact or regex match, the whole path;
 // the query string is kept).
@@ -361,7 +308,7 @@ func rewrite(rw *networkingv1.HTTPRewrite, path, prefix string) (string, error) 
 		if err != nil {
 			return "", fmt.Errorf("uriRegexRewrite %q is not valid RE2: %w", re.GetMatch(), err)
 		}
-		repl := envoyGroupRE.ReplaceAllString(re.GetRewrite(), `$${$1}`)
+		repl := EnvoySubstitution(re.GetRewrite())
 		p = compiled.ReplaceAllString(p, repl)
 		if hasQuery {
 			p += "?" + q
@@ -383,14 +330,10 @@ func rewrite(rw *networkingv1.HTTPRewrite, path, prefix string) (string, error) 
 }
 
 // destinations resolves a route's destinations to releases.
-func (m *Mesh) destinations(route *networkingv1.HTTPRoute, ns string) []Destination {
+func (m *Model) destinations(route *networkingv1.HTTPRoute, ns string) []Destination {
 	var out []Destination
-	for _, d := range route.GetRoute() {
-		w := int(d.GetWeight())
-		if len(route.GetRoute()) == 1 && w == 0 {
-			w = 100
-		}
-		dest := Destination{Host: d.GetDestination().GetHost(), Subset: d.GetDestination().GetSubset(), Weight: w}
+	for j, d := range route.GetRoute() {
+		dest := Destination{Host: d.GetDestination().GetHost(), Subset: d.GetDestination().GetSubset(), Weight: Weight(route, j)}
 		out = append(out, m.Resolve(dest, ns))
 	}
 	return out
@@ -398,7 +341,7 @@ func (m *Mesh) destinations(route *networkingv1.HTTPRoute, ns string) []Destinat
 
 // ServiceSelector returns the pod selector of the Service a destination
 // host names (relative to namespace ns) and the Service's namespace.
-func (m *Mesh) ServiceSelector(host, ns string) (map[string]string, string, bool) {
+func (m *Model) ServiceSelector(host, ns string) (map[string]string, string, bool) {
 	name, sns := serviceOf(host, ns)
 	for _, s := range m.Services {
 		if s.Service.Name == name && s.Service.Namespace == sns {
@@ -410,7 +353,7 @@ func (m *Mesh) ServiceSelector(host, ns string) (map[string]string, string, bool
 
 // Subset returns the DestinationRule subset named subset for a destination
 // host (relative to namespace ns).
-func (m *Mesh) Subset(host, subset, ns string) (*networkingv1.Subset, bool) {
+func (m *Model) Subset(host, subset, ns string) (*networkingv1.Subset, bool) {
 	name, sns := serviceOf(host, ns)
 	for _, dr := range m.DestinationRules {
 		if n, drns := serviceOf(dr.Spec.GetHost(), dr.Namespace); n != name || drns != sns {
@@ -428,7 +371,7 @@ func (m *Mesh) Subset(host, subset, ns string) (*networkingv1.Subset, bool) {
 // PodsOf returns the workloads whose pods a destination reaches: those
 // carrying the Service's selector and the subset's labels. It is empty when
 // the Service or the subset does not exist.
-func (m *Mesh) PodsOf(host, subset, ns string) []Workload {
+func (m *Model) PodsOf(host, subset, ns string) []Workload {
 	selector, sns, ok := m.ServiceSelector(host, ns)
 	if !ok {
 		return nil
@@ -452,7 +395,7 @@ func (m *Mesh) PodsOf(host, subset, ns string) []Workload {
 
 // Resolve fills in the release behind a destination (relative to namespace
 // ns): the first workload PodsOf finds, its replicas and its answer.
-func (m *Mesh) Resolve(d Destination, ns string) Destination {
+func (m *Model) Resolve(d Destination, ns string) Destination {
 	pods := m.PodsOf(d.Host, d.Subset, ns)
 	if len(pods) == 0 {
 		return d
@@ -468,16 +411,6 @@ func (m *Mesh) Resolve(d Destination, ns string) Destination {
 		}
 	}
 	return d
-}
-
-// serviceOf splits a destination host into Service name and namespace:
-// "name.ns.svc.cluster.local", "name.ns" or a bare name in ns.
-func serviceOf(host, ns string) (string, string) {
-	parts := strings.Split(strings.TrimSuffix(host, ".svc.cluster.local"), ".")
-	if len(parts) >= 2 {
-		return parts[0], parts[1]
-	}
-	return parts[0], ns
 }
 
 // echoText returns http-echo's -text argument.

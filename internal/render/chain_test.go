@@ -1,24 +1,25 @@
-package routes_test
+package render_test
 
 import (
 	"path/filepath"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // load synthesizes environment "walk" with the given routing settings and
 // loads the objects its mesh and app stacks will create, through Helm.
-func load(t *testing.T, routing string) *routes.Mesh {
+func load(t *testing.T, routing string) *mesh.Model {
 	t.Helper()
 	cfg := testutil.WriteConfig(t, `{"walk": {`+testutil.ExistingCluster+`, "routing": `+routing+`}}`)
 	res, err := synth.Run(synth.Options{Config: cfg, Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{"walk"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := routes.Load(filepath.Join(res.Outdir, "stacks", "walk-mesh"), filepath.Join(res.Outdir, "stacks", "walk-app"))
+	m, err := render.Model(filepath.Join(res.Outdir, "stacks", "walk-mesh"), filepath.Join(res.Outdir, "stacks", "walk-app"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +38,10 @@ type curl struct {
 	answer, appPath string
 }
 
-func check(t *testing.T, m *routes.Mesh, host string, cases []curl) {
+func check(t *testing.T, m *mesh.Model, host string, cases []curl) {
 	t.Helper()
 	for _, c := range cases {
-		out, err := m.Evaluate(routes.Request{Host: host, Path: c.path, Headers: c.headers})
+		out, err := m.Evaluate(mesh.Request{Host: host, Path: c.path, Headers: c.headers})
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -75,7 +76,7 @@ func TestWalkthroughCurlChecks(t *testing.T) {
 		{"curl -b my-x-version=v2", "/", map[string]string{"Cookie": "my-x-version=v2"}, "blue-1.0", "/"},
 		{"curl /v1 -b x-version=v2: the path wins", "/v1", map[string]string{"Cookie": "x-version=v2"}, "blue-1.0", "/"},
 	})
-	if out, _ := m.Evaluate(routes.Request{Host: "other.example.com", Path: "/"}); out.NotFound == "" {
+	if out, _ := m.Evaluate(mesh.Request{Host: "other.example.com", Path: "/"}); out.NotFound == "" {
 		t.Errorf("a host the Gateway does not serve was routed: %+v", out)
 	}
 }
@@ -96,7 +97,7 @@ func TestPromotedAndHeaderRouting(t *testing.T) {
 
 func TestCanarySplit(t *testing.T) {
 	m := load(t, `{"hosts": ["echo.example.com"], "candidateWeight": 25}`)
-	out, err := m.Evaluate(routes.Request{Host: "echo.example.com", Path: "/"})
+	out, err := m.Evaluate(mesh.Request{Host: "echo.example.com", Path: "/"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,22 +1,21 @@
-// Package bgcheck runs bluegreen's own checks on the Istio and Kubernetes
+// Package check runs bluegreen's own checks on the Istio and Kubernetes
 // objects an environment will create: mistakes Istio's analyzer cannot see
 // because it does not know the blue/green intent (which subsets must select
 // which releases, which rule is the catch-all, which colour is the
 // candidate).
 //
-// Every check has a stable code (BG0xx); Checks documents each with its fix.
-package bgcheck
+// Every check has a stable code (BG0xx); All documents each with its fix.
+package check
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/api/networking/v1"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/routes"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Severity of a finding.
@@ -46,13 +45,13 @@ func (f Finding) String() string {
 	return fmt.Sprintf("%s %s: %s %s: %s", f.Code, f.Severity, f.Object, f.Field, f.Message)
 }
 
-// Check describes one check, for the README and `check --list`.
-type Check struct {
+// Doc describes one check, for the README and `check --list`.
+type Doc struct {
 	Code, Title, Fix string
 }
 
-// Checks lists every check.
-var Checks = []Check{
+// All documents every check.
+var All = []Doc{
 	{"BG001", "DestinationRule subset selects no release",
 		"Make the subset's labels equal the version label of one release (bluegreen derives both from app.releases; a hand-written DestinationRule must use version=<release name>)."},
 	{"BG002", "route to a colour that has no release",
@@ -76,7 +75,7 @@ var Checks = []Check{
 }
 
 // Run checks m and returns every finding, in a stable order.
-func Run(m *routes.Mesh) []Finding {
+func Run(m *mesh.Model) []Finding {
 	var out []Finding
 	out = append(out, subsetsSelectReleases(m)...)
 	for _, vs := range m.VirtualServices {
@@ -95,12 +94,12 @@ func Errors(fs []Finding) []Finding {
 	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Severity != Error })
 }
 
-func object[T proto.Message](kind string, o routes.Object[T]) string {
+func object[T proto.Message](kind string, o mesh.Object[T]) string {
 	return kind + " " + o.Namespace + "/" + o.Name
 }
 
 // BG001
-func subsetsSelectReleases(m *routes.Mesh) []Finding {
+func subsetsSelectReleases(m *mesh.Model) []Finding {
 	var out []Finding
 	for _, dr := range m.DestinationRules {
 		_, ns, ok := m.ServiceSelector(dr.Spec.GetHost(), dr.Namespace)
@@ -117,7 +116,7 @@ func subsetsSelectReleases(m *routes.Mesh) []Finding {
 	return out
 }
 
-func podLabels(m *routes.Mesh, ns string) string {
+func podLabels(m *mesh.Model, ns string) string {
 	var parts []string
 	for _, w := range m.Workloads {
 		if w.Deployment.Namespace == ns {
@@ -131,7 +130,7 @@ func podLabels(m *routes.Mesh, ns string) string {
 }
 
 // BG002
-func routesReachReleases(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+func routesReachReleases(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService]) []Finding {
 	var out []Finding
 	for i, r := range vs.Spec.GetHttp() {
 		for j, d := range r.GetRoute() {
@@ -146,7 +145,7 @@ func routesReachReleases(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualS
 			}
 			if len(m.PodsOf(dest.GetHost(), dest.GetSubset(), vs.Namespace)) == 0 {
 				out = append(out, Finding{"BG002", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d].route[%d]", i, j),
-					fmt.Sprintf("route %s sends traffic to %s, which has no release", routeName(r, i), dest.GetSubset())})
+					fmt.Sprintf("route %s sends traffic to %s, which has no release", mesh.RouteName(r, i), dest.GetSubset())})
 			}
 		}
 	}
@@ -154,7 +153,7 @@ func routesReachReleases(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualS
 }
 
 // BG003, BG004, BG005
-func weightedRoutes(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+func weightedRoutes(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService]) []Finding {
 	var out []Finding
 	for i, r := range vs.Spec.GetHttp() {
 		dests := r.GetRoute()
@@ -169,22 +168,23 @@ func weightedRoutes(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualServic
 			key := d.GetDestination().GetHost() + "/" + d.GetDestination().GetSubset()
 			if seen[key] {
 				out = append(out, Finding{"BG003", Error, object("VirtualService", vs), field,
-					fmt.Sprintf("route %s splits traffic between %s and itself; the live and the candidate colour must differ", routeName(r, i), d.GetDestination().GetSubset())})
+					fmt.Sprintf("route %s splits traffic between %s and itself; the live and the candidate colour must differ", mesh.RouteName(r, i), d.GetDestination().GetSubset())})
 			}
 			seen[key] = true
 		}
 		if sum != 100 {
 			out = append(out, Finding{"BG004", Error, object("VirtualService", vs), field,
-				fmt.Sprintf("route %s weights sum to %d, not 100", routeName(r, i), sum)})
+				fmt.Sprintf("route %s weights sum to %d, not 100", mesh.RouteName(r, i), sum)})
 		}
 		for j, d := range dests {
-			if d.GetWeight() == 0 {
+			share := mesh.Weight(r, j)
+			if share == 0 {
 				continue
 			}
 			for _, w := range m.PodsOf(d.GetDestination().GetHost(), d.GetDestination().GetSubset(), vs.Namespace) {
 				if w.Deployment.Spec.Replicas != nil && *w.Deployment.Spec.Replicas == 0 {
 					out = append(out, Finding{"BG005", Error, object("VirtualService", vs), fmt.Sprintf("%s.route[%d]", field, j),
-						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", routeName(r, i), d.GetWeight(), d.GetDestination().GetSubset(), w.Release)})
+						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", mesh.RouteName(r, i), share, d.GetDestination().GetSubset(), w.Release)})
 				}
 			}
 		}
@@ -192,26 +192,19 @@ func weightedRoutes(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualServic
 	return out
 }
 
-func routeName(r *networkingv1.HTTPRoute, i int) string {
-	if r.GetName() != "" {
-		return r.GetName()
-	}
-	return fmt.Sprintf("#%d", i)
-}
-
 // BG006, BG007
-func shadowedRoutes(vs routes.Object[*networkingv1.VirtualService]) []Finding {
+func shadowedRoutes(vs mesh.Object[*networkingv1.VirtualService]) []Finding {
 	var out []Finding
 	http := vs.Spec.GetHttp()
 	for i, r := range http {
 		if catchAll(r) && i != len(http)-1 {
 			out = append(out, Finding{"BG007", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
-				fmt.Sprintf("route %s matches every request but is not last; the %d route(s) after it are unreachable", routeName(r, i), len(http)-1-i)})
+				fmt.Sprintf("route %s matches every request but is not last; the %d route(s) after it are unreachable", mesh.RouteName(r, i), len(http)-1-i)})
 		}
 		for j := range i {
 			if covers(http[j], r) {
 				out = append(out, Finding{"BG006", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
-					fmt.Sprintf("route %s is shadowed by spec.http[%d] (%s), which matches every request it matches", routeName(r, i), j, routeName(http[j], j))})
+					fmt.Sprintf("route %s is shadowed by spec.http[%d] (%s), which matches every request it matches", mesh.RouteName(r, i), j, mesh.RouteName(http[j], j))})
 				break
 			}
 		}
@@ -309,14 +302,14 @@ func implies(b, a *networkingv1.StringMatch, path bool) bool {
 		if b.GetRegex() == a.GetRegex() {
 			return true
 		}
-		re, err := regexp.Compile(`^(?:` + a.GetRegex() + `)$`)
+		re, err := mesh.FullMatch(a.GetRegex())
 		return err == nil && b.GetExact() != "" && re.MatchString(b.GetExact())
 	}
 	return false
 }
 
 // BG008
-func httpsCredentials(m *routes.Mesh) []Finding {
+func httpsCredentials(m *mesh.Model) []Finding {
 	var out []Finding
 	for _, gw := range m.Gateways {
 		for i, s := range gw.Spec.GetServers() {
@@ -338,22 +331,13 @@ func httpsCredentials(m *routes.Mesh) []Finding {
 }
 
 // BG009
-func hostsServedByGateway(m *routes.Mesh, vs routes.Object[*networkingv1.VirtualService]) []Finding {
+func hostsServedByGateway(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService]) []Finding {
 	var out []Finding
 	for _, g := range vs.Spec.GetGateways() {
-		if g == "mesh" {
+		if g == mesh.MeshGateway {
 			continue
 		}
-		gns, name, ok := strings.Cut(g, "/")
-		if !ok {
-			gns, name = vs.Namespace, g
-		}
-		var gw *routes.Object[*networkingv1.Gateway]
-		for i := range m.Gateways {
-			if m.Gateways[i].Name == name && m.Gateways[i].Namespace == gns {
-				gw = &m.Gateways[i]
-			}
-		}
+		gw := m.GatewayOf(g, vs.Namespace)
 		if gw == nil {
 			// A missing Gateway is Istio's IST0101.
 			continue
@@ -368,23 +352,10 @@ func hostsServedByGateway(m *routes.Mesh, vs routes.Object[*networkingv1.Virtual
 	return out
 }
 
-// servedBy reports whether some server of gw admits host: the server host
-// is "*", equal, or a wildcard that covers it.
+// servedBy reports whether some server of gw admits host, which may itself
+// be a wildcard.
 func servedBy(gw *networkingv1.Gateway, host string) bool {
-	for _, s := range gw.GetServers() {
-		for _, sh := range s.GetHosts() {
-			if _, after, ok := strings.Cut(sh, "/"); ok {
-				sh = after
-			}
-			switch {
-			case sh == "*", sh == host:
-				return true
-			case strings.HasPrefix(sh, "*.") && host != "*" && strings.HasSuffix(strings.TrimPrefix(host, "*"), sh[1:]):
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(gw.GetServers(), func(s *networkingv1.Server) bool { return mesh.ServerAdmits(s, host) })
 }
 
 // protocolPrefixes are the port-name prefixes Istio's protocol selection
@@ -392,7 +363,7 @@ func servedBy(gw *networkingv1.Gateway, host string) bool {
 var protocolPrefixes = []string{"http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"}
 
 // BG010
-func servicePortNames(m *routes.Mesh) []Finding {
+func servicePortNames(m *mesh.Model) []Finding {
 	var out []Finding
 	for _, s := range m.Services {
 		for i, p := range s.Service.Spec.Ports {

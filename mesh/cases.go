@@ -1,13 +1,10 @@
-package routes
+package mesh
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 )
 
 // Case is a named request.
@@ -16,11 +13,15 @@ type Case struct {
 	Name string
 	// Request is the request.
 	Request Request
+	// Route is the route the request shows: the name of the VirtualService
+	// route Build made for it. Empty for requests not made by
+	// StandardCases.
+	Route string
 }
 
 // RequestHost returns a host name that the routing's hosts admit, for
 // requests that do not name one.
-func RequestHost(p routing.Props, app string) string {
+func RequestHost(p Routing, app string) string {
 	for _, h := range p.Hosts {
 		switch {
 		case h == "*":
@@ -34,34 +35,29 @@ func RequestHost(p routing.Props, app string) string {
 }
 
 // StandardCases are the requests that show an app's routing: the default
-// request, each colour's version path (bare and with a sub-path), each
-// colour's header and cookie, and a cookie that merely looks alike.
-func StandardCases(p routing.Props, host string) []Case {
-	get := func(name, path string, headers map[string]string) Case {
-		return Case{Name: name, Request: Request{Host: host, Path: path, Headers: headers}}
+// request, then, in the order the VirtualService tries its routes, each
+// colour's version path (bare and with a sub-path), header and cookie, and
+// last a cookie that merely looks like the candidate's. p has its defaults
+// applied.
+func StandardCases(p Routing, host string) []Case {
+	get := func(name, route, path string, headers map[string]string) Case {
+		return Case{Name: name, Route: route, Request: Request{Host: host, Path: path, Headers: headers}}
 	}
-	cases := []Case{get("GET /", "/", nil)}
-	for _, c := range bluegreen.Colours {
-		if prefix, ok := p.VersionPaths[c]; ok {
-			cases = append(cases, get("GET "+prefix, prefix, nil), get("GET "+prefix+"/health", prefix+"/health", nil))
-		}
-	}
-	if p.Header.Name != "" {
-		for _, c := range bluegreen.Colours {
-			if v, ok := p.Header.Values[c]; ok {
-				cases = append(cases, get(fmt.Sprintf("header %s: %s", p.Header.Name, v), "/", map[string]string{p.Header.Name: v}))
-			}
-		}
-	}
-	for _, c := range bluegreen.Colours {
-		if v, ok := p.Cookie.Values[c]; ok {
-			cookie := p.Cookie.Name + "=" + v
-			cases = append(cases, get("cookie "+cookie, "/", map[string]string{"cookie": "session=abc; " + cookie}))
+	cases := []Case{get("GET /", RouteDefault, "/", nil)}
+	for _, sel := range p.selectors() {
+		switch sel.kind {
+		case kindPath:
+			cases = append(cases, get("GET "+sel.value, sel.route, sel.value, nil), get("GET "+sel.value+"/health", sel.route, sel.value+"/health", nil))
+		case kindHeader:
+			cases = append(cases, get(fmt.Sprintf("header %s: %s", p.Header.Name, sel.value), sel.route, "/", map[string]string{p.Header.Name: sel.value}))
+		case kindCookie:
+			cookie := p.Cookie.Name + "=" + sel.value
+			cases = append(cases, get("cookie "+cookie, sel.route, "/", map[string]string{"cookie": "session=abc; " + cookie}))
 		}
 	}
 	if v, ok := p.Cookie.Values[p.Candidate()]; ok {
 		lookalike := p.Cookie.Name + "=" + v + "0"
-		cases = append(cases, get("cookie "+lookalike, "/", map[string]string{"cookie": lookalike}))
+		cases = append(cases, get("cookie "+lookalike, RouteDefault, "/", map[string]string{"cookie": lookalike}))
 	}
 	return cases
 }
@@ -69,7 +65,7 @@ func StandardCases(p routing.Props, host string) []Case {
 // Table evaluates each case and writes one row per destination: request,
 // matched rule, subset, release, weight, the path the app sees and what it
 // answers.
-func Table(w io.Writer, m *Mesh, cases []Case) error {
+func Table(w io.Writer, m *Model, cases []Case) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tRULE\tSUBSET\tRELEASE\tWEIGHT\tAPP PATH\tANSWER")
 	for _, c := range cases {

@@ -1,0 +1,19 @@
+package bluegreen
+
+import "github.com/bluegreen-mesh/bluegreen/mesh"
+
+// TargetOf returns the routing Target (package mesh) of an app with props p
+// (defaults applied): its name, namespace, Service host and port, and one
+// subset per colour with a release.
+func TargetOf(p Props) mesh.Target {
+	return mesh.Target{
+		Name:      p.Name,
+		Namespace: p.Namespace,
+		Host:      ServiceHostOf(p),
+		Port:      p.ServicePort,
+		Subsets:   SubsetsOf(p),
+	}
+}
+
+// Target returns the app's routing Target.
+func (a *App) Target() mesh.Target { return TargetOf(a.props) }

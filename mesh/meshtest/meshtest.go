@@ -1,0 +1,91 @@
+// Package meshtest builds mesh models for tests without Helm or cdktf: the
+// walkthrough's app echo, routed by mesh.Build, with the Deployments and
+// the Service bluegreen's charts create for it written out as fixtures.
+package meshtest
+
+import (
+	networkingv1 "istio.io/api/networking/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
+)
+
+// The app's fixed facts.
+const (
+	// App is the app's name.
+	App = "echo"
+	// Namespace is the app's namespace.
+	Namespace = "shop"
+	// Host is the app Service's cluster-local host.
+	Host = "echo.shop.svc.cluster.local"
+	// Port is the Service's port.
+	Port = 8600
+)
+
+// Target is echo's Target with a release for each of colours (both when
+// none are given), named after its colour, whose pods carry
+// version=<colour>.
+func Target(colours ...string) mesh.Target {
+	if len(colours) == 0 {
+		colours = mesh.Colours
+	}
+	t := mesh.Target{Name: App, Namespace: Namespace, Host: Host, Port: Port}
+	for _, c := range colours {
+		t.Subsets = append(t.Subsets, mesh.Subset{Colour: c, Release: c, Labels: map[string]string{"version": c}})
+	}
+	return t
+}
+
+// Model returns the objects of echo routed by p (defaults are applied
+// here) with releases for colours (both when none are given): the
+// Gateway, VirtualService and DestinationRule Build makes, a Deployment
+// echo-<colour> per release (2 replicas, answering "<colour>-answer"), and
+// the Service echo with its port named http.
+func Model(p mesh.Routing, colours ...string) (*mesh.Model, error) {
+	t := Target(colours...)
+	o, err := mesh.Build(p.WithDefaults(App), t)
+	if err != nil {
+		return nil, err
+	}
+	m := &mesh.Model{}
+	m.AddObjects(o, Namespace, map[string]string{"Gateway": App + "-gateway", "VirtualService": App + "-virtualservice", "DestinationRule": App + "-destinationrule"})
+	for _, s := range t.Subsets {
+		replicas := int32(2)
+		labels := map[string]string{"app": App, "version": s.Release}
+		m.Workloads = append(m.Workloads, mesh.Workload{Release: s.Release, Deployment: &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: App + "-" + s.Release, Namespace: Namespace},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: &replicas,
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: App, Args: []string{"-text", s.Colour + "-answer"}}}},
+				},
+			},
+		}})
+	}
+	m.Services = append(m.Services, mesh.Service{Release: App + "-service", Service: &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: App, Namespace: Namespace},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": App},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: Port}},
+		},
+	}})
+	return m, nil
+}
+
+// Route returns the HTTP route named name of m's first VirtualService, or
+// nil.
+func Route(m *mesh.Model, name string) *networkingv1.HTTPRoute {
+	if len(m.VirtualServices) == 0 {
+		return nil
+	}
+	for _, r := range m.VirtualServices[0].Spec.GetHttp() {
+		if r.GetName() == name {
+			return r
+		}
+	}
+	return nil
+}
