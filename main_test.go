@@ -25,9 +25,14 @@ import (
 )
 
 // synthAll runs the program as `cdktf synth` does, into a fresh folder, and
-// returns that folder and what it printed.
+// returns that folder and what it printed. It reads the frozen fixture
+// testdata/cdktf.json unless the test named another file in
+// BLUEGREEN_CONFIG, never the live cdktf.json that users edit.
 func synthAll(t *testing.T, environments string) (outdir, stdout string) {
 	t.Helper()
+	if os.Getenv("BLUEGREEN_CONFIG") == "" {
+		t.Setenv("BLUEGREEN_CONFIG", goldenConfig)
+	}
 	outdir = filepath.Join(t.TempDir(), "cdktf.out")
 	t.Setenv("CDKTF_OUTDIR", outdir)
 	t.Setenv("ENVIRONMENTS", environments)
@@ -38,21 +43,34 @@ func synthAll(t *testing.T, environments string) (outdir, stdout string) {
 	return outdir, out.String()
 }
 
+// fixtureEnv is what TestSynthEveryEnvironment expects of one environment of
+// the frozen fixture testdata/cdktf.json: literals, not values read from
+// config.Load, so a wrong default fails the test.
+type fixtureEnv struct {
+	name string
+	// stacks are the environment's stacks.
+	stacks []string
+	// region and cluster are the AWS region and the EKS cluster's name
+	// (EKS targets only).
+	region, cluster string
+	// s3 is the S3 backend block; nil for the local backend.
+	s3 map[string]any
+	// kubeconfig is the kubeconfig path and context (kubeconfig targets).
+	kubeconfig []string
+}
+
+var fixtureEnvs = []fixtureEnv{
+	{name: "dev", stacks: []string{"dev-cluster", "dev-mesh", "dev-app"}, region: "eu-west-1", cluster: "bluegreen-dev"},
+	{name: "prod", stacks: []string{"prod-cluster", "prod-mesh", "prod-app"}, region: "eu-west-1", cluster: "bluegreen-prod",
+		s3: map[string]any{"bucket": "acme-bluegreen-tfstate", "key": "bluegreen/prod/<stack>.tfstate", "region": "eu-west-1", "encrypt": true, "dynamodb_table": "acme-bluegreen-tflock"}},
+	{name: "staging", stacks: []string{"staging-mesh", "staging-app"}, kubeconfig: []string{"~/.kube/config", "staging"}},
+}
+
 func TestSynthEveryEnvironment(t *testing.T) {
-	envs, err := config.Load("cdktf.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Setenv("BLUEGREEN_CONFIG", goldenConfig)
 	outdir, stdout := synthAll(t, "")
 
-	var want []string
-	for _, env := range envs {
-		if env.Target.Type == config.TargetEKS {
-			want = append(want, env.Name+"-cluster")
-		}
-		want = append(want, env.Name+"-mesh", env.Name+"-app")
-	}
-	slices.Sort(want)
+	want := []string{"dev-app", "dev-cluster", "dev-mesh", "prod-app", "prod-cluster", "prod-mesh", "staging-app", "staging-mesh"}
 	entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,9 +83,9 @@ func TestSynthEveryEnvironment(t *testing.T) {
 		t.Fatalf("stacks: got %v, want %v", got, want)
 	}
 
-	for _, env := range envs {
-		t.Run(env.Name, func(t *testing.T) {
-			for _, stack := range stackNames(env) {
+	for _, env := range fixtureEnvs {
+		t.Run(env.name, func(t *testing.T) {
+			for _, stack := range env.stacks {
 				d := testutil.Load(t, testutil.StackPath(outdir, stack))
 				checkLocalCharts(t, filepath.Join(outdir, "stacks", stack))
 				checkBackend(t, env, stack, d)
@@ -87,14 +105,6 @@ func TestSynthEveryEnvironment(t *testing.T) {
 			}
 		})
 	}
-}
-
-func stackNames(env config.Environment) []string {
-	names := []string{env.Name + "-mesh", env.Name + "-app"}
-	if env.Target.Type == config.TargetEKS {
-		names = append([]string{env.Name + "-cluster"}, names...)
-	}
-	return names
 }
 
 // checkLocalCharts checks that every helm_release with a local chart finds
@@ -128,30 +138,22 @@ func countResources(d testutil.Doc) int {
 	return n
 }
 
-func checkBackend(t *testing.T, env config.Environment, stack string, d testutil.Doc) {
+func checkBackend(t *testing.T, env fixtureEnv, stack string, d testutil.Doc) {
 	t.Helper()
 	backend := d["terraform"].(map[string]any)["backend"].(map[string]any)
-	switch env.Backend.Type {
-	case config.BackendLocal:
+	if env.s3 == nil {
 		wd, _ := os.Getwd()
 		testutil.AssertSubset(t, backend, map[string]any{
-			"local": map[string]any{"path": filepath.Join(wd, env.Backend.Local.Dir, "terraform."+stack+".tfstate")},
+			"local": map[string]any{"path": filepath.Join(wd, "terraform."+stack+".tfstate")},
 		})
-	case config.BackendS3:
-		s3 := env.Backend.S3
-		want := map[string]any{
-			"bucket": s3.Bucket, "key": s3.KeyPrefix + "/" + stack + ".tfstate", "region": s3.Region, "encrypt": true,
-		}
-		if s3.DynamoDBTable != "" {
-			want["dynamodb_table"] = s3.DynamoDBTable
-		}
-		testutil.AssertSubset(t, backend, map[string]any{"s3": want})
-	default:
-		t.Fatalf("unknown backend %q", env.Backend.Type)
+		return
 	}
+	want := maps.Clone(env.s3)
+	want["key"] = strings.ReplaceAll(want["key"].(string), "<stack>", stack)
+	testutil.AssertSubset(t, backend, map[string]any{"s3": want})
 }
 
-func checkProviders(t *testing.T, env config.Environment, stack string, d testutil.Doc) {
+func checkProviders(t *testing.T, env fixtureEnv, stack string, d testutil.Doc) {
 	t.Helper()
 	required := d["terraform"].(map[string]any)["required_providers"].(map[string]any)
 	providers, _ := d["provider"].(map[string]any)
@@ -159,32 +161,32 @@ func checkProviders(t *testing.T, env config.Environment, stack string, d testut
 	wantRequired := map[string]any{}
 	if strings.HasSuffix(stack, "-cluster") {
 		wantProviders = []string{"aws"}
-		wantRequired["aws"] = map[string]any{"version": env.Providers.AWS}
+		wantRequired["aws"] = map[string]any{"version": "~> 5.84"}
 		aws := providers["aws"].([]any)[0]
 		testutil.AssertSubset(t, aws, map[string]any{
-			"region":       env.Region,
-			"default_tags": []any{map[string]any{"tags": map[string]any{config.EnvironmentTag: env.Name}}},
+			"region":       env.region,
+			"default_tags": []any{map[string]any{"tags": map[string]any{"bluegreen:environment": env.name}}},
 		})
 	} else {
 		wantProviders = []string{"helm", "kubernetes"}
-		wantRequired["helm"] = map[string]any{"version": env.Providers.Helm}
-		wantRequired["kubernetes"] = map[string]any{"version": env.Providers.Kubernetes}
+		wantRequired["helm"] = map[string]any{"version": "~> 2.17"}
+		wantRequired["kubernetes"] = map[string]any{"version": "~> 2.37"}
 		helmKube := providers["helm"].([]any)[0].(map[string]any)["kubernetes"]
 		kube := providers["kubernetes"].([]any)[0]
-		if env.Target.Type == config.TargetKubeconfig {
-			want := map[string]any{"config_path": env.Target.Kubeconfig.Path, "config_context": env.Target.Kubeconfig.Context}
+		if env.kubeconfig != nil {
+			want := map[string]any{"config_path": env.kubeconfig[0], "config_context": env.kubeconfig[1]}
 			testutil.AssertSubset(t, helmKube, want)
 			testutil.AssertSubset(t, kube, want)
 		} else {
 			// The endpoint comes from the cluster stack's state.
-			remote := fmt.Sprintf("${data.terraform_remote_state.cross-stack-reference-input-%s-cluster.outputs.", env.Name)
+			remote := fmt.Sprintf("${data.terraform_remote_state.cross-stack-reference-input-%s-cluster.outputs.", env.name)
 			for name, p := range map[string]any{"helm": helmKube, "kubernetes": kube} {
 				host, _ := p.(map[string]any)["host"].(string)
 				if !strings.HasPrefix(host, remote) {
-					t.Errorf("%s provider host: got %q, want a reference to the %s-cluster stack's outputs", name, host, env.Name)
+					t.Errorf("%s provider host: got %q, want a reference to the %s-cluster stack's outputs", name, host, env.name)
 				}
 			}
-			args := []any{"eks", "get-token", "--cluster-name", env.Cluster.Name, "--region", env.Region, "--output", "json"}
+			args := []any{"eks", "get-token", "--cluster-name", env.cluster, "--region", env.region, "--output", "json"}
 			testutil.AssertSubset(t, helmKube, map[string]any{"exec": map[string]any{"command": "aws", "args": args}})
 			testutil.AssertSubset(t, kube, map[string]any{"exec": []any{map[string]any{"command": "aws", "args": args}}})
 		}
@@ -223,9 +225,11 @@ func TestBadConfigLeavesOutputUntouched(t *testing.T) {
 	before := snapshot(t, outdir)
 
 	bad := filepath.Join(t.TempDir(), "cdktf.json")
-	os.WriteFile(bad, []byte(`{"context":{"environments":{
+	if err := os.WriteFile(bad, []byte(`{"context":{"environments":{
 		"staging":{"target":{"type":"kubeconfig","kubeconfig":{"path":"~/.kube/config"}}},
-		"dev":{"regin":"eu-west-1"}}}}`), 0o644)
+		"dev":{"regin":"eu-west-1"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("BLUEGREEN_CONFIG", bad)
 	t.Setenv("ENVIRONMENTS", "")
 	var out, errs bytes.Buffer
@@ -395,11 +399,12 @@ func BenchmarkSynthInProcess(b *testing.B) {
 }
 
 // TestCheckEveryEnvironment is `go run . check <env>` for every environment
-// of cdktf.json: Istio's analyzer (offline) and bluegreen's checks on every
+// of the frozen fixture testdata/cdktf.json: Istio's analyzer (offline) and bluegreen's checks on every
 // object the mesh and app stacks will create. It needs tools/bin/istioctl,
 // which make test builds first.
 func TestCheckEveryEnvironment(t *testing.T) {
-	envs, err := config.Load("cdktf.json")
+	t.Setenv("BLUEGREEN_CONFIG", goldenConfig)
+	envs, err := config.Load(goldenConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,6 +413,9 @@ func TestCheckEveryEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	outdir, _ := synthAll(t, "")
+	if len(envs) != 3 {
+		t.Fatalf("%s: got %d environments, want 3 (dev, prod, staging)", goldenConfig, len(envs))
+	}
 	for _, env := range envs {
 		t.Run(env.Name, func(t *testing.T) {
 			dirs := []string{filepath.Join(outdir, "stacks", env.Name+"-mesh"), filepath.Join(outdir, "stacks", env.Name+"-app")}

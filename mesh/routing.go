@@ -63,8 +63,9 @@ type Gateway struct {
 	// Name of the Gateway. Default: "<app>-gateway".
 	Name string `json:"name"`
 	// Selector selects the ingress gateway pods that serve the Gateway.
-	// Default: the environment's Istio ingress gateway
-	// ({"istio": "ingressgateway"}). Required.
+	// Required here; routing.New (package constructs/routing) fills it,
+	// when empty, from the ingress gateway of the control plane it is given
+	// (Istio's default {"istio": "ingressgateway"} without one).
 	Selector map[string]string `json:"selector"`
 	// HTTPPort is the plain HTTP port. Default: 80.
 	HTTPPort int `json:"httpPort"`

@@ -1,32 +1,26 @@
 package stacks
 
 import (
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
-
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 )
 
-// buildMesh composes the <env>-mesh stack in order, with explicit
-// dependencies: the Istio control plane and ingress gateway; then Kiali,
-// Prometheus and Grafana, after the control plane; then the
-// sidecar-injected namespace, after all of them (its pods need istiod's
-// injector, and Kiali should see them arrive).
+// buildMesh composes the <env>-mesh stack in order: the Istio control
+// plane and ingress gateway; then Kiali, Prometheus and Grafana, and the
+// sidecar-injected namespace, each after the control plane (the
+// namespace's pods need istiod's injector). Kiali's namespace and the
+// namespace's revision label come from the control plane.
 func buildMesh(set *Set) error {
 	env := set.Env
 	var err error
 	if set.Istio, err = istio.New(set.Mesh, "istio", env.Istio); err != nil {
 		return err
 	}
-	k := env.Kiali
-	k.ControlPlane = set.Istio
-	if set.Kiali, err = kiali.New(set.Mesh, "kiali", k); err != nil {
+	if set.Kiali, err = kiali.New(set.Mesh, "kiali", env.Kiali, set.Istio); err != nil {
 		return err
 	}
-	ns := env.Namespace
-	ns.DependsOn = append(append([]cdktf.ITerraformDependable(nil), set.Istio.Releases()...), set.Kiali.Releases()...)
-	if set.Namespace, err = meshnamespace.New(set.Mesh, "namespace", ns); err != nil {
+	if set.Namespace, err = meshnamespace.New(set.Mesh, "namespace", env.Namespace, set.Istio); err != nil {
 		return err
 	}
 	return nil

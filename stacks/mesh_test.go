@@ -47,7 +47,7 @@ func TestMeshStackOrder(t *testing.T) {
 	})
 	testutil.AssertSubset(t, d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace"), map[string]any{
 		"metadata":   map[string]any{"name": "bluegreen", "labels": map[string]any{"istio-injection": "enabled"}},
-		"depends_on": append(slices.Clone(controlPlane), addons...),
+		"depends_on": controlPlane,
 	})
 	testutil.AssertSubset(t, d.Resource(t, "helm_release", "namespace/peer-authentication"), map[string]any{
 		"depends_on": []string{ref("kubernetes_namespace_v1", "namespace/namespace")},

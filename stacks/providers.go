@@ -8,9 +8,9 @@ import (
 	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
 )
 
 // awsProvider configures the AWS provider of stack and pins its
@@ -19,7 +19,7 @@ func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider
 	cfg := &awsprovider.AwsProviderConfig{
 		Region: jsii.String(env.Region),
 		DefaultTags: &[]*awsprovider.AwsProviderDefaultTags{{
-			Tags: jsiival.StringMap(env.AWS.DefaultTags),
+			Tags: addon.StringMap(env.AWS.DefaultTags),
 		}},
 	}
 	if env.AWS.Profile != "" {

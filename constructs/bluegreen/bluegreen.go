@@ -10,8 +10,8 @@ import (
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/bluegreen-mesh/bluegreen/charts"
-	"github.com/bluegreen-mesh/bluegreen/internal/helmvalues"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
@@ -21,14 +21,21 @@ const (
 	ServiceChart = "blue-green-service"
 )
 
-// VersionLabel is the pod label that tells the colours apart.
+// VersionLabel is the pod label that tells the colours apart. Its value
+// is the colour's release name. The chart takes both from the values, so
+// the pods and the subsets that select them cannot disagree.
 const VersionLabel = "version"
+
+// ServicePortName is the name of the Service's port. Istio selects the
+// protocol from its prefix.
+const ServicePortName = "http"
 
 // App is the blue and green releases of one app and its Service.
 type App struct {
 	constructs.Construct
 
 	props    Props
+	specs    []addon.Release
 	releases map[string]release.Release
 	service  release.Release
 }
@@ -36,83 +43,102 @@ type App struct {
 // Subset is what routing needs to send traffic to one colour (mesh.Subset).
 type Subset = mesh.Subset
 
-// New creates an App under scope. It returns an error, and creates nothing,
-// when p is invalid. dependsOn are resources the releases wait for (the
-// namespace, the mesh).
-func New(scope constructs.Construct, id string, p Props, dependsOn ...cdktf.ITerraformDependable) (*App, error) {
+// New creates an App under scope, in the sidecar-injected namespace ns.
+// The app's namespace is ns's name, and when ns is in the same stack the
+// releases are installed after it (its PeerAuthentication included). ns may
+// be nil for a namespace made by other means: p.Namespace names it then.
+// It returns an error, and creates nothing, when p is invalid or names
+// another namespace than ns.
+func New(scope constructs.Construct, id string, p Props, ns *meshnamespace.Namespace) (*App, error) {
+	var deps []cdktf.ITerraformDependable
+	if ns != nil {
+		if p.Namespace != "" && p.Namespace != ns.Name() {
+			return nil, fmt.Errorf("app %q: namespace %q differs from the namespace %q the app is installed in; leave it empty", id, p.Namespace, ns.Name())
+		}
+		p.Namespace = ns.Name()
+		if *cdktf.TerraformStack_Of(scope).Node().Path() == *cdktf.TerraformStack_Of(ns.Construct).Node().Path() {
+			deps = ns.Resources()
+		}
+	}
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("app %q: %w", id, err)
 	}
-	a := &App{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, releases: map[string]release.Release{}}
-	echo, err := charts.Asset(a.Construct, "echo-chart", EchoChart)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := charts.Asset(a.Construct, "service-chart", ServiceChart)
-	if err != nil {
-		return nil, err
-	}
-	for _, colour := range a.Colours() {
-		r := p.Releases[colour]
-		v := map[string]any{
-			"app":           p.Name,
-			"image":         map[string]any{"repository": p.Image, "tag": r.Tag},
-			"containerPort": p.ContainerPort,
-			"args":          r.Args,
-			"replicas":      *r.Replicas,
-			"resources": map[string]any{
-				"requests": map[string]string{"cpu": r.Resources.Requests.CPU, "memory": r.Resources.Requests.Memory},
-				"limits":   map[string]string{"cpu": r.Resources.Limits.CPU, "memory": r.Resources.Limits.Memory},
-			},
-		}
-		if len(p.ImagePullSecrets) > 0 {
-			v["imagePullSecrets"] = p.ImagePullSecrets
-		}
-		values, err := helmvalues.Doc(v)
+	a := &App{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, specs: p.HelmReleases(), releases: map[string]release.Release{}}
+	in := addon.NewInstaller(a.Construct)
+	for _, r := range a.specs {
+		rel, err := in.Install(r, deps...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("app %q: %w", id, err)
 		}
-		a.releases[colour] = release.NewRelease(a.Construct, jsii.String(colour), &release.ReleaseConfig{
-			Name:      jsii.String(r.Name),
-			Namespace: jsii.String(p.Namespace),
-			Chart:     echo,
-			Values:    values,
-			// Roll back a failed upgrade of one colour rather than leave it
-			// half-updated while it may be taking traffic.
-			Atomic:        jsii.Bool(true),
-			CleanupOnFail: jsii.Bool(true),
-			Wait:          jsii.Bool(true),
-			Timeout:       jsii.Number(300),
-			MaxHistory:    jsii.Number(10),
-			DependsOn:     deps(dependsOn),
-		})
+		if r.ID == "service" {
+			a.service = rel
+		} else {
+			a.releases[r.ID] = rel
+		}
 	}
-	values, err := helmvalues.Doc(map[string]any{
-		"app": p.Name, "port": p.ServicePort, "targetPort": p.ContainerPort, "portName": "http",
-	})
-	if err != nil {
-		return nil, err
-	}
-	a.service = release.NewRelease(a.Construct, jsii.String("service"), &release.ReleaseConfig{
-		Name:          jsii.String(p.Name + "-service"),
-		Namespace:     jsii.String(p.Namespace),
-		Chart:         svc,
-		Values:        values,
-		Atomic:        jsii.Bool(true),
-		CleanupOnFail: jsii.Bool(true),
-		MaxHistory:    jsii.Number(10),
-		DependsOn:     deps(dependsOn),
-	})
 	return a, nil
 }
 
-func deps(d []cdktf.ITerraformDependable) *[]cdktf.ITerraformDependable {
-	if len(d) == 0 {
-		return nil
+// HelmReleases are the app's Helm releases, as New creates them from p
+// (defaults applied here): one per colour with a release (id the colour,
+// chart EchoChart), then "service" (chart ServiceChart, release
+// "<name>-service"). It creates nothing.
+func (p Props) HelmReleases() []addon.Release {
+	p = p.WithDefaults()
+	var out []addon.Release
+	for _, colour := range Colours {
+		r, ok := p.Releases[colour]
+		if !ok {
+			continue
+		}
+		v := map[string]any{
+			"app":           p.Name,
+			"versionLabel":  map[string]any{"key": VersionLabel, "value": r.Name},
+			"image":         map[string]any{"repository": p.Image, "tag": r.Tag},
+			"containerPort": p.ContainerPort,
+			"args":          toAny(r.Args),
+			"replicas":      *r.Replicas,
+			"resources": map[string]any{
+				"requests": map[string]any{"cpu": r.Resources.Requests.CPU, "memory": r.Resources.Requests.Memory},
+				"limits":   map[string]any{"cpu": r.Resources.Limits.CPU, "memory": r.Resources.Limits.Memory},
+			},
+		}
+		if len(p.ImagePullSecrets) > 0 {
+			v["imagePullSecrets"] = toAny(p.ImagePullSecrets)
+		}
+		// Roll back a failed upgrade of one colour rather than leave it
+		// half-updated while it may be taking traffic.
+		flags := addon.Applied()
+		flags.Wait, flags.TimeoutSeconds = true, 300
+		out = append(out, addon.Release{
+			ID: colour, Name: r.Name, Namespace: p.Namespace,
+			Chart:  addon.Chart{Local: EchoChart, AssetID: "echo-chart"},
+			Values: addon.MergeValues(v, r.ExtraValues), Flags: flags,
+		})
 	}
-	return &d
+	out = append(out, addon.Release{
+		ID: "service", Name: p.Name + "-service", Namespace: p.Namespace,
+		Chart: addon.Chart{Local: ServiceChart},
+		Values: addon.MergeValues(map[string]any{
+			"name": ServiceNameOf(p), "app": p.Name, "port": p.ServicePort, "targetPort": p.ContainerPort, "portName": ServicePortName,
+		}, p.ServiceExtraValues),
+		Flags: addon.Applied(),
+	})
+	return out
 }
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// ReleaseSpecs returns the specs of the app's Helm releases (see
+// Props.HelmReleases), in install order.
+func (a *App) ReleaseSpecs() []addon.Release { return slices.Clone(a.specs) }
 
 // Props returns the props the app was built with, defaults applied.
 func (a *App) Props() Props { return a.props }
@@ -152,8 +178,12 @@ func (a *App) ServiceHost() string { return ServiceHostOf(a.props) }
 
 // ServiceHostOf is ServiceHost for props p.
 func ServiceHostOf(p Props) string {
-	return mesh.ServiceHost(p.Name, p.Namespace)
+	return mesh.ServiceHost(ServiceNameOf(p), p.Namespace)
 }
+
+// ServiceNameOf is the name of the Service of an app with props p: its
+// name.
+func ServiceNameOf(p Props) string { return p.Name }
 
 // ServicePort is the Service's port.
 func (a *App) ServicePort() int { return a.props.ServicePort }

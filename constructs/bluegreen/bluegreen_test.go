@@ -1,19 +1,25 @@
 package bluegreen_test
 
 import (
-	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	kubernetesprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
+	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -71,7 +77,7 @@ func synth(t *testing.T, p bluegreen.Props) string {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
-	if _, err := bluegreen.New(stack, "app", p); err != nil {
+	if _, err := bluegreen.New(stack, "app", p, nil); err != nil {
 		t.Fatal(err)
 	}
 	app.Synth()
@@ -121,7 +127,7 @@ func TestReleasesRenderWithTheirOwnValues(t *testing.T) {
 			t.Fatalf("release %s rendered %d manifests, want 1 Deployment", tc.release, len(manifests))
 		}
 		y := manifests[0].YAML
-		for _, want := range []string{"name: echo-" + tc.release, "version: " + tc.release, `image: "` + tc.image + `"`, `- "` + tc.text + `"`, "replicas: " + tc.replicas, `- "-listen=:5678"`} {
+		for _, want := range []string{"name: echo-" + tc.release, `version: "` + tc.release + `"`, `image: "` + tc.image + `"`, `- "` + tc.text + `"`, "replicas: " + tc.replicas, `- "-listen=:5678"`} {
 			if !strings.Contains(y, want) {
 				t.Errorf("release %s Deployment lacks %q:\n%s", tc.release, want, y)
 			}
@@ -204,5 +210,117 @@ func TestImagePullSecrets(t *testing.T) {
 				t.Errorf("release %s: values name imagePullSecrets without any set:\n%s", r.Name, v)
 			}
 		}
+	}
+}
+
+// TestStandaloneDefaults uses the construct as a team importing it would,
+// with empty props: it applies its own defaults.
+func TestStandaloneDefaults(t *testing.T) {
+	releases, err := render.Releases(synth(t, bluegreen.Props{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(releases) != 3 {
+		t.Fatalf("got %d releases, want 3 (blue, green, echo-service)", len(releases))
+	}
+	for _, r := range releases {
+		if r.Namespace != "bluegreen" {
+			t.Errorf("release %s: namespace %q, want bluegreen", r.Name, r.Namespace)
+		}
+	}
+	p := bluegreen.Props{}.WithDefaults()
+	if got := bluegreen.ServiceHostOf(p); got != "echo.bluegreen.svc.cluster.local" {
+		t.Errorf("service host: got %s, want echo.bluegreen.svc.cluster.local", got)
+	}
+	if p.Image != "hashicorp/http-echo" || p.ContainerPort != 5678 || p.ServicePort != 8600 {
+		t.Errorf("got image %s, ports %d/%d; want hashicorp/http-echo, 5678/8600", p.Image, p.ContainerPort, p.ServicePort)
+	}
+}
+
+// TestChartsTakeNamesFromGo renders the charts and checks that the pods'
+// version label, the Service's name and its port name are the ones the
+// subsets and routes use: the charts take them from the values the
+// construct fills, so they cannot disagree.
+func TestChartsTakeNamesFromGo(t *testing.T) {
+	p := bluegreen.Props{Name: "cart", Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {Name: "cart-v1"}}}
+	releases, err := render.Releases(synth(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(releases) != 2 {
+		t.Fatalf("got %d releases, want 2 (cart-v1, cart-service)", len(releases))
+	}
+	subsets := bluegreen.SubsetsOf(p.WithDefaults())
+	if len(subsets) != 1 || !reflect.DeepEqual(subsets[0].Labels, map[string]string{"version": "cart-v1"}) {
+		t.Fatalf("subsets: got %+v, want one selecting version=cart-v1", subsets)
+	}
+	for _, r := range releases {
+		manifests, err := render.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := render.Decode(manifests[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r.Name {
+		case "cart-v1":
+			var d appsv1.Deployment
+			if err := render.Strict(obj.Raw, &d); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range subsets[0].Labels {
+				if got := d.Spec.Template.Labels[k]; got != v {
+					t.Errorf("pod label %s: got %q, want %q (the subset's)", k, got, v)
+				}
+				if got := d.Spec.Selector.MatchLabels[k]; got != v {
+					t.Errorf("selector label %s: got %q, want %q (the subset's)", k, got, v)
+				}
+			}
+		case "cart-service":
+			var s corev1.Service
+			if err := render.Strict(obj.Raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			if host := s.Name + "." + s.Namespace + ".svc.cluster.local"; host != "cart.shop.svc.cluster.local" || host != bluegreen.ServiceHostOf(p.WithDefaults()) {
+				t.Errorf("Service %s/%s; want cart in shop, the host routes use", s.Namespace, s.Name)
+			}
+			if len(s.Spec.Ports) != 1 || s.Spec.Ports[0].Name != "http" {
+				t.Errorf("Service ports %+v; want one named http", s.Spec.Ports)
+			}
+		default:
+			t.Errorf("unexpected release %s", r.Name)
+		}
+	}
+}
+
+// TestNamespaceByType passes the namespace construct: the app takes its
+// name and, in the same stack, is installed after it.
+func TestNamespaceByType(t *testing.T) {
+	stack := stacktest.NewStack(t)
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	kubernetesprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &kubernetesprovider.KubernetesProviderConfig{})
+	cp, err := istio.New(stack, "istio", istio.Props{IngressGateway: istio.IngressGateway{Enabled: ptr(false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop"}, cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bluegreen.New(stack, "other", bluegreen.Props{Namespace: "apps"}, ns); err == nil || !strings.Contains(err.Error(), `namespace "apps" differs from the namespace "shop"`) {
+		t.Errorf("got %v, want an error naming both namespaces", err)
+	}
+	app, err := bluegreen.New(stack, "app", bluegreen.Props{}, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := app.Props().Namespace; got != "shop" {
+		t.Errorf("namespace: got %q, want shop (the namespace construct's)", got)
+	}
+	d := stacktest.Synth(t, stack)
+	nsRef := "kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")
+	for _, path := range []string{"app/blue", "app/green", "app/service"} {
+		testutil.AssertSubset(t, d.Resource(t, "helm_release", path), map[string]any{"namespace": "shop", "depends_on": []string{nsRef}})
 	}
 }

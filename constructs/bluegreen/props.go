@@ -27,9 +27,10 @@ type Props struct {
 	// Name is the app's name: the Service's name and every pod's app label.
 	// Default: "echo".
 	Name string `json:"name"`
-	// Namespace is where the releases and the Service go: the environment's
-	// sidecar-injected namespace. Required (set from the environment, not
-	// in cdktf.json).
+	// Namespace is where the releases and the Service go, a namespace with
+	// Istio sidecar injection. New takes it from the meshnamespace.Namespace
+	// it is given; set it only for a namespace made by other means.
+	// Default: "bluegreen".
 	Namespace string `json:"-"`
 	// Image is the container image repository. Default: "hashicorp/http-echo".
 	Image string `json:"image"`
@@ -45,6 +46,9 @@ type Props struct {
 	// Releases are the app's releases by colour ("blue", "green"). A colour
 	// left out has no release. Default: both, as in DefaultReleases.
 	Releases map[string]Release `json:"releases"`
+	// ServiceExtraValues are values of the blue-green-service chart,
+	// deep-merged last. Default: none.
+	ServiceExtraValues map[string]any `json:"serviceExtraValues"`
 }
 
 // Release is one colour's Helm release.
@@ -63,6 +67,9 @@ type Release struct {
 	// Resources of the app container. Default: requests cpu 10m, memory
 	// 16Mi; limits cpu 100m, memory 64Mi.
 	Resources Resources `json:"resources"`
+	// ExtraValues are values of this colour's blue-green-web-echo release,
+	// deep-merged last. Default: none.
+	ExtraValues map[string]any `json:"extraValues"`
 }
 
 // Resources are container requests and limits, as Kubernetes quantities.
@@ -95,6 +102,9 @@ func DefaultReleases() map[string]Release {
 func (p Props) WithDefaults() Props {
 	if p.Name == "" {
 		p.Name = "echo"
+	}
+	if p.Namespace == "" {
+		p.Namespace = "bluegreen"
 	}
 	if p.Image == "" {
 		p.Image = "hashicorp/http-echo"
@@ -153,8 +163,8 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	for _, msg := range validation.IsDNS1035Label(p.Name) {
 		errs = append(errs, field.Invalid(fld.Child("name"), p.Name, msg))
 	}
-	if p.Namespace == "" {
-		errs = append(errs, field.Required(fld.Child("namespace"), "the namespace of the app (the environment's injected namespace)"))
+	for _, msg := range validation.IsDNS1123Label(p.Namespace) {
+		errs = append(errs, field.Invalid(fld.Child("namespace"), p.Namespace, msg))
 	}
 	if p.Image == "" {
 		errs = append(errs, field.Required(fld.Child("image"), "an image repository such as hashicorp/http-echo"))

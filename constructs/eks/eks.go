@@ -30,7 +30,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpc"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 )
 
 // Cluster is an EKS cluster and everything it needs to run.
@@ -170,14 +170,17 @@ func New(scope constructs.Construct, id string, p Props) (*Cluster, error) {
 		c.addon(name, groups)
 	}
 
-	for i, e := range p.AccessEntries {
-		entry := eksaccessentry.NewEksAccessEntry(c.Construct, jsii.String(fmt.Sprintf("access-entry-%d", i)), &eksaccessentry.EksAccessEntryConfig{
+	// Entries are keyed by principal, not by list position, so removing or
+	// reordering one leaves the others in place.
+	for _, e := range p.AccessEntries {
+		key := AccessEntryKey(e.PrincipalARN)
+		entry := eksaccessentry.NewEksAccessEntry(c.Construct, jsii.String("access-entry-"+key), &eksaccessentry.EksAccessEntryConfig{
 			ClusterName:  c.cluster.Name(),
 			PrincipalArn: jsii.String(e.PrincipalARN),
 			Type:         jsii.String("STANDARD"),
 			Tags:         c.tags(nil),
 		})
-		eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c.Construct, jsii.String(fmt.Sprintf("access-policy-%d", i)), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
+		eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c.Construct, jsii.String("access-policy-"+key), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
 			ClusterName:  c.cluster.Name(),
 			PrincipalArn: entry.PrincipalArn(),
 			PolicyArn:    jsii.String(e.PolicyARN),
@@ -301,7 +304,7 @@ func (c *Cluster) nodeGroup(g NodeGroup, deps []cdktf.ITerraformDependable) eksn
 		// at a time during updates) is what we want, and the block is
 		// optional and computed, so omitting it is exact on real AWS. An
 		// API that does not return it (moto) then causes no drift either.
-		Labels:    jsiival.StringMap(g.Labels),
+		Labels:    addon.StringMap(g.Labels),
 		Tags:      c.tags(nil),
 		DependsOn: &deps,
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
@@ -342,7 +345,7 @@ func (c *Cluster) tags(extra map[string]string) *map[string]*string {
 		all = map[string]string{}
 	}
 	maps.Copy(all, extra)
-	return jsiival.StringMap(all)
+	return addon.StringMap(all)
 }
 
 func assumeRolePolicy(service string) *string {

@@ -214,13 +214,16 @@ func TestAddonsOffAndAccessEntries(t *testing.T) {
 	p.Addons.Enabled = ptr(false)
 	p.AccessEntries = []eks.AccessEntry{{PrincipalARN: "arn:aws:iam::111122223333:role/admin"}}
 	d := synth(t, p)
+	if n := d.Count("aws_eks_access_entry"); n != 1 {
+		t.Fatalf("access entries: got %d, want 1", n)
+	}
 	if n := d.Count("aws_eks_addon"); n != 0 {
 		t.Errorf("add-ons: got %d, want none when disabled", n)
 	}
-	testutil.AssertSubset(t, d.Resource(t, "aws_eks_access_entry", "eks/access-entry-0"), map[string]any{
+	testutil.AssertSubset(t, d.Resource(t, "aws_eks_access_entry", "eks/access-entry-111122223333-role-admin"), map[string]any{
 		"principal_arn": "arn:aws:iam::111122223333:role/admin", "type": "STANDARD",
 	})
-	testutil.AssertSubset(t, d.Resource(t, "aws_eks_access_policy_association", "eks/access-policy-0"), map[string]any{
+	testutil.AssertSubset(t, d.Resource(t, "aws_eks_access_policy_association", "eks/access-policy-111122223333-role-admin"), map[string]any{
 		"policy_arn":   eks.ClusterAdminPolicyARN,
 		"access_scope": map[string]any{"type": "cluster"},
 	})
@@ -281,4 +284,36 @@ func sorted(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestAccessEntriesKeyedByPrincipal removes the first of two entries and
+// checks that the second keeps its construct path (and so its Terraform
+// address): entries are keyed by principal, not list position.
+func TestAccessEntriesKeyedByPrincipal(t *testing.T) {
+	admin := eks.AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/admin"}
+	ci := eks.AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:user/ci"}
+	p := validProps()
+	p.AccessEntries = []eks.AccessEntry{admin, ci}
+	before := synth(t, p)
+	p.AccessEntries = []eks.AccessEntry{ci}
+	after := synth(t, p)
+	if n := after.Count("aws_eks_access_entry"); n != 1 {
+		t.Fatalf("access entries after removing one: got %d, want 1", n)
+	}
+	const path = "eks/access-entry-111122223333-user-ci"
+	got := after.LogicalID(t, "resource", "aws_eks_access_entry", path)
+	if want := before.LogicalID(t, "resource", "aws_eks_access_entry", path); got != want {
+		t.Errorf("ci's access entry: logical id %s after removing admin, %s before; want it unchanged", got, want)
+	}
+}
+
+func TestAccessEntryKey(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::111122223333:role/platform-admin": "111122223333-role-platform-admin",
+		"arn:aws-cn:iam::111122223333:user/ci.bot":      "111122223333-user-ci-bot",
+	} {
+		if got := eks.AccessEntryKey(arn); got != want {
+			t.Errorf("AccessEntryKey(%q): got %q, want %q", arn, got, want)
+		}
+	}
 }

@@ -244,6 +244,25 @@ type AccessEntry struct {
 	PolicyARN string `json:"policyArn"`
 }
 
+// AccessEntryKey is the part of an access entry's construct ids
+// ("access-entry-<key>", "access-policy-<key>") that names its principal:
+// the ARN after "arn:<partition>:iam::", with every character other than a
+// letter or digit replaced by "-" (role "arn:aws:iam::111122223333:role/admin"
+// has key "111122223333-role-admin"). The ids, and so the Terraform
+// addresses, follow the principal, not its position in the list.
+func AccessEntryKey(principalARN string) string {
+	s := principalARN
+	if i := strings.Index(s, ":iam::"); i >= 0 {
+		s = s[i+len(":iam::"):]
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
 // ClusterAdminPolicyARN is the default access policy of an AccessEntry.
 const ClusterAdminPolicyARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
@@ -472,11 +491,19 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 			}
 		}
 	}
+	keys := map[string]string{}
 	for i, e := range p.AccessEntries {
 		ep := fld.Child("accessEntries").Index(i)
 		if !arnRE.MatchString(e.PrincipalARN) {
 			errs = append(errs, field.Invalid(ep.Child("principalArn"), e.PrincipalARN, "must be an IAM role or user ARN"))
 		}
+		switch prev, ok := keys[AccessEntryKey(e.PrincipalARN)]; {
+		case ok && prev == e.PrincipalARN:
+			errs = append(errs, field.Duplicate(ep.Child("principalArn"), e.PrincipalARN))
+		case ok:
+			errs = append(errs, field.Invalid(ep.Child("principalArn"), e.PrincipalARN, fmt.Sprintf("names the same Terraform resources (key %q) as %s; an entry's resources are named after its principal with every character other than a letter or digit as '-'", AccessEntryKey(e.PrincipalARN), prev)))
+		}
+		keys[AccessEntryKey(e.PrincipalARN)] = e.PrincipalARN
 		if !accessPolicyRE.MatchString(e.PolicyARN) {
 			errs = append(errs, field.Invalid(ep.Child("policyArn"), e.PolicyARN, "must be an EKS access policy ARN, such as "+ClusterAdminPolicyARN))
 		}

@@ -122,6 +122,12 @@ func TestValidateBadInput(t *testing.T) {
 		{"fails/no endpoint at all", func(p *eks.Props) {
 			p.Endpoint = eks.Endpoint{PrivateAccess: ptr(false), PublicAccess: ptr(false)}
 		}, "endpoint.publicAccess", "at least one of privateAccess and publicAccess must be on"},
+		{"fails/duplicate access entry principal", func(p *eks.Props) {
+			p.AccessEntries = []eks.AccessEntry{{PrincipalARN: "arn:aws:iam::111122223333:role/admin"}, {PrincipalARN: "arn:aws:iam::111122223333:role/admin"}}
+		}, "accessEntries[1].principalArn", `Duplicate value: "arn:aws:iam::111122223333:role/admin"`},
+		{"fails/access entry principals with one key", func(p *eks.Props) {
+			p.AccessEntries = []eks.AccessEntry{{PrincipalARN: "arn:aws:iam::111122223333:role/a-b"}, {PrincipalARN: "arn:aws:iam::111122223333:role/a.b"}}
+		}, "accessEntries[1].principalArn", `names the same Terraform resources (key "111122223333-role-a-b") as arn:aws:iam::111122223333:role/a-b`},
 		{"fails/bad log type", func(p *eks.Props) { p.LogTypes = []string{"api", "audits"} },
 			"logTypes[1]", `Unsupported value: "audits"`},
 		{"fails/bad retention", func(p *eks.Props) { p.LogRetentionDays = 10 },

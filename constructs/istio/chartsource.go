@@ -10,12 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 )
 
 // ChartSource says where a chart that bluegreen does not ship comes from.
@@ -164,22 +163,18 @@ func unpack(tgz, name, version string) (string, error) {
 	return out, nil
 }
 
-// chart returns helm_release's chart, repository and version for chart name
-// at version from s. A chart from a local directory becomes a cdktf asset
-// under scope (construct id id), and its path replaces the chart name.
-func (s ChartSource) chart(scope constructs.Construct, id, name, version string) (chart, repository, ver *string, err error) {
+// Chart returns where chart name at version comes from with s: the chart
+// in s's repository, or, for a local directory, its folder there (which
+// the release copies into the stack as an asset).
+func (s ChartSource) Chart(name, version string) (addon.Chart, error) {
 	if !s.IsLocal() {
-		return jsii.String(name), jsii.String(s.Repository), jsii.String(version), nil
+		return addon.Chart{Name: name, Repository: s.Repository, Version: version}, nil
 	}
 	dir, err := s.localChart(name, version)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("chart source %q: %w", s.Repository, err)
+		return addon.Chart{}, fmt.Errorf("chart source %q: %w", s.Repository, err)
 	}
-	a := cdktf.NewTerraformAsset(scope, jsii.String(id), &cdktf.TerraformAssetConfig{
-		Path: jsii.String(dir),
-		Type: cdktf.AssetType_DIRECTORY,
-	})
-	return a.Path(), nil, nil, nil
+	return addon.Chart{Dir: dir}, nil
 }
 
 func fileExists(p string) bool {

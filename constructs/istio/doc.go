@@ -18,5 +18,5 @@
 // The istiod values are built once from the props and used in either mode
 // (as the istiod release's values, or as the Istio resource's spec.values),
 // so the same props give the same control plane. ExtraValues is deep-merged
-// last, with Helm's own rules (see MergeValues).
+// last, with Helm's own rules (see addon.MergeValues).
 package istio

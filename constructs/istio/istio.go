@@ -2,14 +2,14 @@ package istio
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/namespacev1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/bluegreen-mesh/bluegreen/charts"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 )
 
 // ControlChart is the local chart that renders the Sail Operator's Istio
@@ -21,6 +21,7 @@ type ControlPlane struct {
 	constructs.Construct
 
 	props    Props
+	specs    []addon.Release
 	releases []cdktf.ITerraformDependable
 	istiod   cdktf.ITerraformDependable
 }
@@ -36,18 +37,68 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(c.Construct).AddWarning(jsii.String(w))
 	}
-	istioNS := c.namespace("namespace", p.Namespace)
-	var gatewayNS cdktf.ITerraformDependable
-	if *p.IngressGateway.Enabled {
-		gatewayNS = c.namespace("gateway-namespace", p.IngressGateway.Namespace)
+	rels, err := p.HelmReleases()
+	if err != nil {
+		return nil, fmt.Errorf("istio %q: %w", id, err)
 	}
+	c.specs = rels
+	in := addon.NewInstaller(c.Construct)
+	installed := map[string]cdktf.ITerraformDependable{
+		"namespace": c.namespace("namespace", p.Namespace),
+	}
+	if *p.IngressGateway.Enabled {
+		installed["gateway-namespace"] = c.namespace("gateway-namespace", p.IngressGateway.Namespace)
+	}
+	if p.InstallMode == ModeOperator {
+		installed["operator-namespace"] = c.namespace("operator-namespace", p.Operator.Namespace)
+	}
+	// What each release is installed after, by id.
+	after := map[string][]string{
+		"base":          {"namespace"},
+		"istiod":        {"base"},
+		"sail-operator": {"operator-namespace"},
+		"controlplane":  {"sail-operator", "namespace"},
+		"gateway":       {"istiod", "controlplane", "gateway-namespace"},
+	}
+	for _, r := range rels {
+		var deps []cdktf.ITerraformDependable
+		for _, d := range after[r.ID] {
+			deps = append(deps, installed[d])
+		}
+		rel, err := in.Install(r, deps...)
+		if err != nil {
+			return nil, fmt.Errorf("istio %q: %w", id, err)
+		}
+		installed[r.ID] = rel
+		c.releases = append(c.releases, rel)
+		if r.ID == "istiod" || r.ID == "controlplane" {
+			c.istiod = rel
+		}
+	}
+	return c, nil
+}
 
+// HelmReleases are the control plane's Helm releases in install order, as New
+// creates them from p (defaults applied here): in helm mode "base",
+// "istiod" and "gateway"; in operator mode "sail-operator", "controlplane"
+// (the Istio resource, through the local chart ControlChart) and
+// "gateway". The gateway is left out when the ingress gateway is off.
+// It creates nothing; New turns exactly these into helm_release resources.
+func (p Props) HelmReleases() ([]addon.Release, error) {
+	p = p.WithDefaults()
+	flags := addon.Waited(p.TimeoutSeconds)
+	var out []addon.Release
+	add := func(id, name, namespace string, chart addon.Chart, values map[string]any) {
+		out = append(out, addon.Release{ID: id, Name: name, Namespace: namespace, Chart: chart, Values: values, Flags: flags})
+	}
 	switch p.InstallMode {
 	case ModeHelm:
-		base, err := c.release("base", ReleaseSpec{
-			Name: "istio-base", Chart: "base", Source: p.Charts, Version: p.Version,
-			Namespace: p.Namespace, Values: p.baseValues(), DependsOn: []cdktf.ITerraformDependable{istioNS},
-		})
+		base, err := p.Charts.Chart("base", p.Version)
+		if err != nil {
+			return nil, err
+		}
+		add("base", "istio-base", p.Namespace, base, p.baseValues())
+		istiod, err := p.Charts.Chart("istiod", p.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -55,47 +106,23 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 		if p.Revision != "" {
 			name += "-" + p.Revision
 		}
-		c.istiod, err = c.release("istiod", ReleaseSpec{
-			Name: name, Chart: "istiod", Source: p.Charts, Version: p.Version,
-			Namespace: p.Namespace, Values: p.istiodValues(), DependsOn: []cdktf.ITerraformDependable{base},
-		})
-		if err != nil {
-			return nil, err
-		}
+		add("istiod", name, p.Namespace, istiod, p.istiodValues())
 	case ModeOperator:
-		opNS := c.namespace("operator-namespace", p.Operator.Namespace)
-		operator, err := c.release("sail-operator", ReleaseSpec{
-			Name: "sail-operator", Chart: "sail-operator", Source: p.Operator.Chart, Version: p.Operator.ChartVersion,
-			Namespace: p.Operator.Namespace, Values: MergeValues(nil, p.ExtraValues.SailOperator),
-			DependsOn: []cdktf.ITerraformDependable{opNS},
-		})
+		op, err := p.Operator.Chart.Chart("sail-operator", p.Operator.ChartVersion)
 		if err != nil {
 			return nil, err
 		}
-		chart, err := charts.Asset(c.Construct, "controlplane-chart", ControlChart)
-		if err != nil {
-			return nil, fmt.Errorf("istio %q: %w", id, err)
-		}
-		c.istiod, err = c.release("controlplane", ReleaseSpec{
-			Name: "istio-" + p.ResourceName(), LocalChart: chart,
-			Namespace: p.Namespace, Values: p.sailResourceValues(),
-			DependsOn: []cdktf.ITerraformDependable{operator, istioNS},
-		})
-		if err != nil {
-			return nil, err
-		}
+		add("sail-operator", "sail-operator", p.Operator.Namespace, op, addon.MergeValues(nil, p.ExtraValues.SailOperator))
+		add("controlplane", "istio-"+p.ResourceName(), p.Namespace, addon.Chart{Local: ControlChart}, p.sailResourceValues())
 	}
-
 	if *p.IngressGateway.Enabled {
-		if _, err := c.release("gateway", ReleaseSpec{
-			Name: p.IngressGateway.Name, Chart: "gateway", Source: p.Charts, Version: p.Version,
-			Namespace: p.IngressGateway.Namespace, Values: p.gatewayValues(),
-			DependsOn: []cdktf.ITerraformDependable{c.istiod, gatewayNS},
-		}); err != nil {
+		gw, err := p.Charts.Chart("gateway", p.Version)
+		if err != nil {
 			return nil, err
 		}
+		add("gateway", p.IngressGateway.Name, p.IngressGateway.Namespace, gw, p.gatewayValues())
 	}
-	return c, nil
+	return out, nil
 }
 
 // Props returns the props the control plane was built with, defaults applied.
@@ -106,6 +133,10 @@ func (c *ControlPlane) Props() Props { return c.props }
 func (c *ControlPlane) Releases() []cdktf.ITerraformDependable {
 	return append([]cdktf.ITerraformDependable(nil), c.releases...)
 }
+
+// ReleaseSpecs returns the specs of the control plane's Helm releases (see
+// Props.HelmReleases), in install order.
+func (c *ControlPlane) ReleaseSpecs() []addon.Release { return slices.Clone(c.specs) }
 
 // ControlPlaneRelease is the release that installs istiod: the istiod chart
 // in helm mode, the Istio resource in operator mode.
@@ -118,87 +149,4 @@ func (c *ControlPlane) namespace(id, name string) namespacev1.NamespaceV1 {
 			Labels: &map[string]*string{"app.kubernetes.io/managed-by": jsii.String("terraform")},
 		},
 	})
-}
-
-// release creates one of the control plane's Helm releases (see
-// NewRelease for the settings they share), with the props' timeout.
-func (c *ControlPlane) release(id string, s ReleaseSpec) (release.Release, error) {
-	s.TimeoutSeconds = c.props.TimeoutSeconds
-	r, err := NewRelease(c.Construct, id, s)
-	if err != nil {
-		return nil, fmt.Errorf("istio %q: %w", *c.Node().Id(), err)
-	}
-	c.releases = append(c.releases, r)
-	return r, nil
-}
-
-// ReleaseSpec is one helm_release as the mesh constructs create it.
-type ReleaseSpec struct {
-	// Name is the Helm release name.
-	Name string
-	// Chart names a chart from Source, pinned by Version.
-	Chart, Version string
-	// Source is where Chart comes from: a repository, or a local directory
-	// whose chart becomes an asset of the release.
-	Source ChartSource
-	// LocalChart is the asset path of one of bluegreen's own charts (from
-	// charts.Asset); it replaces Chart, Source and Version.
-	LocalChart *string
-	// Namespace is the release's namespace, which must exist.
-	Namespace string
-	// Values are the release's values, passed as one YAML document.
-	Values map[string]any
-	// SetSensitive maps value paths to sensitive Terraform expressions.
-	SetSensitive map[string]*string
-	// DependsOn are resources the release waits for.
-	DependsOn []cdktf.ITerraformDependable
-	// TimeoutSeconds bounds the wait for the release's workloads.
-	TimeoutSeconds int
-}
-
-// NewRelease creates a helm_release with the settings the mesh constructs
-// share: atomic (a failed install is removed and a failed upgrade rolled
-// back), wait (until the workloads are ready, because the next release
-// needs them), cleanup_on_fail (resources a failed upgrade created are
-// deleted), a bounded timeout, and a short release history.
-func NewRelease(scope constructs.Construct, id string, s ReleaseSpec) (release.Release, error) {
-	doc, err := ToYAML(s.Values)
-	if err != nil {
-		return nil, fmt.Errorf("values of release %s: %w", s.Name, err)
-	}
-	cfg := &release.ReleaseConfig{
-		Name:          jsii.String(s.Name),
-		Namespace:     jsii.String(s.Namespace),
-		Atomic:        jsii.Bool(true),
-		Wait:          jsii.Bool(true),
-		WaitForJobs:   jsii.Bool(true),
-		CleanupOnFail: jsii.Bool(true),
-		Timeout:       jsii.Number(float64(s.TimeoutSeconds)),
-		MaxHistory:    jsii.Number(10),
-	}
-	if len(s.Values) > 0 {
-		cfg.Values = &[]*string{jsii.String(doc)}
-	}
-	if s.LocalChart != nil {
-		cfg.Chart = s.LocalChart
-	} else if cfg.Chart, cfg.Repository, cfg.Version, err = s.Source.chart(scope, id+"-chart", s.Chart, s.Version); err != nil {
-		return nil, fmt.Errorf("release %s: %w", s.Name, err)
-	}
-	if len(s.SetSensitive) > 0 {
-		var sets []*release.ReleaseSetSensitive
-		for _, name := range sortedKeys(s.SetSensitive) {
-			sets = append(sets, &release.ReleaseSetSensitive{Name: jsii.String(name), Value: s.SetSensitive[name], Type: jsii.String("string")})
-		}
-		cfg.SetSensitive = &sets
-	}
-	var deps []cdktf.ITerraformDependable
-	for _, d := range s.DependsOn {
-		if d != nil {
-			deps = append(deps, d)
-		}
-	}
-	if len(deps) > 0 {
-		cfg.DependsOn = &deps
-	}
-	return release.NewRelease(scope, jsii.String(id), cfg), nil
 }

@@ -96,9 +96,9 @@ var (
 // Props configure a ControlPlane. The zero value of every optional field
 // means its default.
 type Props struct {
-	// KubernetesVersion is the cluster's Kubernetes minor version, for the
-	// compatibility check against KubernetesSupport. Set from the
-	// environment's target, not from cdktf.json. Default: "" (no check).
+	// KubernetesVersion is the cluster's Kubernetes minor version, such as
+	// "1.33", for the compatibility check against KubernetesSupport.
+	// Default: "" (no check).
 	KubernetesVersion string `json:"-"`
 	// InstallMode is "helm" (Istio's Helm charts) or "operator" (the Sail
 	// Operator and an Istio resource). Default: "helm".

@@ -208,33 +208,3 @@ func TestCompatibilityTableAcceptsEverySupportedPair(t *testing.T) {
 		t.Errorf("DefaultVersion %s with table %v: want the 1.31 line, which supports Kubernetes 1.32 to 1.36", istio.DefaultVersion, kubes)
 	}
 }
-
-func TestMergeValues(t *testing.T) {
-	base := map[string]any{
-		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "2Gi"}}},
-		"global": map[string]any{"istioNamespace": "istio-system", "logAsJson": false},
-		"list":   []any{"a", "b"},
-	}
-	extra := map[string]any{
-		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"memory": "3072Mi"}}},
-		"global": map[string]any{"logAsJson": nil},
-		"list":   []any{"c"},
-		"new":    map[string]any{"x": 1},
-	}
-	got := istio.MergeValues(base, extra)
-	want := map[string]any{
-		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
-		"global": map[string]any{"istioNamespace": "istio-system"},
-		"list":   []any{"c"},
-		"new":    map[string]any{"x": 1},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v\nwant %v", got, want)
-	}
-	// Neither argument changes, and the result shares nothing with them.
-	got["new"].(map[string]any)["x"] = 2
-	if base["global"].(map[string]any)["logAsJson"] != false || extra["new"].(map[string]any)["x"] != 1 ||
-		base["pilot"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)["memory"] != "2Gi" {
-		t.Errorf("MergeValues changed an argument: base %v, extra %v", base, extra)
-	}
-}

@@ -4,69 +4,8 @@ import (
 	"maps"
 	"slices"
 
-	"sigs.k8s.io/yaml"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 )
-
-// MergeValues returns base with extra deep-merged into it, as Helm merges a
-// later values file into an earlier one: maps merge key by key, any other
-// value in extra replaces the one in base, and a null in extra deletes the
-// key. Neither argument is changed. The mesh constructs use it for every
-// ExtraValues escape hatch.
-func MergeValues(base, extra map[string]any) map[string]any {
-	out := deepCopy(base)
-	if out == nil {
-		out = map[string]any{}
-	}
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		v := extra[k]
-		switch {
-		case v == nil:
-			delete(out, k)
-		case isMap(v) && isMap(out[k]):
-			out[k] = MergeValues(out[k].(map[string]any), v.(map[string]any))
-		default:
-			out[k] = deepCopyValue(v)
-		}
-	}
-	return out
-}
-
-func isMap(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopyValue(v)
-	}
-	return out
-}
-
-func deepCopyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return deepCopy(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopyValue(e)
-		}
-		return out
-	default:
-		return v
-	}
-}
-
-// ToYAML renders values as the one YAML document a helm_release gets.
-func ToYAML(values map[string]any) (string, error) {
-	b, err := yaml.Marshal(values)
-	return string(b), err
-}
 
 // helmProfile is the value of the charts' "profile" key: the Helm charts
 // ship profile files for demo and preview only.
@@ -142,7 +81,7 @@ func (p Props) ControlPlaneValues() map[string]any {
 	if r := p.Pilot.Resources.values(); len(r) > 0 {
 		v["pilot"] = map[string]any{"resources": r}
 	}
-	return MergeValues(v, p.ExtraValues.Istiod)
+	return addon.MergeValues(v, p.ExtraValues.Istiod)
 }
 
 // istiodValues are the istiod release's values (helm mode).
@@ -157,7 +96,7 @@ func (p Props) istiodValues() map[string]any {
 	}
 	// The props' own choices first, then ExtraValues.Istiod again, so the
 	// escape hatch wins over these too.
-	return MergeValues(MergeValues(v, extra), p.ExtraValues.Istiod)
+	return addon.MergeValues(addon.MergeValues(v, extra), p.ExtraValues.Istiod)
 }
 
 // baseValues are the base release's values (helm mode). The CRDs are
@@ -181,7 +120,7 @@ func (p Props) baseValues() map[string]any {
 	if prof := p.helmProfile(); prof != "" {
 		v["profile"] = prof
 	}
-	return MergeValues(v, p.ExtraValues.Base)
+	return addon.MergeValues(v, p.ExtraValues.Base)
 }
 
 // gatewayValues are the gateway release's values (either mode).
@@ -227,7 +166,7 @@ func (p Props) gatewayValues() map[string]any {
 	if prof := p.helmProfile(); prof != "" {
 		v["profile"] = prof
 	}
-	return MergeValues(v, p.ExtraValues.Gateway)
+	return addon.MergeValues(v, p.ExtraValues.Gateway)
 }
 
 // sailResourceValues are the values of the local chart

@@ -10,14 +10,15 @@
 package kiali
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/secretv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
@@ -25,79 +26,108 @@ import (
 type Kiali struct {
 	constructs.Construct
 
-	props    Props
-	releases []cdktf.ITerraformDependable
+	props     Props
+	namespace string
+	specs     []addon.Release
+	releases  []cdktf.ITerraformDependable
 }
 
-// New creates Kiali under scope, after the control plane in
-// p.ControlPlane. It returns an error, and creates nothing, when p is
-// invalid.
-func New(scope constructs.Construct, id string, p Props) (*Kiali, error) {
-	p = p.WithDefaults()
-	if p.ControlPlane == nil {
-		return nil, fmt.Errorf("kiali %q: ControlPlane is required: Kiali is installed after the Istio control plane it observes", id)
+// New creates Kiali under scope, in the namespace of the Istio control
+// plane cp and after it. It returns an error, and creates nothing, when cp
+// is nil or p is invalid.
+func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane) (*Kiali, error) {
+	if cp == nil {
+		return nil, fmt.Errorf("kiali %q: the control plane is required: Kiali is installed in its namespace, after it", id)
 	}
-	if ns := p.ControlPlane.Props().Namespace; ns != p.IstioNamespace {
-		return nil, fmt.Errorf("kiali %q: IstioNamespace %q differs from the control plane's namespace %q", id, p.IstioNamespace, ns)
-	}
+	ns := cp.Props().Namespace
+	p = p.WithDefaults(ns)
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("kiali %q: %w", id, err)
 	}
-	k := &Kiali{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p}
+	rels, err := p.HelmReleases(cp.Props())
+	if err != nil {
+		return nil, fmt.Errorf("kiali %q: %w", id, err)
+	}
+	k := &Kiali{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, namespace: ns, specs: rels}
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(k.Construct).AddWarning(jsii.String(w))
 	}
-	after := p.ControlPlane.Releases()
-	var err error
+	in := addon.NewInstaller(k.Construct)
+	after := cp.Releases()
 	var addons []cdktf.ITerraformDependable
-	if *p.Prometheus.Enabled {
-		r, err := k.release("prometheus", istio.ReleaseSpec{
-			Name: "prometheus", Chart: "prometheus", Source: p.Prometheus.Chart, Version: p.Prometheus.ChartVersion,
-			Values: istio.MergeValues(p.prometheusValues(), p.Prometheus.ExtraValues), DependsOn: after,
-		})
-		if err != nil {
-			return nil, err
-		}
-		addons = append(addons, r)
-	}
-	if *p.Grafana.Enabled {
-		deps := after
-		if v := p.Grafana.AdminPasswordVariable; v != "" {
-			password := sensitiveVariable(k.Construct, "grafana-admin-password", v, "Grafana's admin password (bluegreen mesh stack)")
-			secret := secretv1.NewSecretV1(k.Construct, jsii.String("grafana-admin"), &secretv1.SecretV1Config{
-				Metadata:  &secretv1.SecretV1Metadata{Name: jsii.String(GrafanaAdminSecret), Namespace: jsii.String(p.IstioNamespace)},
-				Data:      &map[string]*string{"admin-user": jsii.String("admin"), "admin-password": password},
-				DependsOn: &after,
-			})
-			deps = append(append([]cdktf.ITerraformDependable(nil), after...), secret)
-		}
-		r, err := k.release("grafana", istio.ReleaseSpec{
-			Name: "grafana", Chart: "grafana", Source: p.Grafana.Chart, Version: p.Grafana.ChartVersion,
-			Values: istio.MergeValues(p.grafanaValues(), p.Grafana.ExtraValues), DependsOn: deps,
-		})
-		if err != nil {
-			return nil, err
-		}
-		addons = append(addons, r)
-	}
-	deps := append(append([]cdktf.ITerraformDependable(nil), after...), addons...)
-	if p.Auth.Strategy == StrategyOpenID {
-		secret := secretv1.NewSecretV1(k.Construct, jsii.String("oidc-secret"), &secretv1.SecretV1Config{
-			Metadata: &secretv1.SecretV1Metadata{Name: jsii.String(SecretName), Namespace: jsii.String(p.IstioNamespace)},
-			Data: &map[string]*string{
-				OIDCSecretKey: sensitiveVariable(k.Construct, "oidc-client-secret", p.Auth.OpenID.ClientSecretVariable, "Kiali's OpenID Connect client secret (bluegreen mesh stack)"),
-			},
+	var grafanaSecret, oidcSecret cdktf.ITerraformDependable
+	if v := p.Grafana.AdminPasswordVariable; *p.Grafana.Enabled && v != "" {
+		password := sensitiveVariable(k.Construct, "grafana-admin-password", v, "Grafana's admin password (bluegreen mesh stack)")
+		grafanaSecret = secretv1.NewSecretV1(k.Construct, jsii.String("grafana-admin"), &secretv1.SecretV1Config{
+			Metadata:  &secretv1.SecretV1Metadata{Name: jsii.String(GrafanaAdminSecret), Namespace: jsii.String(ns)},
+			Data:      &map[string]*string{"admin-user": jsii.String("admin"), "admin-password": password},
 			DependsOn: &after,
 		})
-		deps = append(deps, secret)
 	}
-	if _, err = k.release("kiali", istio.ReleaseSpec{
-		Name: "kiali", Chart: "kiali-server", Source: p.Chart, Version: p.ChartVersion,
-		Values: istio.MergeValues(p.kialiValues(), p.ExtraValues), DependsOn: deps,
-	}); err != nil {
-		return nil, err
+	for _, r := range rels {
+		deps := slices.Clone(after)
+		switch r.ID {
+		case "grafana":
+			deps = append(deps, grafanaSecret)
+		case "kiali":
+			deps = append(deps, addons...)
+			if p.Auth.Strategy == StrategyOpenID {
+				oidcSecret = secretv1.NewSecretV1(k.Construct, jsii.String("oidc-secret"), &secretv1.SecretV1Config{
+					Metadata: &secretv1.SecretV1Metadata{Name: jsii.String(SecretName), Namespace: jsii.String(ns)},
+					Data: &map[string]*string{
+						OIDCSecretKey: sensitiveVariable(k.Construct, "oidc-client-secret", p.Auth.OpenID.ClientSecretVariable, "Kiali's OpenID Connect client secret (bluegreen mesh stack)"),
+					},
+					DependsOn: &after,
+				})
+				deps = append(deps, oidcSecret)
+			}
+		}
+		rel, err := in.Install(r, deps...)
+		if err != nil {
+			return nil, fmt.Errorf("kiali %q: %w", id, err)
+		}
+		k.releases = append(k.releases, rel)
+		if r.ID != "kiali" {
+			addons = append(addons, rel)
+		}
 	}
 	return k, nil
+}
+
+// HelmReleases are Kiali's Helm releases in install order, as New creates them
+// from p and the props of the control plane Kiali observes (defaults
+// applied here): "prometheus" and "grafana" when enabled, then "kiali",
+// all in the control plane's namespace. It creates nothing.
+func (p Props) HelmReleases(controlPlane istio.Props) ([]addon.Release, error) {
+	ns := controlPlane.WithDefaults().Namespace
+	p = p.WithDefaults(ns)
+	flags := addon.Waited(p.TimeoutSeconds)
+	var out []addon.Release
+	add := func(id, name string, src istio.ChartSource, chart, version string, values map[string]any) error {
+		c, err := src.Chart(chart, version)
+		if err != nil {
+			return err
+		}
+		out = append(out, addon.Release{ID: id, Name: name, Namespace: ns, Chart: c, Values: values, Flags: flags})
+		return nil
+	}
+	if *p.Prometheus.Enabled {
+		if err := add("prometheus", "prometheus", p.Prometheus.Chart, "prometheus", p.Prometheus.ChartVersion,
+			addon.MergeValues(p.prometheusValues(), p.Prometheus.ExtraValues)); err != nil {
+			return nil, err
+		}
+	}
+	if *p.Grafana.Enabled {
+		if err := add("grafana", "grafana", p.Grafana.Chart, "grafana", p.Grafana.ChartVersion,
+			addon.MergeValues(p.grafanaValues(), p.Grafana.ExtraValues)); err != nil {
+			return nil, err
+		}
+	}
+	if err := add("kiali", "kiali", p.Chart, "kiali-server", p.ChartVersion,
+		addon.MergeValues(p.kialiValues(ns), p.ExtraValues)); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Secret names and keys Kiali and Grafana read.
@@ -114,21 +144,18 @@ const (
 // Props returns the props Kiali was built with, defaults applied.
 func (k *Kiali) Props() Props { return k.props }
 
+// Namespace is the namespace Kiali, Prometheus and Grafana run in: the
+// control plane's.
+func (k *Kiali) Namespace() string { return k.namespace }
+
+// ReleaseSpecs returns the specs of Kiali's Helm releases (see
+// Props.HelmReleases), in install order.
+func (k *Kiali) ReleaseSpecs() []addon.Release { return slices.Clone(k.specs) }
+
 // Releases returns the Helm releases of Kiali, Prometheus and Grafana, for
 // other constructs to depend on.
 func (k *Kiali) Releases() []cdktf.ITerraformDependable {
 	return append([]cdktf.ITerraformDependable(nil), k.releases...)
-}
-
-func (k *Kiali) release(id string, s istio.ReleaseSpec) (cdktf.ITerraformDependable, error) {
-	s.Namespace = k.props.IstioNamespace
-	s.TimeoutSeconds = k.props.TimeoutSeconds
-	r, err := istio.NewRelease(k.Construct, id, s)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("kiali %q", *k.Node().Id()), err)
-	}
-	k.releases = append(k.releases, r)
-	return r, nil
 }
 
 // sensitiveVariable declares the sensitive Terraform variable name (its
@@ -146,7 +173,7 @@ func sensitiveVariable(scope constructs.Construct, id, name, description string)
 }
 
 // kialiValues are the kiali-server chart's values.
-func (p Props) kialiValues() map[string]any {
+func (p Props) kialiValues(istioNamespace string) map[string]any {
 	auth := map[string]any{"strategy": p.Auth.Strategy}
 	if p.Auth.Strategy == StrategyOpenID {
 		o := p.Auth.OpenID
@@ -176,7 +203,7 @@ func (p Props) kialiValues() map[string]any {
 			"secret_name": SecretName,
 		},
 		"external_services": map[string]any{
-			"istio":      map[string]any{"root_namespace": p.IstioNamespace},
+			"istio":      map[string]any{"root_namespace": istioNamespace},
 			"prometheus": map[string]any{"url": p.Prometheus.URL},
 			"grafana":    grafana,
 			// Kiali waits for a tracing backend that is not installed.

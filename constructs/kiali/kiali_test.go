@@ -25,8 +25,7 @@ func synth(t *testing.T, p kiali.Props) testutil.Doc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.ControlPlane = cp
-	if _, err := kiali.New(stack, "kiali", p); err != nil {
+	if _, err := kiali.New(stack, "kiali", p, cp); err != nil {
 		t.Fatal(err)
 	}
 	return stacktest.Synth(t, stack)
@@ -122,10 +121,45 @@ func TestOpenIDKeepsTheClientSecretOutOfTheJSON(t *testing.T) {
 }
 
 func TestNewNeedsTheControlPlane(t *testing.T) {
-	_, err := kiali.New(stacktest.NewStack(t), "kiali", kiali.Props{})
-	if err == nil || !strings.Contains(err.Error(), "ControlPlane is required") {
+	_, err := kiali.New(stacktest.NewStack(t), "kiali", kiali.Props{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "the control plane is required") {
 		t.Errorf("got %v, want an error asking for the control plane", err)
 	}
+}
+
+// TestNamespaceFromTheControlPlane uses Kiali as a team importing it would:
+// it is installed in the control plane's namespace, and its defaults point
+// Kiali at the Prometheus and Grafana it installs there.
+func TestNamespaceFromTheControlPlane(t *testing.T) {
+	stack := stacktest.NewStack(t)
+	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+	k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &k8sprovider.KubernetesProviderConfig{})
+	cp, err := istio.New(stack, "istio", istio.Props{Namespace: "mesh-system"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := kiali.New(stack, "kiali", kiali.Props{}, cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := k.Namespace(); got != "mesh-system" {
+		t.Errorf("namespace: got %q, want mesh-system (the control plane's)", got)
+	}
+	d := stacktest.Synth(t, stack)
+	if n := d.Count("helm_release"); n != 6 {
+		t.Fatalf("helm releases: got %d, want 6 (istio base, istiod, gateway; prometheus, grafana, kiali)", n)
+	}
+	for _, id := range []string{"kiali/prometheus", "kiali/grafana", "kiali/kiali"} {
+		testutil.AssertSubset(t, d.Resource(t, "helm_release", id), map[string]any{"namespace": "mesh-system"})
+	}
+	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "kiali/kiali")), map[string]any{
+		"auth": map[string]any{"strategy": "token"},
+		"external_services": map[string]any{
+			"istio":      map[string]any{"root_namespace": "mesh-system"},
+			"prometheus": map[string]any{"url": "http://prometheus.mesh-system:9090"},
+			"grafana":    map[string]any{"enabled": true, "internal_url": "http://grafana.mesh-system:3000", "external_url": "http://localhost:3000"},
+		},
+	})
 }
 
 func TestValidateBadInput(t *testing.T) {
@@ -159,13 +193,13 @@ func TestValidateBadInput(t *testing.T) {
 			"chartVersion", `Invalid value: "v2"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
+			testutil.AssertFieldError(t, tc.p.WithDefaults("istio-system").ValidateAt(nil), tc.field, tc.detail)
 		})
 	}
 }
 
 func TestAnonymousIsAnErrorInProduction(t *testing.T) {
-	p := kiali.Props{Production: true, Auth: kiali.Auth{Strategy: kiali.StrategyAnonymous}, Prometheus: kiali.Prometheus{URL: "http://prometheus:9090"}}.WithDefaults()
+	p := kiali.Props{Production: true, Auth: kiali.Auth{Strategy: kiali.StrategyAnonymous}, Prometheus: kiali.Prometheus{URL: "http://prometheus:9090"}}.WithDefaults("istio-system")
 	testutil.AssertFieldError(t, p.ValidateAt(nil), "auth.strategy",
 		`Invalid value: "anonymous": "anonymous" lets anyone who reaches Kiali see and change the mesh without logging in, which a production environment must not allow; use "token" (a service account token) or "openid" (your identity provider), or "header" behind an authenticating proxy`)
 	p.Production = false
@@ -178,7 +212,7 @@ func TestAnonymousIsAnErrorInProduction(t *testing.T) {
 }
 
 func TestChartSources(t *testing.T) {
-	p := kiali.Props{}.WithDefaults()
+	p := kiali.Props{}.WithDefaults("istio-system")
 	for _, c := range []struct{ name, got, want string }{
 		{"chart", p.Chart.Repository, "https://kiali.org/helm-charts"},
 		{"prometheus.chart", p.Prometheus.Chart.Repository, "https://prometheus-community.github.io/helm-charts"},
@@ -189,14 +223,14 @@ func TestChartSources(t *testing.T) {
 		}
 	}
 	errs := kiali.Props{Chart: istio.ChartSource{Repository: "ftp://mirror/kiali"}, Production: true, Auth: kiali.Auth{Strategy: kiali.StrategyToken},
-		Prometheus: kiali.Prometheus{URL: "http://prometheus:9090", Chart: istio.ChartSource{Repository: "oci://registry.example.com/charts"}}}.WithDefaults().ValidateAt(nil)
+		Prometheus: kiali.Prometheus{URL: "http://prometheus:9090", Chart: istio.ChartSource{Repository: "oci://registry.example.com/charts"}}}.WithDefaults("istio-system").ValidateAt(nil)
 	testutil.AssertFieldError(t, errs, "chart.repository", `must be an "https://" chart repository, an "oci://" registry path or a local directory`)
 	testutil.AssertFieldError(t, errs, "prometheus.chart", "Forbidden: only when prometheus.enabled is true")
 }
 
 func TestDefaultsFollowProduction(t *testing.T) {
-	dev := kiali.Props{}.WithDefaults()
-	prod := kiali.Props{Production: true}.WithDefaults()
+	dev := kiali.Props{}.WithDefaults("istio-system")
+	prod := kiali.Props{Production: true}.WithDefaults("istio-system")
 	if !*dev.Prometheus.Enabled || !*dev.Grafana.Enabled {
 		t.Error("outside production: want Prometheus and Grafana installed")
 	}

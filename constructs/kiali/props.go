@@ -50,16 +50,10 @@ var (
 // Props configure Kiali, and the Prometheus and Grafana it reads. The zero
 // value of every optional field means its default.
 type Props struct {
-	// Production is true in an environment marked production. Set from the
-	// environment, not from cdktf.json. Default: false.
+	// Production marks an installation that serves real users: the
+	// "anonymous" strategy is an error, and Prometheus and Grafana are not
+	// installed unless enabled. Default: false.
 	Production bool `json:"-"`
-	// IstioNamespace is the Istio control plane's namespace, where Kiali,
-	// Prometheus and Grafana are installed. Set from the environment's
-	// istio settings. Default: the ControlPlane's namespace.
-	IstioNamespace string `json:"-"`
-	// ControlPlane is the Istio control plane Kiali observes; Kiali is
-	// installed after it. Set by the stack. Required by New.
-	ControlPlane *istio.ControlPlane `json:"-"`
 	// ChartVersion is the kiali-server chart version. Default:
 	// DefaultChartVersion.
 	ChartVersion string `json:"chartVersion"`
@@ -167,14 +161,9 @@ type Grafana struct {
 }
 
 // WithDefaults returns a copy of p with every unset field given its
-// default. It never changes p.
-func (p Props) WithDefaults() Props {
-	if p.IstioNamespace == "" && p.ControlPlane != nil {
-		p.IstioNamespace = p.ControlPlane.Props().Namespace
-	}
-	if p.IstioNamespace == "" {
-		p.IstioNamespace = "istio-system"
-	}
+// default, for Kiali installed in istioNamespace, the Istio control plane's
+// namespace. It never changes p.
+func (p Props) WithDefaults(istioNamespace string) Props {
 	if p.ChartVersion == "" {
 		p.ChartVersion = DefaultChartVersion
 	}
@@ -199,7 +188,7 @@ func (p Props) WithDefaults() Props {
 		}
 		pr.Chart = pr.Chart.WithDefault(PrometheusRepository)
 		if pr.URL == "" {
-			pr.URL = "http://prometheus." + p.IstioNamespace + ":9090"
+			pr.URL = "http://prometheus." + istioNamespace + ":9090"
 		}
 		if pr.ScrapeInterval == "" {
 			pr.ScrapeInterval = "15s"
@@ -216,7 +205,7 @@ func (p Props) WithDefaults() Props {
 		}
 		g.Chart = g.Chart.WithDefault(GrafanaRepository)
 		if g.InternalURL == "" {
-			g.InternalURL = "http://grafana." + p.IstioNamespace + ":3000"
+			g.InternalURL = "http://grafana." + istioNamespace + ":3000"
 		}
 	}
 	if g.InternalURL != "" && g.ExternalURL == "" {

@@ -9,9 +9,8 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/namespacev1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/bluegreen-mesh/bluegreen/charts"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
-	"github.com/bluegreen-mesh/bluegreen/internal/jsiival"
 )
 
 // PeerAuthenticationChart is the local chart that renders the namespace's
@@ -23,53 +22,79 @@ type Namespace struct {
 	constructs.Construct
 
 	props     Props
+	revision  string
+	specs     []addon.Release
 	namespace namespacev1.NamespaceV1
 	resources []cdktf.ITerraformDependable
 }
 
-// New creates a Namespace under scope. It returns an error, and creates
-// nothing, when p is invalid.
-func New(scope constructs.Construct, id string, p Props) (*Namespace, error) {
+// New creates a Namespace under scope, labelled for the sidecars of the
+// Istio control plane cp (its injection revision) and created after it, so
+// that its injector is ready before any pod. It returns an error, and
+// creates nothing, when cp is nil or p is invalid.
+func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane) (*Namespace, error) {
+	if cp == nil {
+		return nil, fmt.Errorf("namespace %q: the control plane is required: the namespace asks for its sidecars and is created after it", id)
+	}
+	revision := cp.Props().InjectionRevision()
 	p = p.WithDefaults()
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(revision); err != nil {
 		return nil, fmt.Errorf("namespace %q: %w", id, err)
 	}
-	n := &Namespace{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p}
+	n := &Namespace{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, revision: revision, specs: p.HelmReleases()}
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(n.Construct).AddWarning(jsii.String(w))
 	}
+	after := cp.Releases()
 	cfg := &namespacev1.NamespaceV1Config{
 		Metadata: &namespacev1.NamespaceV1Metadata{
 			Name:   jsii.String(p.Name),
-			Labels: jsiival.StringMap(p.AllLabels()),
+			Labels: addon.StringMap(p.AllLabels(revision)),
 		},
 	}
 	if len(p.Annotations) > 0 {
-		cfg.Metadata.Annotations = jsiival.StringMap(p.Annotations)
+		cfg.Metadata.Annotations = addon.StringMap(p.Annotations)
 	}
-	if len(p.DependsOn) > 0 {
-		cfg.DependsOn = &p.DependsOn
+	if len(after) > 0 {
+		cfg.DependsOn = &after
 	}
 	n.namespace = namespacev1.NewNamespaceV1(n.Construct, jsii.String("namespace"), cfg)
 	n.resources = append(n.resources, n.namespace)
-
-	if p.PeerAuthentication != "" {
-		chart, err := charts.Asset(n.Construct, "peer-authentication-chart", PeerAuthenticationChart)
+	in := addon.NewInstaller(n.Construct)
+	for _, r := range n.specs {
+		rel, err := in.Install(r, n.namespace)
 		if err != nil {
 			return nil, fmt.Errorf("namespace %q: %w", id, err)
 		}
-		r, err := istio.NewRelease(n.Construct, "peer-authentication", istio.ReleaseSpec{
-			Name: "peer-authentication", LocalChart: chart, Namespace: p.Name,
-			Values:    map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication},
-			DependsOn: []cdktf.ITerraformDependable{n.namespace}, TimeoutSeconds: 300,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("namespace %q: %w", id, err)
-		}
-		n.resources = append(n.resources, r)
+		n.resources = append(n.resources, rel)
 	}
 	return n, nil
 }
+
+// HelmReleases are the namespace's Helm releases, as New creates them from p
+// (defaults applied here): "peer-authentication", the PeerAuthentication
+// named "default", when PeerAuthentication is set; else none. It creates
+// nothing.
+func (p Props) HelmReleases() []addon.Release {
+	p = p.WithDefaults()
+	if p.PeerAuthentication == "" {
+		return nil
+	}
+	return []addon.Release{{
+		ID: "peer-authentication", Name: "peer-authentication", Namespace: p.Name,
+		Chart:  addon.Chart{Local: PeerAuthenticationChart},
+		Values: addon.MergeValues(map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication}, p.ExtraValues),
+		Flags:  addon.Waited(300),
+	}}
+}
+
+// Revision is the Istio revision whose sidecars the namespace gets ("" for
+// the default revision), from its control plane.
+func (n *Namespace) Revision() string { return n.revision }
+
+// ReleaseSpecs returns the specs of the namespace's Helm releases (see
+// Props.HelmReleases).
+func (n *Namespace) ReleaseSpecs() []addon.Release { return slices.Clone(n.specs) }
 
 // Name is the namespace's name.
 func (n *Namespace) Name() string { return n.props.Name }

@@ -3,6 +3,7 @@ package meshnamespace_test
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	securityv1 "istio.io/api/security/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
@@ -21,12 +23,16 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func synth(t *testing.T, p meshnamespace.Props) (testutil.Doc, string) {
+func synth(t *testing.T, p meshnamespace.Props, cpProps istio.Props) (testutil.Doc, string) {
 	t.Helper()
 	stack := stacktest.NewStack(t)
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
 	k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &k8sprovider.KubernetesProviderConfig{})
-	if _, err := meshnamespace.New(stack, "namespace", p); err != nil {
+	cp, err := istio.New(stack, "istio", cpProps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := meshnamespace.New(stack, "namespace", p, cp); err != nil {
 		t.Fatal(err)
 	}
 	outdir := *cdktf.Testing_FullSynth(stack)
@@ -35,16 +41,17 @@ func synth(t *testing.T, p meshnamespace.Props) (testutil.Doc, string) {
 
 func TestInjectionLabels(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		p    meshnamespace.Props
-		want map[string]string
+		name     string
+		p        meshnamespace.Props
+		revision string
+		want     map[string]string
 	}{
-		{"default revision", meshnamespace.Props{}, map[string]string{"istio-injection": "enabled"}},
-		{"revision", meshnamespace.Props{Revision: "1-30"}, map[string]string{"istio.io/rev": "1-30"}},
-		{"injection off", meshnamespace.Props{Revision: "1-30", Injection: ptr(false)}, map[string]string{"istio-injection": "disabled"}},
+		{"default revision", meshnamespace.Props{}, "", map[string]string{"istio-injection": "enabled"}},
+		{"revision", meshnamespace.Props{}, "1-30", map[string]string{"istio.io/rev": "1-30"}},
+		{"injection off", meshnamespace.Props{Injection: ptr(false)}, "1-30", map[string]string{"istio-injection": "disabled"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.p.WithDefaults().InjectionLabels(); !reflect.DeepEqual(got, tc.want) {
+			if got := tc.p.WithDefaults().InjectionLabels(tc.revision); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -53,10 +60,10 @@ func TestInjectionLabels(t *testing.T) {
 
 func TestNamespace(t *testing.T) {
 	d, _ := synth(t, meshnamespace.Props{
-		Name: "shop", Revision: "1-30",
+		Name:        "shop",
 		Labels:      map[string]string{"team": "payments"},
 		Annotations: map[string]string{"owner": "platform"},
-	})
+	}, istio.Props{Revision: "1-30"})
 	ns := d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace")
 	testutil.AssertSubset(t, ns, map[string]any{"metadata": map[string]any{
 		"name":        "shop",
@@ -66,13 +73,18 @@ func TestNamespace(t *testing.T) {
 	if _, ok := ns["metadata"].(map[string]any)["labels"].(map[string]any)["istio-injection"]; ok {
 		t.Error("namespace has both istio-injection and istio.io/rev; Istio flags that")
 	}
-	if n := d.Count("helm_release"); n != 0 {
-		t.Errorf("helm releases: got %d, want none without peerAuthentication", n)
+	if n := d.Count("helm_release"); n != 3 {
+		t.Errorf("helm releases: got %d, want the control plane's 3 only, without peerAuthentication", n)
 	}
+	testutil.AssertSubset(t, ns, map[string]any{"depends_on": []string{
+		"helm_release." + d.LogicalID(t, "resource", "helm_release", "istio/base"),
+		"helm_release." + d.LogicalID(t, "resource", "helm_release", "istio/istiod"),
+		"helm_release." + d.LogicalID(t, "resource", "helm_release", "istio/gateway"),
+	}})
 }
 
 func TestStrictPeerAuthentication(t *testing.T) {
-	d, stackDir := synth(t, meshnamespace.Props{PeerAuthentication: meshnamespace.MTLSStrict})
+	d, stackDir := synth(t, meshnamespace.Props{PeerAuthentication: meshnamespace.MTLSStrict}, istio.Props{IngressGateway: istio.IngressGateway{Enabled: ptr(false)}})
 	testutil.AssertSubset(t, d.Resource(t, "helm_release", "namespace/peer-authentication"), map[string]any{
 		"namespace":  "bluegreen",
 		"depends_on": []string{"kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")},
@@ -82,10 +94,14 @@ func TestStrictPeerAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rels) != 1 || !rels[0].Local() || !strings.HasPrefix(rels[0].Chart, "assets/") {
-		t.Fatalf("got releases %+v, want one local chart under assets/", rels)
+	if len(rels) != 3 {
+		t.Fatalf("got %d releases, want 3: istio-base, istiod and peer-authentication", len(rels))
 	}
-	manifests, err := render.Render(rels[0])
+	i := slices.IndexFunc(rels, func(r render.Release) bool { return r.Name == "peer-authentication" })
+	if i < 0 || !rels[i].Local() || !strings.HasPrefix(rels[i].Chart, "assets/") {
+		t.Fatalf("got releases %+v, want peer-authentication from a local chart under assets/", rels)
+	}
+	manifests, err := render.Render(rels[i])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,30 +134,50 @@ func TestStrictPeerAuthentication(t *testing.T) {
 
 func TestValidateBadInput(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		p      meshnamespace.Props
-		field  string
-		detail string
+		name     string
+		p        meshnamespace.Props
+		revision string
+		field    string
+		detail   string
 	}{
-		{"fails/both injection labels requested", meshnamespace.Props{Revision: "1-30", Labels: map[string]string{"istio-injection": "enabled"}},
+		{"fails/both injection labels requested", meshnamespace.Props{Labels: map[string]string{"istio-injection": "enabled"}}, "1-30",
 			"labels[istio-injection]", "both injection labels requested: the namespace gets istio.io/rev=1-30 from istio.revision"},
-		{"fails/revision label without a revision", meshnamespace.Props{Labels: map[string]string{"istio.io/rev": "canary"}},
+		{"fails/revision label without a revision", meshnamespace.Props{Labels: map[string]string{"istio.io/rev": "canary"}}, "",
 			"labels[istio.io/rev]", "both injection labels requested: the namespace gets istio-injection=enabled"},
-		{"fails/injection label set by hand", meshnamespace.Props{Labels: map[string]string{"istio-injection": "enabled"}},
+		{"fails/injection label set by hand", meshnamespace.Props{Labels: map[string]string{"istio-injection": "enabled"}}, "",
 			"labels[istio-injection]", "set from namespace.injection"},
-		{"fails/bad name", meshnamespace.Props{Name: "Blue_NS"},
+		{"fails/bad name", meshnamespace.Props{Name: "Blue_NS"}, "",
 			"name", `Invalid value: "Blue_NS"`},
-		{"fails/reserved name", meshnamespace.Props{Name: "kube-system"},
+		{"fails/reserved name", meshnamespace.Props{Name: "kube-system"}, "",
 			"name", "must not be a namespace Kubernetes creates itself"},
-		{"fails/bad label value", meshnamespace.Props{Labels: map[string]string{"team": "a b"}},
+		{"fails/bad label value", meshnamespace.Props{Labels: map[string]string{"team": "a b"}}, "",
 			"labels[team]", `Invalid value: "a b"`},
-		{"fails/unknown mTLS mode", meshnamespace.Props{PeerAuthentication: "strict"},
+		{"fails/unknown mTLS mode", meshnamespace.Props{PeerAuthentication: "strict"}, "",
 			"peerAuthentication", `Unsupported value: "strict": supported values: "STRICT", "PERMISSIVE"`},
-		{"fails/STRICT without sidecars", meshnamespace.Props{PeerAuthentication: "STRICT", Injection: ptr(false)},
+		{"fails/extra values without a PeerAuthentication", meshnamespace.Props{ExtraValues: map[string]any{"labels": map[string]any{"team": "shop"}}}, "",
+			"extraValues", "only with peerAuthentication"},
+		{"fails/STRICT without sidecars", meshnamespace.Props{PeerAuthentication: "STRICT", Injection: ptr(false)}, "",
 			"peerAuthentication", "STRICT needs sidecars"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)
+			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil, tc.revision), tc.field, tc.detail)
 		})
+	}
+}
+
+// TestStandaloneDefaults uses the construct as a team importing it would:
+// with empty props and a default control plane it is the namespace
+// "bluegreen", labelled for the default revision's sidecars, without a
+// PeerAuthentication; without a control plane it is refused.
+func TestStandaloneDefaults(t *testing.T) {
+	d, _ := synth(t, meshnamespace.Props{}, istio.Props{})
+	testutil.AssertSubset(t, d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace"), map[string]any{
+		"metadata": map[string]any{"name": "bluegreen", "labels": map[string]any{"istio-injection": "enabled"}},
+	})
+	if n := d.Count("helm_release"); n != 3 {
+		t.Errorf("helm releases: got %d, want the control plane's 3 and no PeerAuthentication", n)
+	}
+	if _, err := meshnamespace.New(stacktest.NewStack(t), "namespace", meshnamespace.Props{}, nil); err == nil || !strings.Contains(err.Error(), "the control plane is required") {
+		t.Errorf("got %v, want an error asking for the control plane", err)
 	}
 }

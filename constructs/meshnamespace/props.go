@@ -10,7 +10,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -39,12 +38,9 @@ var (
 type Props struct {
 	// Name of the namespace. Default: "bluegreen".
 	Name string `json:"name"`
-	// Revision is the Istio revision whose sidecars the namespace gets. Set
-	// from the environment's istio settings, not from cdktf.json.
-	// Default: "" (the default revision).
-	Revision string `json:"-"`
-	// Injection turns sidecar injection on (istio-injection=enabled, or
-	// istio.io/rev=<revision>) or off (istio-injection=disabled).
+	// Injection turns sidecar injection on (istio-injection=enabled for
+	// the control plane's default revision, or istio.io/rev=<revision> for
+	// a revisioned one) or off (istio-injection=disabled).
 	// Default: true.
 	Injection *bool `json:"injection"`
 	// PeerAuthentication is the namespace's mutual TLS mode: "STRICT"
@@ -57,10 +53,10 @@ type Props struct {
 	Labels map[string]string `json:"labels"`
 	// Annotations are added to the namespace. Default: none.
 	Annotations map[string]string `json:"annotations"`
-	// DependsOn are what the namespace is created after (the control
-	// plane, so its injector is ready before any pod). Set by the stack.
-	// Default: none.
-	DependsOn []cdktf.ITerraformDependable `json:"-"`
+	// ExtraValues are values of the PeerAuthentication's chart
+	// (istio-peerauthentication), deep-merged last. Only with
+	// PeerAuthentication. Default: none.
+	ExtraValues map[string]any `json:"extraValues"`
 }
 
 // WithDefaults returns a copy of p with every unset field given its
@@ -74,38 +70,42 @@ func (p Props) WithDefaults() Props {
 	}
 	p.Labels = maps.Clone(p.Labels)
 	p.Annotations = maps.Clone(p.Annotations)
-	p.DependsOn = slices.Clone(p.DependsOn)
 	return p
 }
 
-// InjectionLabels are the labels that select the namespace's sidecars.
-func (p Props) InjectionLabels() map[string]string {
+// InjectionLabels are the labels that select the namespace's sidecars,
+// those of Istio revision revision ("" for the default revision).
+func (p Props) InjectionLabels(revision string) map[string]string {
 	switch {
 	case p.Injection != nil && !*p.Injection:
 		return map[string]string{InjectionLabel: "disabled"}
-	case p.Revision != "":
-		return map[string]string{RevisionLabel: p.Revision}
+	case revision != "":
+		return map[string]string{RevisionLabel: revision}
 	default:
 		return map[string]string{InjectionLabel: "enabled"}
 	}
 }
 
-// AllLabels are the namespace's labels: Labels and the injection labels.
-func (p Props) AllLabels() map[string]string {
+// AllLabels are the namespace's labels: Labels and the injection labels
+// of revision.
+func (p Props) AllLabels(revision string) map[string]string {
 	out := maps.Clone(p.Labels)
 	if out == nil {
 		out = map[string]string{}
 	}
-	maps.Copy(out, p.InjectionLabels())
+	maps.Copy(out, p.InjectionLabels(revision))
 	return out
 }
 
-// Validate reports every problem in p (after defaults) as one error.
-func (p Props) Validate() error { return fielderr.Join(p.ValidateAt(nil)) }
+// Validate reports every problem in p (after defaults), for the sidecars of
+// Istio revision revision, as one error.
+func (p Props) Validate(revision string) error { return fielderr.Join(p.ValidateAt(nil, revision)) }
 
 // ValidateAt reports every problem in p, which should have its defaults
-// applied, with field paths under fld.
-func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
+// applied, for the sidecars of Istio revision revision ("" for the default
+// revision), with field paths under fld. The revision itself is the control
+// plane's to check.
+func (p Props) ValidateAt(fld *field.Path, revision string) field.ErrorList {
 	var errs field.ErrorList
 	for _, msg := range validation.IsDNS1123Label(p.Name) {
 		errs = append(errs, field.Invalid(fld.Child("name"), p.Name, msg))
@@ -113,22 +113,17 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if slices.Contains(reserved, p.Name) {
 		errs = append(errs, field.Invalid(fld.Child("name"), p.Name, "must not be a namespace Kubernetes creates itself; the construct owns (and would delete) it"))
 	}
-	if p.Revision != "" {
-		for _, msg := range validation.IsValidLabelValue(p.Revision) {
-			errs = append(errs, field.Invalid(fld.Child("revision"), p.Revision, msg))
-		}
-	}
 	lp := fld.Child("labels")
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		v := p.Labels[k]
 		switch {
-		case k == InjectionLabel && p.Revision != "":
+		case k == InjectionLabel && revision != "":
 			errs = append(errs, field.Invalid(lp.Key(k), v, fmt.Sprintf(
 				"both injection labels requested: the namespace gets %s=%s from istio.revision, and Istio ignores %s when %s is also set (istioctl analyze flags it); remove this label",
-				RevisionLabel, p.Revision, RevisionLabel, InjectionLabel)))
+				RevisionLabel, revision, RevisionLabel, InjectionLabel)))
 		case k == InjectionLabel:
 			errs = append(errs, field.Forbidden(lp.Key(k), "set from namespace.injection; remove this label"))
-		case k == RevisionLabel && p.Revision == "":
+		case k == RevisionLabel && revision == "":
 			errs = append(errs, field.Invalid(lp.Key(k), v, fmt.Sprintf(
 				"both injection labels requested: the namespace gets %s=enabled (no istio.revision is set), and Istio ignores %s when %s is also set; set istio.revision instead of this label",
 				InjectionLabel, RevisionLabel, InjectionLabel)))
@@ -147,6 +142,9 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 		for _, msg := range validation.IsQualifiedName(k) {
 			errs = append(errs, field.Invalid(fld.Child("annotations").Key(k), k, msg))
 		}
+	}
+	if p.PeerAuthentication == "" && p.ExtraValues != nil {
+		errs = append(errs, field.Forbidden(fld.Child("extraValues"), "only with peerAuthentication: they are the values of its chart"))
 	}
 	if p.PeerAuthentication != "" {
 		pp := fld.Child("peerAuthentication")

@@ -2,15 +2,18 @@ package routing_test
 
 import (
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
+	kubernetesprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 )
@@ -20,11 +23,11 @@ func TestNewInstallsTheObjectsInOrder(t *testing.T) {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
-	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop"})
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := routing.New(stack, "routing", props(), echo)
+	r, err := routing.New(stack, "routing", props(), echo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +67,73 @@ func TestNewInstallsTheObjectsInOrder(t *testing.T) {
 func TestNewRefusesARouteToAMissingColour(t *testing.T) {
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(t.TempDir())})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
-	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}})
+	echo, err := bluegreen.New(stack, "app", bluegreen.Props{Namespace: "shop", Releases: map[string]bluegreen.Release{"blue": {}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = routing.New(stack, "routing", props(), echo)
+	_, err = routing.New(stack, "routing", props(), echo, nil)
 	if err == nil || !strings.Contains(err.Error(), `routing "routing": versionPaths[green]`) {
 		t.Errorf("got %v, want an error naming versionPaths[green]", err)
+	}
+}
+
+// TestStandaloneDefaults uses the construct as a team importing it would,
+// with no selector in its props: the Gateway selects the ingress gateway of
+// the control plane passed in, or Istio's default ingress gateway without
+// one; release names come from the app's name and the object's role, not
+// from the construct id.
+func TestStandaloneDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cp       *istio.Props
+		selector map[string]string
+	}{
+		{"no control plane", nil, map[string]string{"istio": "ingressgateway"}},
+		{"control plane with a named gateway", &istio.Props{IngressGateway: istio.IngressGateway{Name: "istio-public"}}, map[string]string{"istio": "public"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outdir := t.TempDir()
+			app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
+			stack := cdktf.NewTerraformStack(app, jsii.String("test"))
+			helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
+			var cp *istio.ControlPlane
+			if tc.cp != nil {
+				kubernetesprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &kubernetesprovider.KubernetesProviderConfig{})
+				var err error
+				if cp, err = istio.New(stack, "istio", *tc.cp); err != nil {
+					t.Fatal(err)
+				}
+			}
+			echo, err := bluegreen.New(stack, "shop-app", bluegreen.Props{Name: "shop"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := routing.New(stack, "any-id", routing.Props{}, echo, cp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Objects().Gateway.GetSelector(); !reflect.DeepEqual(got, tc.selector) {
+				t.Errorf("gateway selector: got %v, want %v", got, tc.selector)
+			}
+			if got := r.Objects().VirtualService.GetHttp()[0].GetRoute()[0].GetDestination().GetHost(); got != "shop.bluegreen.svc.cluster.local" {
+				t.Errorf("destination host: got %s, want shop.bluegreen.svc.cluster.local", got)
+			}
+			app.Synth()
+			releases, err := render.Releases(filepath.Join(outdir, "stacks", "test"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, rel := range releases {
+				if rel.Namespace == "bluegreen" {
+					names = append(names, rel.Name)
+				}
+			}
+			slices.Sort(names)
+			if want := []string{"blue", "green", "shop-destinationrule", "shop-gateway", "shop-service", "shop-virtualservice"}; !slices.Equal(names, want) {
+				t.Errorf("releases in namespace bluegreen: got %v, want %v", names, want)
+			}
+		})
 	}
 }
 

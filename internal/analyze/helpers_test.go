@@ -156,6 +156,7 @@ spec:
       hosts: [shop.example.com]
 `},
 		{id: "app_service", name: "echo-service", namespace: "shop", chart: chart(t, "blue-green-service"), values: `
+name: echo
 app: echo
 port: 8600
 targetPort: 5678

@@ -6,17 +6,16 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 )
 
-// appDefaults applies the defaults of the app and routing sections: the app
-// runs in the environment's injected namespace, and the Gateway is served
-// by the environment's Istio ingress gateway unless routing says otherwise.
-// It runs after meshDefaults.
-func (e Environment) appDefaults() Environment {
+// appProps maps the environment onto the props of the app and routing
+// constructs, and applies the constructs' own defaults: the app runs in the
+// environment's injected namespace, and the routing takes its Gateway's
+// selector from the environment's Istio ingress gateway (as routing.New
+// does with the control plane) unless routing says otherwise. It runs
+// after meshProps.
+func (e Environment) appProps() Environment {
 	e.App.Namespace = e.Namespace.Name
 	e.App = e.App.WithDefaults()
-	if len(e.Routing.Gateway.Selector) == 0 {
-		e.Routing.Gateway.Selector = e.Istio.GatewaySelector()
-	}
-	e.Routing = e.Routing.WithDefaults(e.App.Name)
+	e.Routing = routing.WithGateway(e.Routing, e.App, e.Istio)
 	return e
 }
 

@@ -67,8 +67,8 @@ func (e Environment) WithDefaults() Environment {
 		}
 		e.Cluster = e.Cluster.WithDefaults()
 	}
-	e = e.meshDefaults()
-	e = e.appDefaults()
+	e = e.meshProps()
+	e = e.appProps()
 	tags := maps.Clone(e.AWS.DefaultTags)
 	if tags == nil {
 		tags = map[string]string{}

@@ -13,25 +13,18 @@ func (e Environment) kubernetesVersion() string {
 	return e.Cluster.KubernetesVersion
 }
 
-// meshDefaults applies the defaults of the istio, kiali and namespace
-// sections, and hands them what they need from the rest of the environment:
-// Istio checks its version against the cluster's Kubernetes version; Kiali
-// learns whether the environment is production (anonymous access warns
-// there) and installs Prometheus and Grafana next to itself unless it is;
-// the namespace asks for the sidecars of the control plane's revision.
-func (e Environment) meshDefaults() Environment {
+// meshProps maps the environment onto the props of the istio, kiali and
+// namespace constructs, and applies the constructs' own defaults (their
+// WithDefaults), so that validation sees what the constructs will build.
+// It hands them what they take from the rest of the environment: Istio
+// checks its version against the cluster's Kubernetes version; Kiali
+// learns whether the environment is production. Kiali's namespace and the
+// namespace's revision the constructs derive from the control plane.
+func (e Environment) meshProps() Environment {
 	e.Istio.KubernetesVersion = e.kubernetesVersion()
 	e.Istio = e.Istio.WithDefaults()
 	e.Kiali.Production = e.Production
-	e.Kiali.IstioNamespace = e.Istio.Namespace
-	if e.Kiali.Prometheus.Enabled == nil {
-		e.Kiali.Prometheus.Enabled = ptr(!e.Production)
-	}
-	if e.Kiali.Grafana.Enabled == nil {
-		e.Kiali.Grafana.Enabled = ptr(!e.Production)
-	}
-	e.Kiali = e.Kiali.WithDefaults()
-	e.Namespace.Revision = e.Istio.InjectionRevision()
+	e.Kiali = e.Kiali.WithDefaults(e.Istio.Namespace)
 	e.Namespace = e.Namespace.WithDefaults()
 	return e
 }
@@ -42,14 +35,7 @@ func (e Environment) validateMesh(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, e.Istio.ValidateAt(p.Child("istio"))...)
 	errs = append(errs, e.Kiali.ValidateAt(p.Child("kiali"))...)
-	nsErrs := e.Namespace.ValidateAt(p.Child("namespace"))
-	for _, err := range nsErrs {
-		// The revision comes from istio.revision, which reports its own
-		// problems; report the rest.
-		if err.Field != p.Child("namespace", "revision").String() {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, e.Namespace.ValidateAt(p.Child("namespace"), e.Istio.InjectionRevision())...)
 	for _, ns := range []struct {
 		field string
 		name  string

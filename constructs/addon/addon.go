@@ -1,0 +1,272 @@
+// Package addon is the base every bluegreen construct that installs a Helm
+// chart builds on: a Release spec that a construct computes from its props
+// alone (no cdktf), the release flags, the Helm-style deep merge of the
+// ExtraValues escape hatch, and the one YAML values document a helm_release
+// carries.
+//
+// Each construct has a pure function from its props (and the props of the
+// constructs it depends on) to its []Release; its New turns exactly those
+// specs into helm_release resources with an Installer. Code that renders
+// the charts without Terraform or Node can call the same pure functions and
+// get the values the synthesized stack carries.
+package addon
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"sigs.k8s.io/yaml"
+
+	"github.com/bluegreen-mesh/bluegreen/charts"
+)
+
+// Release is one Helm release as a construct computes it from its props.
+type Release struct {
+	// ID is the helm_release's construct id under its construct (its role,
+	// such as "istiod", "blue" or "virtualservice"). It is part of the
+	// Terraform address, never of the release's name.
+	ID string
+	// Name is the Helm release name.
+	Name string
+	// Namespace is the release's namespace, which must exist.
+	Namespace string
+	// Chart is the chart installed.
+	Chart Chart
+	// Values are the release's values, written as one YAML document; none
+	// when empty.
+	Values map[string]any
+	// Flags are the release's install and upgrade settings.
+	Flags Flags
+}
+
+// Chart is where a release's chart comes from: exactly one of Local, Dir
+// or Name (with Repository and Version).
+type Chart struct {
+	// Local names one of bluegreen's own charts (package charts), copied
+	// into the stack as an asset.
+	Local string
+	// Dir is a chart folder on disk (from a local chart mirror), copied
+	// into the stack as an asset.
+	Dir string
+	// AssetID is the construct id of the asset of a Local or Dir chart.
+	// Releases of one construct that share an AssetID share the asset.
+	// Default: "<release ID>-chart".
+	AssetID string
+	// Name, Repository and Version name a chart in a chart repository or
+	// OCI registry.
+	Name, Repository, Version string
+}
+
+// Flags are a helm_release's install and upgrade settings. A false or zero
+// field is left out of the resource, so the provider's default applies.
+type Flags struct {
+	// Atomic removes a failed install and rolls back a failed upgrade.
+	Atomic bool
+	// Wait waits until the release's workloads are ready.
+	Wait bool
+	// WaitForJobs waits for the release's Jobs to complete.
+	WaitForJobs bool
+	// CleanupOnFail deletes the resources a failed upgrade created.
+	CleanupOnFail bool
+	// TimeoutSeconds bounds each Helm operation.
+	TimeoutSeconds int
+	// MaxHistory is how many revisions Helm keeps.
+	MaxHistory int
+}
+
+// Waited are the flags of a release whose workloads the next release
+// needs: atomic, wait (for Jobs too), cleanup_on_fail, the given timeout
+// and a history of 10 revisions.
+func Waited(timeoutSeconds int) Flags {
+	return Flags{Atomic: true, Wait: true, WaitForJobs: true, CleanupOnFail: true, TimeoutSeconds: timeoutSeconds, MaxHistory: 10}
+}
+
+// Applied are the flags of a release of configuration objects only (no
+// workload to wait for): atomic, cleanup_on_fail and a history of 10
+// revisions.
+func Applied() Flags {
+	return Flags{Atomic: true, CleanupOnFail: true, MaxHistory: 10}
+}
+
+// Installer turns a construct's Release specs into helm_release resources
+// under its scope, sharing chart assets between them.
+type Installer struct {
+	scope  constructs.Construct
+	assets map[string]*string
+}
+
+// NewInstaller returns an Installer for the construct scope.
+func NewInstaller(scope constructs.Construct) *Installer {
+	return &Installer{scope: scope, assets: map[string]*string{}}
+}
+
+// Install creates the helm_release of r, after dependsOn (nil entries are
+// skipped).
+func (in *Installer) Install(r Release, dependsOn ...cdktf.ITerraformDependable) (release.Release, error) {
+	cfg := &release.ReleaseConfig{
+		Name:      jsii.String(r.Name),
+		Namespace: jsii.String(r.Namespace),
+	}
+	if len(r.Values) > 0 {
+		doc, err := YAML(r.Values)
+		if err != nil {
+			return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
+		}
+		cfg.Values = &[]*string{jsii.String(doc)}
+	}
+	f := r.Flags
+	if f.Atomic {
+		cfg.Atomic = jsii.Bool(true)
+	}
+	if f.Wait {
+		cfg.Wait = jsii.Bool(true)
+	}
+	if f.WaitForJobs {
+		cfg.WaitForJobs = jsii.Bool(true)
+	}
+	if f.CleanupOnFail {
+		cfg.CleanupOnFail = jsii.Bool(true)
+	}
+	if f.TimeoutSeconds > 0 {
+		cfg.Timeout = jsii.Number(float64(f.TimeoutSeconds))
+	}
+	if f.MaxHistory > 0 {
+		cfg.MaxHistory = jsii.Number(float64(f.MaxHistory))
+	}
+	c := r.Chart
+	switch {
+	case c.Local != "" || c.Dir != "":
+		path, err := in.asset(r.ID, c)
+		if err != nil {
+			return nil, fmt.Errorf("release %s: %w", r.Name, err)
+		}
+		cfg.Chart = path
+	case c.Name != "":
+		cfg.Chart, cfg.Repository, cfg.Version = jsii.String(c.Name), jsii.String(c.Repository), jsii.String(c.Version)
+	default:
+		return nil, fmt.Errorf("release %s: no chart", r.Name)
+	}
+	var deps []cdktf.ITerraformDependable
+	for _, d := range dependsOn {
+		if d != nil {
+			deps = append(deps, d)
+		}
+	}
+	if len(deps) > 0 {
+		cfg.DependsOn = &deps
+	}
+	return release.NewRelease(in.scope, jsii.String(r.ID), cfg), nil
+}
+
+func (in *Installer) asset(releaseID string, c Chart) (*string, error) {
+	id := c.AssetID
+	if id == "" {
+		id = releaseID + "-chart"
+	}
+	if p, ok := in.assets[id]; ok {
+		return p, nil
+	}
+	var p *string
+	if c.Local != "" {
+		var err error
+		if p, err = charts.Asset(in.scope, id, c.Local); err != nil {
+			return nil, err
+		}
+	} else {
+		p = cdktf.NewTerraformAsset(in.scope, jsii.String(id), &cdktf.TerraformAssetConfig{
+			Path: jsii.String(c.Dir),
+			Type: cdktf.AssetType_DIRECTORY,
+		}).Path()
+	}
+	in.assets[id] = p
+	return p, nil
+}
+
+// Find returns the release with the given ID in rs.
+func Find(rs []Release, id string) (Release, bool) {
+	i := slices.IndexFunc(rs, func(r Release) bool { return r.ID == id })
+	if i < 0 {
+		return Release{}, false
+	}
+	return rs[i], true
+}
+
+// MergeValues returns base with extra deep-merged into it, as Helm merges a
+// later values file into an earlier one: maps merge key by key, any other
+// value in extra replaces the one in base, and a null in extra deletes the
+// key. Neither argument is changed. Every construct's ExtraValues escape
+// hatch is merged with it, last.
+func MergeValues(base, extra map[string]any) map[string]any {
+	out := deepCopy(base)
+	if out == nil {
+		out = map[string]any{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := extra[k]
+		switch {
+		case v == nil:
+			delete(out, k)
+		case isMap(v) && isMap(out[k]):
+			out[k] = MergeValues(out[k].(map[string]any), v.(map[string]any))
+		default:
+			out[k] = deepCopyValue(v)
+		}
+	}
+	return out
+}
+
+func isMap(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopy(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopyValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// YAML renders values as the one YAML document a helm_release carries.
+func YAML(values map[string]any) (string, error) {
+	b, err := yaml.Marshal(values)
+	return string(b), err
+}
+
+// StringMap converts m for a binding's map attribute (tags, labels,
+// annotations). An empty map becomes nil, so the attribute is left out
+// rather than written as {}.
+func StringMap(m map[string]string) *map[string]*string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = jsii.String(v)
+	}
+	return &out
+}

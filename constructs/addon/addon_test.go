@@ -1,0 +1,54 @@
+package addon_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+)
+
+func TestMergeValues(t *testing.T) {
+	base := map[string]any{
+		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "2Gi"}}},
+		"global": map[string]any{"istioNamespace": "istio-system", "logAsJson": false},
+		"list":   []any{"a", "b"},
+	}
+	extra := map[string]any{
+		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"memory": "3072Mi"}}},
+		"global": map[string]any{"logAsJson": nil},
+		"list":   []any{"c"},
+		"new":    map[string]any{"x": 1},
+	}
+	got := addon.MergeValues(base, extra)
+	want := map[string]any{
+		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
+		"global": map[string]any{"istioNamespace": "istio-system"},
+		"list":   []any{"c"},
+		"new":    map[string]any{"x": 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	// Neither argument changes, and the result shares nothing with them.
+	got["new"].(map[string]any)["x"] = 2
+	if base["global"].(map[string]any)["logAsJson"] != false || extra["new"].(map[string]any)["x"] != 1 ||
+		base["pilot"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)["memory"] != "2Gi" {
+		t.Errorf("MergeValues changed an argument: base %v, extra %v", base, extra)
+	}
+}
+
+func TestYAMLAndStringMap(t *testing.T) {
+	got, err := addon.YAML(map[string]any{"b": 1, "a": map[string]any{"c": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a:\n  c: x\nb: 1\n"; got != want {
+		t.Errorf("YAML: got %q, want %q", got, want)
+	}
+	if m := addon.StringMap(nil); m != nil {
+		t.Errorf("StringMap(nil): got %v, want nil (attribute left out)", m)
+	}
+	if m := addon.StringMap(map[string]string{"team": "shop"}); m == nil || len(*m) != 1 || *(*m)["team"] != "shop" {
+		t.Errorf("StringMap: got %v, want team=shop", m)
+	}
+}
