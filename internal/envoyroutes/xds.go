@@ -3,7 +3,8 @@
 // (Envoy's own Go types from github.com/envoyproxy/go-control-plane), and
 // evaluates requests against it with Envoy's route semantics: virtual host
 // by domain, routes in order, path, prefix and safe-regex matchers, header
-// matchers, prefix and regex rewrites, weighted clusters, redirects.
+// and query parameter matchers, prefix and regex rewrites, weighted
+// clusters, response headers added, request mirrors, redirects.
 package envoyroutes
 
 import (
