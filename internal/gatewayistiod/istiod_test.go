@@ -18,7 +18,8 @@ import (
 // routes istiod generates as the evaluator answers it on the stored
 // objects. It then promotes the plain walkthrough's green with a 25 %
 // canary, updating the stored HTTPRoute, and checks again: istiod's
-// routes must follow the update.
+// routes must follow the update. Last, istiod must have accepted every
+// HTTPRoute, and found its backends exactly where gatewayapi.Check does.
 func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	cptest.Binaries(t)
 	c := startCluster(t)
@@ -39,6 +40,8 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	// Creation times have whole seconds; the oldest route must be older.
 	time.Sleep(1100 * time.Millisecond)
 	c.applyRoutes(t, routes[1:]...)
+	// gone sends to a Service that does not exist.
+	c.applyRoutes(t, route("precedence", "precedence-gateway", "gone", rule("gone", prefix("/gone"))))
 
 	fallback := fallbackRoute("fallback", "fallback-gateway")
 	c.namespace(t, "fallback")
@@ -88,4 +91,9 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 		t.Errorf("%d requests asked; want %d", asked, want)
 	}
 	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, asked)
+
+	routesJudged, unresolved := checkStatus(t, c, "canary", "redirect", "plain", "precedence", "fallback")
+	if routesJudged != 12 || unresolved != 1 {
+		t.Errorf("%d HTTPRoutes judged by their status, %d of them with an unresolved backend; want 12 and 1 (precedence/gone)", routesJudged, unresolved)
+	}
 }
