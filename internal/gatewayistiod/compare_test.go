@@ -3,6 +3,7 @@ package gatewayistiod_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -159,15 +160,19 @@ func describe(r gatewayapi.Request) string {
 	return s
 }
 
-// headers returns the request's headers with lower-case names and its
-// cookies joined into the Cookie header, as the evaluator reads them.
+// headers returns the request's headers with lower-case names, its
+// cookies appended to the Cookie header with "; " (Request's contract).
 func headers(r gatewayapi.Request) map[string]string {
 	h := map[string]string{}
 	for k, v := range r.Headers {
 		h[strings.ToLower(k)] = v
 	}
-	if len(r.Cookies) > 0 {
-		h["cookie"] = strings.Join(r.Cookies, "; ")
+	cookies := slices.Clone(r.Cookies)
+	if c := h["cookie"]; c != "" {
+		cookies = slices.Insert(cookies, 0, c)
+	}
+	if len(cookies) > 0 {
+		h["cookie"] = strings.Join(cookies, "; ")
 	}
 	return h
 }
