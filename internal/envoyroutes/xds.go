@@ -40,6 +40,10 @@ type Proxy struct {
 	IstioVersion string
 	// ClusterID is istiod's cluster. Default: "Kubernetes".
 	ClusterID string
+	// Sidecar presents the client as a workload's sidecar instead of a
+	// gateway: istiod then sends the outbound routes in-mesh callers use.
+	// Default: false (a gateway).
+	Sidecar bool
 }
 
 func (p Proxy) node() (*corev3.Node, error) {
@@ -59,9 +63,12 @@ func (p Proxy) node() (*corev3.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	pod := "bluegreen-xds-client"
+	pod, typ := "bluegreen-xds-client", "router"
+	if p.Sidecar {
+		typ = "sidecar"
+	}
 	return &corev3.Node{
-		Id:       fmt.Sprintf("router~127.0.0.1~%s.%s~%s.svc.cluster.local", pod, p.Namespace, p.Namespace),
+		Id:       fmt.Sprintf("%s~127.0.0.1~%s.%s~%s.svc.cluster.local", typ, pod, p.Namespace, p.Namespace),
 		Cluster:  "bluegreen-xds-client." + p.Namespace,
 		Metadata: md,
 	}, nil
