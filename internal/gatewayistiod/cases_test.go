@@ -78,6 +78,31 @@ func walkthroughRequests(scheme string) []gatewayapi.Request {
 		gatewayapi.Request{Host: "shop.example.com", Scheme: scheme, Path: "/"})
 }
 
+// sharedService is the app's Service of both colours, which its chart
+// creates and the mesh route (GAMMA) of s is attached to.
+func sharedService(s gatewayapi.Spec) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: s.MeshService, Namespace: s.Namespace},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": s.App},
+			Ports:    []corev1.ServicePort{{Name: s.PortName, Port: int32(s.Port)}},
+		},
+	}
+}
+
+// meshRequests are the walkthrough's requests to one host, made instead
+// from inside the mesh to the shared Service of s. 23 requests.
+func meshRequests(s gatewayapi.Spec) []gatewayapi.Request {
+	var out []gatewayapi.Request
+	for _, r := range walkthroughRequests("http") {
+		if r.Host == "echo.example.com" {
+			r.Host, r.Service, r.Port = "", s.Namespace+"/"+s.MeshService, s.Port
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // precedenceGateway has a listener for any host and one for
 // *.shop.example.com, both plain HTTP on port 80.
 func precedenceGateway(ns, name string) *gwv1.Gateway {

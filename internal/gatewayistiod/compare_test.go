@@ -27,17 +27,27 @@ type row struct {
 	routeConfig, vhRule string
 }
 
-// check reads the routes istiod sends the Envoy of Gateway ns/name and
-// wants each request answered as the evaluator answers it on the objects
-// stored in ns, printing both answers where they differ. It gives istiod's
+// gatewayProxy is the xDS identity of the pods Istio deploys for Gateway
+// ns/name.
+func gatewayProxy(ns, name string) envoyroutes.Proxy {
+	return envoyroutes.Proxy{Namespace: ns, IstioVersion: istiocharts.Release, Labels: map[string]string{gatewayNameLabel: name}}
+}
+
+// sidecarProxy is the xDS identity of a sidecar of a caller in ns.
+func sidecarProxy(ns string) envoyroutes.Proxy {
+	return envoyroutes.Proxy{Namespace: ns, IstioVersion: istiocharts.Release, Labels: map[string]string{"app": "caller"}, Sidecar: true}
+}
+
+// check reads the routes istiod sends proxy and wants each request
+// answered as the evaluator answers it on the objects stored in ns,
+// printing both answers where they differ. It gives istiod's
 // (debounced) push up to 30 s to reflect the stored objects before it
 // reports a disagreement: until then, it reads the routes again each
 // second. It returns the number of requests that agree.
-func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns, gateway string, reqs []gatewayapi.Request) int {
+func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
 	t.Helper()
 	ctx := context.Background()
 	m := c.stored(t, ns)
-	proxy := envoyroutes.Proxy{Namespace: ns, IstioVersion: istiocharts.Release, Labels: map[string]string{gatewayNameLabel: gateway}}
 	var rows []row
 	var rcs []*routev3.RouteConfiguration
 	deadline := time.Now().Add(30 * time.Second)
@@ -52,7 +62,7 @@ func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns, gateway strin
 		}
 		if time.Now().After(deadline) {
 			if err != nil {
-				t.Fatalf("routes of Gateway %s/%s: %v", ns, gateway, err)
+				t.Fatalf("routes of %s: %v", who(proxy), err)
 			}
 			break
 		}
@@ -65,11 +75,19 @@ func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns, gateway strin
 	if agree != len(rows) {
 		var b strings.Builder
 		envoyroutes.PrintRoutes(&b, rcs)
-		t.Errorf("Gateway %s/%s: %d of %d requests answered differently by the evaluator and by the Envoy routes istiod generated:\n%s\nroutes:\n%s",
-			ns, gateway, len(rows)-agree, len(rows), table(rows), b.String())
+		t.Errorf("%s: %d of %d requests answered differently by the evaluator and by the Envoy routes istiod generated:\n%s\nroutes:\n%s",
+			who(proxy), len(rows)-agree, len(rows), table(rows), b.String())
 	}
-	t.Logf("Gateway %s/%s: %d of %d requests agree", ns, gateway, agree, len(rows))
+	t.Logf("%s: %d of %d requests agree", who(proxy), agree, len(rows))
 	return agree
+}
+
+// who names the proxy: "Gateway ns/name" or "a sidecar in ns".
+func who(p envoyroutes.Proxy) string {
+	if p.Sidecar {
+		return "a sidecar in " + p.Namespace
+	}
+	return "Gateway " + p.Namespace + "/" + p.Labels[gatewayNameLabel]
 }
 
 // answer returns the evaluator's answer to r on the objects stored in ns,
@@ -86,7 +104,9 @@ func answer(t *testing.T, c *cluster, ns string, r gatewayapi.Request) string {
 // compare answers each request with the evaluator and with Envoy's
 // semantics on the route configurations rcs: for HTTPS those named
 // "https.*" (the one whose virtual hosts admit the host, as SNI picks a
-// filter chain), for HTTP those named "http.*".
+// filter chain), for HTTP those named "http.*", and for an in-mesh call to
+// a Service the sidecar's outbound one for its port, named after the port,
+// with the Service's cluster-local name as the host.
 func compare(t *testing.T, m gatewayapi.Model, rcs []*routev3.RouteConfiguration, reqs []gatewayapi.Request) []row {
 	t.Helper()
 	var rows []row
@@ -97,10 +117,16 @@ func compare(t *testing.T, m gatewayapi.Model, rcs []*routev3.RouteConfiguration
 		}
 		tls := r.Scheme == "https"
 		er := envoyroutes.Request{Host: r.Host, Path: r.Path, Method: r.Method, Headers: headers(r), TLS: tls}
+		serves := func(rc *routev3.RouteConfiguration) bool { return strings.HasPrefix(rc.GetName(), "https.") == tls }
+		if r.Service != "" {
+			ns, name, _ := strings.Cut(r.Service, "/")
+			er.Host = name + "." + ns + ".svc.cluster.local"
+			serves = func(rc *routev3.RouteConfiguration) bool { return rc.GetName() == strconv.Itoa(r.Port) }
+		}
 		got := envoyroutes.Outcome{NotFound: "no route configuration for the scheme"}
 		rw := row{req: r, evaluator: evaluatorSays(want)}
 		for _, rc := range rcs {
-			if strings.HasPrefix(rc.GetName(), "https.") != tls {
+			if !serves(rc) {
 				continue
 			}
 			o, err := envoyroutes.Evaluate(rc, er)
@@ -154,6 +180,9 @@ func describe(r gatewayapi.Request) string {
 		method = "GET"
 	}
 	s := method + " " + scheme + "://" + r.Host + r.Path
+	if r.Service != "" {
+		s = fmt.Sprintf("%s %s:%d%s (in-mesh)", method, r.Service, r.Port, r.Path)
+	}
 	if h := headers(r); len(h) > 0 {
 		s += fmt.Sprint(" ", h)
 	}

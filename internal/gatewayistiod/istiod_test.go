@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -13,10 +14,11 @@ import (
 // TestIstiodAgreesWithTheEvaluator stores, each in a namespace of its own
 // with a Gateway of its own, the walkthrough with a sticky 10 % canary
 // and mirroring over HTTP and HTTPS, the same behind the HTTPS redirect,
-// the plain walkthrough, and the precedence routes; runs one istiod with
+// the plain walkthrough, the canary with its mesh route (GAMMA) on the
+// app's shared Service, and the precedence routes; runs one istiod with
 // Gateway API support; and wants every request answered by the Envoy
-// routes istiod generates as the evaluator answers it on the stored
-// objects. It then promotes the plain walkthrough's green with a 25 %
+// routes istiod generates (for each Gateway, and for a sidecar calling the
+// shared Service) as the evaluator answers it on the stored objects. It then promotes the plain walkthrough's green with a 25 %
 // canary, updating the stored HTTPRoute, and checks again: istiod's
 // routes must follow the update. Last, istiod must have accepted every
 // HTTPRoute, and found its backends exactly where gatewayapi.Check does.
@@ -24,13 +26,16 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	cptest.Binaries(t)
 	c := startCluster(t)
 
-	specs := map[string]gatewayapi.Spec{"canary": canary("canary"), "plain": walkthrough("plain")}
+	mesh := canary("mesh")
+	mesh.MeshService = "echo"
+	specs := map[string]gatewayapi.Spec{"canary": canary("canary"), "plain": walkthrough("plain"), "mesh": mesh}
 	redirect := canary("redirect")
 	redirect.Gateway.HTTPSRedirect = true
 	specs["redirect"] = redirect
 	for _, s := range specs {
 		c.install(t, build(t, s), s)
 	}
+	c.createServices(t, sharedService(mesh))
 
 	routes := precedenceRoutes("precedence", "precedence-gateway")
 	c.namespace(t, "precedence")
@@ -62,22 +67,28 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	}
 	both := append(append([]gatewayapi.Request{}, httpReqs...), httpsReqs...)
 	asked, agreed := 0, 0
-	ask := func(ns, gateway string, reqs []gatewayapi.Request) {
+	ask := func(ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) {
 		asked += len(reqs)
-		agreed += check(t, c, ist, ns, gateway, reqs)
+		agreed += check(t, c, ist, ns, proxy, reqs)
 	}
-	ask("canary", "canary-gateway", both)
-	ask("redirect", "redirect-gateway", both)
-	ask("plain", "plain-gateway", httpReqs)
+	ask("canary", gatewayProxy("canary", "canary-gateway"), both)
+	ask("redirect", gatewayProxy("redirect", "redirect-gateway"), both)
+	ask("plain", gatewayProxy("plain", "plain-gateway"), httpReqs)
 	home := gatewayapi.Request{Host: "echo.example.com", Path: "/"}
 	if got, want := answer(t, c, "plain", home), "plain/echo-blue:8600 blue 100%; path /"; got != want {
 		t.Errorf("before the promotion, GET / goes to %q; want %q", got, want)
 	}
-	ask("precedence", "precedence-gateway", precReqs)
-	ask("fallback", "fallback-gateway", []gatewayapi.Request{
+	ask("precedence", gatewayProxy("precedence", "precedence-gateway"), precReqs)
+	ask("fallback", gatewayProxy("fallback", "fallback-gateway"), []gatewayapi.Request{
 		{Host: "eu.shop.example.com", Path: "/x"},
 		{Host: "web.example.com", Path: "/x"},
 	})
+
+	meshReqs := meshRequests(mesh)
+	if len(meshReqs) != 23 {
+		t.Fatalf("%d in-mesh requests; want 23", len(meshReqs))
+	}
+	ask("mesh", sidecarProxy("mesh"), meshReqs)
 
 	promoted := specs["plain"]
 	promoted.Live, promoted.CandidateWeight = gatewayapi.Green, 25
@@ -85,15 +96,15 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	if got, want := answer(t, c, "plain", home), "plain/echo-green:8600 green 75%, plain/echo-blue:8600 blue 25%; path /"; got != want {
 		t.Errorf("after the promotion, GET / goes to %q; want %q", got, want)
 	}
-	ask("plain", "plain-gateway", httpReqs)
+	ask("plain", gatewayProxy("plain", "plain-gateway"), httpReqs)
 
-	if want := 4*48 + 48 + 27 + 2 + 48; asked != want {
+	if want := 4*48 + 48 + 27 + 2 + 23 + 48; asked != want {
 		t.Errorf("%d requests asked; want %d", asked, want)
 	}
 	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, asked)
 
-	routesJudged, unresolved := checkStatus(t, c, "canary", "redirect", "plain", "precedence", "fallback")
-	if routesJudged != 12 || unresolved != 1 {
-		t.Errorf("%d HTTPRoutes judged by their status, %d of them with an unresolved backend; want 12 and 1 (precedence/gone)", routesJudged, unresolved)
+	routesJudged, unresolved := checkStatus(t, c, "canary", "redirect", "plain", "mesh", "precedence", "fallback")
+	if routesJudged != 14 || unresolved != 1 {
+		t.Errorf("%d HTTPRoutes judged by their status, %d of them with an unresolved backend; want 14 and 1 (precedence/gone)", routesJudged, unresolved)
 	}
 }
