@@ -11,11 +11,7 @@
 package istiocharts
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -88,17 +84,9 @@ func ModuleDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("istio's charts: %w", err)
 	}
-	cmd := exec.Command("go", "mod", "download", "-json", ModulePath)
-	cmd.Dir = tools
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var mod struct{ Path, Version, Dir, Error string }
-	if err := json.Unmarshal(stdout.Bytes(), &mod); err != nil {
-		return "", fmt.Errorf("istio's charts: go mod download -json %s (in %s): %v: %s", ModulePath, tools, errors.Join(runErr, err), strings.TrimSpace(stderr.String()))
-	}
-	if mod.Error != "" || runErr != nil || mod.Dir == "" {
-		return "", fmt.Errorf("istio's charts: go mod download %s (in %s): %s", ModulePath, tools, strings.TrimSpace(mod.Error+" "+stderr.String()))
+	mod, err := repo.DownloadModule(tools, ModulePath)
+	if err != nil {
+		return "", fmt.Errorf("istio's charts: %w", err)
 	}
 	if !strings.HasSuffix(mod.Version, "-"+PinnedCommit) {
 		return "", fmt.Errorf("istio's charts: tools/go.mod pins %s %s, but this package renders Istio %s (commit %s); change Release and PinnedCommit with the pin", ModulePath, mod.Version, Release, PinnedCommit)
