@@ -110,7 +110,7 @@ func TestQueryParameters(t *testing.T) {
 
 func TestBadQueryRegex(t *testing.T) {
 	_, err := envoyroutes.Evaluate(withQuery(query("id", regex("("))), envoyroutes.Request{Host: "a", Path: "/?id=1"})
-	if want := `route q: regex "(": `; err == nil || !strings.HasPrefix(err.Error(), want) {
+	if want := `route q: regex "(" is not valid RE2: `; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %v; want it to start with %q", err, want)
 	}
 }
