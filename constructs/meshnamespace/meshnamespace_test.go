@@ -16,6 +16,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
@@ -276,5 +277,34 @@ func TestValidateAmbientBadInput(t *testing.T) {
 		"waypoint", `only with istio.dataplane "ambient"`)
 	if errs := (meshnamespace.Props{PeerAuthentication: "STRICT"}).WithDefaults().ValidateAmbientAt(nil); len(errs) != 0 {
 		t.Errorf("STRICT under ambient (ztunnel terminates mutual TLS): got %v, want no error", errs)
+	}
+}
+
+// TestWaypointChartSchemaRefusesBadValues renders the waypoint chart with
+// values its values.schema.json must refuse, through Helm's engine.
+func TestWaypointChartSchemaRefusesBadValues(t *testing.T) {
+	dir, err := charts.Dir(meshnamespace.WaypointChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := render.RenderChart(dir, "waypoint", "shop", map[string]any{"name": "waypoint"}); err != nil {
+		t.Fatalf("good values: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		values map[string]any
+		detail string
+	}{
+		{"fails/unknown key", map[string]any{"name": "waypoint", "listenerPort": 15009}, "listenerPort"},
+		{"fails/name none", map[string]any{"name": "none"}, "name"},
+		{"fails/name not a label", map[string]any{"name": "Shop_Waypoint"}, "name"},
+		{"fails/unknown traffic type", map[string]any{"name": "waypoint", "trafficFor": "ingress"}, "trafficFor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := render.RenderChart(dir, "waypoint", "shop", tc.values)
+			if err == nil || !strings.Contains(err.Error(), tc.detail) {
+				t.Errorf("got %v; want a schema error naming %s", err, tc.detail)
+			}
+		})
 	}
 }
