@@ -252,7 +252,7 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 		}
 		prefixes[prefix] = colour
 	}
-	errs = append(errs, p.Cookie.validate(fld.Child("cookie"), cookieNameRE, "a cookie name (letters, digits and !#$%&'*+.^_`|~-; no spaces, '=' or ';')", cookieValueRE)...)
+	errs = append(errs, p.Cookie.validate(fld.Child("cookie"), CookieNameRE, "a cookie name (letters, digits and !#$%&'*+.^_`|~-; no spaces, '=' or ';')", CookieValueRE)...)
 	errs = append(errs, p.Header.validate(fld.Child("header"), headerNameRE, "a lowercase HTTP header name such as x-version", nil)...)
 	if p.CandidateWeight < 0 || p.CandidateWeight > 100 {
 		errs = append(errs, field.Invalid(fld.Child("candidateWeight"), p.CandidateWeight, "must be a percentage from 0 to 100"))
