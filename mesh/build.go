@@ -57,11 +57,16 @@ func (p Routing) Candidate() string {
 }
 
 // StickyCookie returns the Set-Cookie value that a sticky canary answers
-// from colour's destination: the cookie rule's name and colour's value, for
-// the whole site.
+// from colour's destination (see SetCookie).
 func (p Routing) StickyCookie(colour string) string {
-	return p.Cookie.Name + "=" + p.Cookie.Values[colour] + "; Path=/"
+	return SetCookie(p.Cookie.Name, p.Cookie.Values[colour])
 }
+
+// SetCookie returns the Set-Cookie value a sticky canary answers with, for
+// either API: the cookie rule's name and a colour's value, for the whole
+// site, so that the client's next request carries it and the cookie rule
+// decides.
+func SetCookie(name, value string) string { return name + "=" + value + "; Path=/" }
 
 // Build returns the routing objects of t with props p (defaults applied).
 // It fails when p refers to a colour t has no release for.

@@ -1,7 +1,6 @@
 package gatewayapi
 
 import (
-	"fmt"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"strconv"
 
@@ -306,7 +305,7 @@ func stickyFilter(s Spec, colour string) []gwv1.HTTPRouteFilter {
 		Type: gwv1.HTTPRouteFilterResponseHeaderModifier,
 		ResponseHeaderModifier: &gwv1.HTTPHeaderFilter{Add: []gwv1.HTTPHeader{{
 			Name:  "Set-Cookie",
-			Value: fmt.Sprintf("%s=%s; Path=/", s.Cookie.Name, s.Cookie.Values[colour]),
+			Value: mesh.SetCookie(s.Cookie.Name, s.Cookie.Values[colour]),
 		}}},
 	}}
 }

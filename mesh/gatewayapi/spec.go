@@ -39,11 +39,12 @@ const (
 
 // Spec is an app's routing, in the terms of the routing props of the
 // VirtualService API, plus the Gateway API's own needs (per-colour Services,
-// a GatewayClass).
-//
-// TODO(merge): once the mesh package holds the routing props and their
-// checks (hosts, version paths, cookie and header rules), build from them
-// and keep here only what the Gateway API adds.
+// a GatewayClass). Users write mesh.Routing (with api "gatewayAPI"); SpecOf
+// derives the Spec from it and the app's Target, so the routing settings
+// are written and defaulted once, in package mesh. The Spec stays a type of
+// its own for what only the Gateway API has (MeshService, ClassName) and
+// for the checks the Gateway API's schema adds (lowercase host names,
+// GEP-2257 durations).
 type Spec struct {
 	// App is the app's name; the Gateway, the HTTPRoute and the per-colour
 	// Services (<app>-blue, <app>-green) are named after it. Required.
