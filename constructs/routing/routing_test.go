@@ -143,3 +143,38 @@ func props() routing.Props {
 		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
 	}
 }
+
+func TestHelmReleasesForTheGatewayAPI(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	p.Gateway.TLS = &routing.TLS{CredentialName: "echo-cert"}
+	p.Gateway.HTTPSRedirect = true
+	rels, objs, err := routing.HelmReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs.VirtualService != nil || objs.Gateway != nil || objs.DestinationRule != nil {
+		t.Errorf("Istio objects: got %v; want none with the Gateway API", objs)
+	}
+	var got []string
+	for _, r := range rels {
+		got = append(got, r.ID+" "+r.Name+" "+r.Chart.Local+" "+r.Namespace)
+	}
+	want := []string{
+		"service-blue echo-service-blue blue-green-colour-service shop",
+		"service-green echo-service-green blue-green-colour-service shop",
+		"gateway echo-gateway gatewayapi-gateway shop",
+		"httproute echo-httproute gatewayapi-httproute shop",
+		"httproute-redirect echo-httproute-redirect gatewayapi-httproute shop",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("releases:\ngot  %q\nwant %q", got, want)
+	}
+	// The HTTPRoute carries the intent, like the VirtualService.
+	if a, _ := rels[3].Values["annotations"].(map[string]any); a["bluegreen.io/live"] != "blue" || a["bluegreen.io/candidate"] != "green" {
+		t.Errorf("HTTPRoute annotations: got %v; want live blue, candidate green", rels[3].Values["annotations"])
+	}
+	if s, _ := rels[0].Values["spec"].(map[string]any); s["selector"].(map[string]any)["version"] != "blue" {
+		t.Errorf("blue Service spec: got %v; want a selector with version blue", rels[0].Values["spec"])
+	}
+}

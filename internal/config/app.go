@@ -26,6 +26,9 @@ func (e Environment) validateApp(p *field.Path) field.ErrorList {
 	errs = append(errs, e.App.ValidateAt(p.Child("app"))...)
 	errs = append(errs, e.Routing.ValidateAt(p.Child("routing"))...)
 	errs = append(errs, e.Routing.ValidateTarget(p.Child("routing"), routing.TargetOf(e.App))...)
+	if len(errs) == 0 {
+		errs = append(errs, routing.ValidateGatewayAPI(p.Child("routing"), e.Routing, e.App)...)
+	}
 	return errs
 }
 

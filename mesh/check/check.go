@@ -16,6 +16,7 @@ import (
 	networkingv1 "istio.io/api/networking/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // Severity of a finding (mesh.Severity, shared by both routing APIs'
@@ -58,6 +59,16 @@ var All = []Doc{
 		"Add the host to the Gateway's servers (routing.hosts feeds both), or remove it from the VirtualService."},
 	{"BG010", "Service port name breaks Istio protocol selection",
 		"Name the port <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, ...) or set appProtocol, or Istio treats it as opaque TCP and no HTTP route applies."},
+	{"BG011", "VirtualService and HTTPRoute for the same host",
+		"Route each host with one API: set routing.api to \"virtualService\" or \"gatewayAPI\" and remove the other API's objects; Istio merges both into one route table whose order neither object decides."},
+	{"GW001", "HTTPRoute backend without a Service",
+		"Create the Service (with api \"gatewayAPI\" bluegreen installs <app>-blue and <app>-green) or fix the backendRef's name and port."},
+	{"GW002", "HTTPRoute rule whose backends all have weight 0",
+		"Give at least one backend of the rule a weight above 0."},
+	{"GW003", "HTTPRoute match that never decides",
+		"Gateway API rules are chosen by specificity, not order: narrow the broader match or remove the one that never decides."},
+	{"GW004", "RegularExpression header match",
+		"The regex dialect is implementation-specific (Istio: RE2 over the whole value); keep it if the mesh is Istio, or match exact values."},
 }
 
 // Run checks m and returns every finding, in a stable order.
@@ -72,6 +83,37 @@ func Run(m *mesh.Model) []Finding {
 	}
 	out = append(out, httpsCredentials(m)...)
 	out = append(out, servicePortNames(m)...)
+	if m.UsesGatewayAPI() {
+		out = append(out, gatewayapi.Check(gatewayapi.ModelOfMesh(m))...)
+		out = append(out, oneAPIPerHost(m)...)
+	}
+	return out
+}
+
+// oneAPIPerHost reports a host that both a VirtualService and an HTTPRoute
+// route (BG011): Istio merges them, and which rule decides is no longer
+// what either object says. An HTTPRoute without hostnames takes every host
+// of its Gateway's listeners.
+func oneAPIPerHost(m *mesh.Model) []Finding {
+	var out []Finding
+	for _, vs := range m.VirtualServices {
+		for _, r := range m.HTTPRoutes {
+			names := r.Object.Spec.Hostnames
+			for _, h := range vs.Spec.GetHosts() {
+				clash := len(names) == 0
+				for _, n := range names {
+					if mesh.HostMatches(string(n), h) || mesh.HostMatches(h, string(n)) {
+						clash = true
+					}
+				}
+				if clash {
+					out = append(out, finding("BG011", Error, object("VirtualService", vs), "spec.hosts",
+						fmt.Sprintf("host %q is also routed by HTTPRoute %s/%s; route each host with one API", h, r.Object.Namespace, r.Object.Name)))
+					break
+				}
+			}
+		}
+	}
 	return out
 }
 

@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Model is the Gateway API objects a request meets.
@@ -461,4 +463,21 @@ func (m Model) resolve(routeNS string, ref gwv1.BackendObjectReference) (service
 		return service, port, colour, fmt.Sprintf("Service %s has no port %d", service, port)
 	}
 	return service, port, "", fmt.Sprintf("Service %s does not exist", service)
+}
+
+// ModelOfMesh returns the Gateway API part of an environment's mesh model:
+// its Gateways, HTTPRoutes and Services (the Services as decoded, which
+// include the per-colour ones the routes name).
+func ModelOfMesh(m *mesh.Model) Model {
+	var out Model
+	for _, g := range m.KubernetesGateways {
+		out.Gateways = append(out.Gateways, g.Object)
+	}
+	for _, r := range m.HTTPRoutes {
+		out.HTTPRoutes = append(out.HTTPRoutes, r.Object)
+	}
+	for _, s := range m.Services {
+		out.Services = append(out.Services, s.Service)
+	}
+	return out
 }
