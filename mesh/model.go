@@ -229,5 +229,15 @@ func (m *Model) Intent() (string, []string) {
 		}
 		return live, cands
 	}
+	// With the Gateway API, the HTTPRoute carries the same annotations.
+	for _, r := range m.HTTPRoutes {
+		if live, ok := r.Object.Annotations[LiveAnnotation]; ok {
+			var cands []string
+			if c, ok := r.Object.Annotations[CandidateAnnotation]; ok {
+				cands = []string{c}
+			}
+			return live, cands
+		}
+	}
 	return "", nil
 }

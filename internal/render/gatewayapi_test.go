@@ -1,11 +1,13 @@
 package render_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
+	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
 )
 
 // loadGatewayAPI synthesizes environment "walk" with routing api
@@ -120,5 +122,56 @@ func TestVirtualServiceStickyAndMirrorAreRendered(t *testing.T) {
 	}
 	if len(out.Destinations) != 2 || out.Destinations[0].SetCookie != "x-version=v1; Path=/" || out.Destinations[1].SetCookie != "x-version=v2; Path=/" {
 		t.Errorf("destinations: got %+v; want blue with x-version=v1 and green with x-version=v2 cookies", out.Destinations)
+	}
+}
+
+// TestGatewayAPITable: `routes` prints, for a Gateway API environment, the
+// backend Service, its release and answer, the mirror, and which rule
+// decided by what precedence.
+func TestGatewayAPITable(t *testing.T) {
+	m, _ := loadGatewayAPI(t, `"hosts": ["echo.example.com"], "candidateWeight": 10, "mirrorPercent": 5`)
+	p := mesh.Routing{Hosts: []string{"echo.example.com"}, CandidateWeight: 10}.WithDefaults("echo")
+	var b strings.Builder
+	if err := gatewayapi.Table(&b, m, mesh.StandardCases(p, "echo.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		rows = append(rows, strings.Join(strings.Fields(l), " "))
+	}
+	for _, want := range []string{
+		"GET / default bluegreen/echo-blue blue 90% / blue-1.0",
+		"default bluegreen/echo-green green 10% / green-2.0",
+		"default bluegreen/echo-green green mirror 5% / (answer discarded)",
+		"GET /v1/health path-blue bluegreen/echo-blue blue 100% /health blue-1.0",
+		"cookie x-version=v2 cookie-green bluegreen/echo-green green 100% / green-2.0",
+		`GET /v1: path-blue decided by PathPrefix "/v1" (3 characters), any method, 0 header and 0 query matches; outranked bluegreen/echo default`,
+	} {
+		if !slices.Contains(rows, want) {
+			t.Errorf("no row %q in:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestGatewayAPIPicture: the picture numbers the HTTPRoute's rules in the
+// order their precedence decides and marks the live colour's release.
+func TestGatewayAPIPicture(t *testing.T) {
+	m, _ := loadGatewayAPI(t, `"hosts": ["echo.example.com"], "live": "green", "candidateWeight": 10`)
+	mmd := graph.Build(m).Mermaid()
+	for _, want := range []string{
+		"Gateway echo-gateway (class istio)",
+		"HTTPRoute echo<br/>echo.example.com",
+		`1. path-blue<br/>PathPrefix`,
+		`2. path-green<br/>PathPrefix`,
+		`3. cookie-blue<br/>PathPrefix`,
+		`5. default<br/>PathPrefix`,
+		"Service echo-blue<br/>app=echo, version=blue",
+		"release green (live)",
+		"release blue (candidate)",
+		"|90%|", "|10%|",
+	} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("picture lacks %q:\n%s", want, mmd)
+		}
 	}
 }

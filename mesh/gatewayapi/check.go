@@ -60,22 +60,14 @@ func shadowed(m Model) []mesh.Finding {
 		route *gwv1.HTTPRoute
 	}
 	var all []entry
-	for _, route := range m.HTTPRoutes {
-		for ri, rule := range route.Spec.Rules {
-			matches := rule.Matches
-			if len(matches) == 0 {
-				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
-			}
-			for mi, match := range matches {
-				c, err := rankOf(match)
-				if err != nil {
-					continue
-				}
-				c.route, c.rule, c.match = route, ri, mi
-				all = append(all, entry{c, route})
-			}
+	eachMatch(m.HTTPRoutes, func(at candidate) error {
+		// A match that does not rank is reported by the evaluator.
+		if c, err := rankOf(at.m); err == nil {
+			c.route, c.rule, c.match = at.route, at.rule, at.match
+			all = append(all, entry{c, at.route})
 		}
-	}
+		return nil
+	})
 	var out []mesh.Finding
 	for _, lo := range all {
 		for _, hi := range all {

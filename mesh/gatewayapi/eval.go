@@ -193,23 +193,16 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 // first.
 func decide(routes []*gwv1.HTTPRoute, r Request) (*candidate, []string, error) {
 	var cands []candidate
-	for _, route := range routes {
-		for ri, rule := range route.Spec.Rules {
-			matches := rule.Matches
-			if len(matches) == 0 {
-				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
-			}
-			for mi, match := range matches {
-				c, ok, err := matchRequest(match, r)
-				if err != nil {
-					return nil, nil, fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
-				}
-				if ok {
-					c.route, c.rule, c.match = route, ri, mi
-					cands = append(cands, c)
-				}
-			}
+	err := eachMatch(routes, func(at candidate) error {
+		c, ok, err := matchRequest(at.m, r)
+		if ok {
+			c.route, c.rule, c.match = at.route, at.rule, at.match
+			cands = append(cands, c)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(cands) == 0 {
 		return nil, nil, nil

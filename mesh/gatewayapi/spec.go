@@ -27,11 +27,12 @@ const (
 
 // Metadata keys the built objects carry.
 const (
-	// LiveAnnotation on the HTTPRoute names the live colour.
-	LiveAnnotation = "bluegreen.io/live"
+	// LiveAnnotation on the HTTPRoute names the live colour, as on the
+	// VirtualService.
+	LiveAnnotation = mesh.LiveAnnotation
 	// CandidateAnnotation on the HTTPRoute names the candidate colour when
 	// it has a release.
-	CandidateAnnotation = "bluegreen.io/candidate"
+	CandidateAnnotation = mesh.CandidateAnnotation
 	// ColourLabel on a per-colour Service names the colour whose pods it
 	// selects; the evaluator reads it to say which colour a backend is.
 	ColourLabel = "bluegreen.io/colour"
