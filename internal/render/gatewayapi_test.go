@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
@@ -15,7 +16,7 @@ import (
 // through Helm and decodes the objects into the mesh model.
 func loadGatewayAPI(t *testing.T, routing string) (*mesh.Model, gatewayapi.Model) {
 	t.Helper()
-	m := synthesize(t, `{"api": "gatewayAPI", `+routing+`}`)
+	m, _ := synthesize(t, `{"api": "gatewayAPI", `+routing+`}`)
 	// The shared Service and one per colour; no Istio routing objects.
 	if len(m.KubernetesGateways) != 1 || len(m.HTTPRoutes) != 1 || len(m.Services) != 3 || len(m.Workloads) != 2 ||
 		len(m.Gateways)+len(m.VirtualServices)+len(m.DestinationRules) != 0 {
@@ -172,6 +173,46 @@ func TestGatewayAPIPicture(t *testing.T) {
 	} {
 		if !strings.Contains(mmd, want) {
 			t.Errorf("picture lacks %q:\n%s", want, mmd)
+		}
+	}
+}
+
+// TestGatewayAPICRDsInTheMeshStack: with api "gatewayAPI" the mesh stack
+// carries the Gateway API CRDs as a chart asset, and Helm renders them from
+// the synthesized stack alone; without it, it has none.
+func TestGatewayAPICRDsInTheMeshStack(t *testing.T) {
+	for _, tc := range []struct {
+		routing string
+		want    int
+	}{
+		// Ten CRDs, and the ValidatingAdmissionPolicy and its binding that
+		// guard their upgrades (one file of config/crd/standard).
+		{`{"api": "gatewayAPI"}`, 12},
+		{`{}`, 0},
+	} {
+		_, dirs := synthesize(t, tc.routing)
+		rendered, _, err := render.Stacks(dirs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range rendered {
+			if r.Name != "gateway-api-crds" {
+				continue
+			}
+			for _, mf := range r.Manifests {
+				obj, err := render.Decode(mf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, obj.Kind+" "+obj.Metadata.Name)
+			}
+		}
+		if len(names) != tc.want {
+			t.Fatalf("routing %s: got %d Gateway API manifests %q, want %d", tc.routing, len(names), names, tc.want)
+		}
+		if tc.want > 0 && !slices.Contains(names, "CustomResourceDefinition httproutes.gateway.networking.k8s.io") {
+			t.Errorf("no HTTPRoute CRD among %q", names)
 		}
 	}
 }
