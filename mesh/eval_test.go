@@ -234,3 +234,28 @@ func TestEvaluateStickyCanary(t *testing.T) {
 		}
 	}
 }
+
+func TestTableShowsStickyCookieAndMirror(t *testing.T) {
+	p := props()
+	p.CandidateWeight, p.StickyCanary, p.MirrorPercent = 10, true, 25
+	m, err := meshtest.Model(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := mesh.Table(&b, m, []mesh.Case{{Name: "GET /", Request: mesh.Request{Host: "echo.example.com", Path: "/"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n")[1:] {
+		rows = append(rows, strings.Join(strings.Fields(l), " "))
+	}
+	want := []string{
+		"GET / default blue blue 90% / blue-answer (Set-Cookie: x-version=v1; Path=/)",
+		"default green green 10% / green-answer (Set-Cookie: x-version=v2; Path=/)",
+		"default green green mirror 25% / (answer discarded)",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table rows:\ngot  %q\nwant %q", rows, want)
+	}
+}

@@ -137,7 +137,7 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
 	if p.API == mesh.APIGatewayAPI {
-		rels, err := gatewayAPIReleases(p, app, "")
+		rels, err := GatewayAPIReleases(p, app, controlPlane, "")
 		return rels, Objects{}, err
 	}
 	objs, err := mesh.Build(p, bluegreen.TargetOf(app))
@@ -217,10 +217,14 @@ func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.Err
 	return spec.ValidateAt(fld)
 }
 
-// gatewayAPIReleases are the releases of the Gateway API objects, in
-// install order: Services, Gateway, HTTPRoutes.
-func gatewayAPIReleases(p Props, app bluegreen.Props, meshService string) ([]addon.Release, error) {
-	o, err := GatewayAPIObjects(p, app, istio.Props{}, meshService)
+// GatewayAPIReleases are the releases of the Gateway API objects of the
+// routing props p (api "gatewayAPI") for an app with props app, in install
+// order: the per-colour Services, the Gateway, the HTTPRoutes. meshService,
+// when not empty, adds the release "httproute-mesh": the same rules in an
+// HTTPRoute attached to that Service, for callers inside the mesh
+// (east-west; in ambient mode the Service's waypoint applies it).
+func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, meshService string) ([]addon.Release, error) {
+	o, err := GatewayAPIObjects(p, app, controlPlane, meshService)
 	if err != nil {
 		return nil, err
 	}

@@ -178,3 +178,23 @@ func TestHelmReleasesForTheGatewayAPI(t *testing.T) {
 		t.Errorf("blue Service spec: got %v; want a selector with version blue", rels[0].Values["spec"])
 	}
 }
+
+// TestGatewayAPIReleasesWithAMeshRoute: the east-west hook adds an
+// HTTPRoute attached to the shared Service, in its own release.
+func TestGatewayAPIReleasesWithAMeshRoute(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	rels, err := routing.GatewayAPIReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{}, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rels[len(rels)-1]
+	if len(rels) != 5 || last.ID != "httproute-mesh" || last.Values["name"] != "echo-mesh" {
+		t.Fatalf("releases: got %d, the last %s (%v); want 5, the last httproute-mesh named echo-mesh", len(rels), last.ID, last.Values["name"])
+	}
+	spec := last.Values["spec"].(map[string]any)
+	parent := spec["parentRefs"].([]any)[0].(map[string]any)
+	if parent["kind"] != "Service" || parent["name"] != "echo" || spec["hostnames"] != nil {
+		t.Errorf("mesh route: parentRefs %v, hostnames %v; want the Service echo and no hostnames", spec["parentRefs"], spec["hostnames"])
+	}
+}
