@@ -77,9 +77,15 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	for _, line := range diffLines(string(data), string(edited)) {
 		fmt.Fprintln(stdout, "  "+line)
 	}
-	fmt.Fprintf(stdout, "\nVirtualService %s, route %q (the default route):\n", oldObjs.VirtualServiceName, mesh.RouteDefault)
+	// Both APIs build the default rule from the same props, to the same
+	// colours and weights (mesh/gatewayapi.SpecOf); only the object differs.
+	object, unchanged := "VirtualService "+oldObjs.VirtualServiceName, "the Service, the Gateway and the DestinationRule"
+	if before.API == mesh.APIGatewayAPI {
+		object, unchanged = "HTTPRoute "+target.Name, "the Services (shared and per colour) and the Gateway"
+	}
+	fmt.Fprintf(stdout, "\n%s, rule %q (the default rule):\n", object, mesh.RouteDefault)
 	fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldObjs), defaultRoute(newObjs))
-	fmt.Fprintf(stdout, "\nOnly the VirtualService's Helm release changes; the releases, the Service, the Gateway and the DestinationRule stay as they are.\n")
+	fmt.Fprintf(stdout, "\nOnly the %s's Helm release changes; the releases, %s stay as they are.\n", strings.Fields(object)[0], unchanged)
 	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit cdktf.json, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
 		envName, envName, envName, before.Live)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // headerFlags collects repeated --header "name: value" flags.
@@ -75,6 +76,10 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if *host == "" {
 		*host = mesh.RequestHost(s.Env.Routing, s.Env.App.Name)
 	}
+	table := mesh.Table
+	if m.UsesGatewayAPI() {
+		table = gatewayapi.Table
+	}
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	if !adHoc {
 		// The live colour as the VirtualService says it (its
@@ -82,7 +87,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		live, _ := m.Intent()
 		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
 		cases := mesh.StandardCases(s.Env.Routing, *host)
-		if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
+		if err := table(stdout, m, cases); err != nil || !*envoy {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -97,7 +102,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", *method, orSlash(*path), describe(headers)))
 	cases := []mesh.Case{{Name: name, Request: req}}
-	if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
+	if err := table(stdout, m, cases); err != nil || !*envoy {
 		return err
 	}
 	fmt.Fprintln(stdout)
