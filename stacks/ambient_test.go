@@ -52,10 +52,16 @@ func TestAmbientMeshStack(t *testing.T) {
 	}
 	controlPlane := []string{ref("helm_release", "istio/base"), ref("helm_release", "istio/istiod"), ref("helm_release", "istio/cni"),
 		ref("helm_release", "istio/ztunnel"), ref("helm_release", "istio/gateway")}
+	// The waypoint is a Gateway API Gateway: the CRDs come after the
+	// control plane (istiod starts its Gateway API controller when they
+	// appear) and before the namespace.
+	testutil.AssertSubset(t, d.Resource(t, "helm_release", "gateway-api-crds/gateway-api-crds"), map[string]any{
+		"name": "gateway-api-crds", "namespace": "istio-system", "depends_on": controlPlane,
+	})
 	ns := d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace")
 	testutil.AssertSubset(t, ns, map[string]any{
 		"metadata":   map[string]any{"name": "shop", "labels": map[string]any{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "shop-waypoint"}},
-		"depends_on": controlPlane,
+		"depends_on": append(controlPlane, ref("helm_release", "gateway-api-crds/gateway-api-crds")),
 	})
 	labels := ns["metadata"].(map[string]any)["labels"].(map[string]any)
 	for _, sidecar := range []string{"istio-injection", "istio.io/rev"} {
@@ -71,7 +77,7 @@ func TestAmbientMeshStack(t *testing.T) {
 	if got, want := testutil.Values(t, waypoint), map[string]any{"name": "shop-waypoint", "revision": "1-31"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("waypoint values: got %v, want %v", got, want)
 	}
-	if n := d.Count("helm_release"); n != 10 {
-		t.Errorf("helm releases: got %d, want 10 (5 of Istio, 3 of Kiali, the PeerAuthentication and the waypoint)", n)
+	if n := d.Count("helm_release"); n != 11 {
+		t.Errorf("helm releases: got %d, want 11 (5 of Istio, 3 of Kiali, the Gateway API CRDs, the PeerAuthentication and the waypoint)", n)
 	}
 }

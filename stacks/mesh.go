@@ -13,7 +13,8 @@ import (
 // sidecar-injected namespace, each after the control plane (the
 // namespace's pods need istiod's injector). Kiali's namespace and the
 // namespace's revision label come from the control plane. With routing
-// api "gatewayAPI", the Gateway API CRDs too.
+// api "gatewayAPI" or the ambient data plane, the Gateway API CRDs too,
+// before the namespace.
 func buildMesh(set *Set) error {
 	env := set.Env
 	var err error
@@ -23,16 +24,19 @@ func buildMesh(set *Set) error {
 	if set.Kiali, err = kiali.New(set.Mesh, "kiali", env.Kiali, set.Istio); err != nil {
 		return err
 	}
-	if set.Namespace, err = meshnamespace.New(set.Mesh, "namespace", env.Namespace, set.Istio); err != nil {
-		return err
-	}
-	// The Gateway API CRDs only where the routing uses them: a cluster
-	// whose CRDs another owner manages (a platform team, a cloud add-on)
-	// keeps them untouched unless an environment asks for the Gateway API.
-	if env.Routing.API == mesh.APIGatewayAPI {
-		if _, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Releases()...); err != nil {
+	// The Gateway API CRDs only where the routing or the ambient waypoint
+	// uses them: a cluster whose CRDs another owner manages (a platform
+	// team, a cloud add-on) keeps them untouched unless an environment
+	// asks for the Gateway API. The namespace (and its waypoint) comes
+	// after them.
+	var crds *gatewayapicrds.CRDs
+	if env.Routing.API == mesh.APIGatewayAPI || env.Istio.NeedsGatewayAPICRDs() {
+		if crds, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Releases()...); err != nil {
 			return err
 		}
+	}
+	if set.Namespace, err = meshnamespace.New(set.Mesh, "namespace", env.Namespace, set.Istio, crds); err != nil {
+		return err
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if _, err := kiali.New(stack, "kiali", tc.kiali, cp); err != nil {
 				t.Fatal(err)
 			}
-			ns, err := meshnamespace.New(stack, "namespace", tc.ns, cp)
+			ns, err := meshnamespace.New(stack, "namespace", tc.ns, cp, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

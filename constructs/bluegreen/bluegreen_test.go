@@ -304,7 +304,7 @@ func TestNamespaceByType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop"}, cp)
+	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop"}, cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

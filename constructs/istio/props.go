@@ -406,8 +406,10 @@ func (p Props) Ambient() bool { return p.WithDefaults().Dataplane == DataplaneAm
 // NeedsGatewayAPICRDs reports whether the mesh needs the Kubernetes Gateway
 // API CRDs installed before the app namespace's objects: in ambient mode
 // the namespace's waypoint is a Gateway API Gateway (class
-// istio-waypoint). Whatever installs the CRDs in the mesh stack consults
-// it; the control plane does not install them itself.
+// istio-waypoint). The mesh stack installs them (package gatewayapicrds)
+// when this holds or the routing uses the Gateway API, and the namespace
+// construct takes them by type; the control plane does not install them
+// itself.
 func (p Props) NeedsGatewayAPICRDs() bool { return p.Ambient() }
 
 // ResourceName is the name of the Sail Operator's Istio resource (operator

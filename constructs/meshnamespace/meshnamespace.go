@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
@@ -37,11 +38,17 @@ type Namespace struct {
 // istio.io/dataplane-mode=ambient and istio.io/use-waypoint=<waypoint>, and
 // gets the waypoint, a Gateway API Gateway of class istio-waypoint, through
 // the local chart WaypointChart (the Gateway API CRDs must be installed
-// before it: see istio.Props.NeedsGatewayAPICRDs). It returns an error, and
-// creates nothing, when cp is nil or p is invalid.
-func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane) (*Namespace, error) {
+// before it: see istio.Props.NeedsGatewayAPICRDs). crds are the installed
+// Gateway API CRDs, which the namespace then waits for: required with the
+// ambient data plane, else optional (nil). It returns an error, and creates
+// nothing, when cp is nil, the ambient data plane has no crds, or p is
+// invalid.
+func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane, crds *gatewayapicrds.CRDs) (*Namespace, error) {
 	if cp == nil {
 		return nil, fmt.Errorf("namespace %q: the control plane is required: the namespace asks for its sidecars and is created after it", id)
+	}
+	if cp.Props().Ambient() && crds == nil {
+		return nil, fmt.Errorf("namespace %q: the ambient data plane needs the Gateway API CRDs (package gatewayapicrds): the namespace's waypoint is a Gateway API Gateway", id)
 	}
 	revision := cp.Props().InjectionRevision()
 	ambient := cp.Props().Ambient()
@@ -62,6 +69,9 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane)
 		cdktf.Annotations_Of(n.Construct).AddWarning(jsii.String(w))
 	}
 	after := cp.Releases()
+	if crds != nil {
+		after = append(after, crds.Dependable())
+	}
 	cfg := &namespacev1.NamespaceV1Config{
 		Metadata: &namespacev1.NamespaceV1Metadata{
 			Name:   jsii.String(p.Name),

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
@@ -35,7 +36,14 @@ func synth(t *testing.T, p meshnamespace.Props, cpProps istio.Props) (testutil.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := meshnamespace.New(stack, "namespace", p, cp); err != nil {
+	// The ambient waypoint is a Gateway API Gateway: its CRDs come first.
+	var crds *gatewayapicrds.CRDs
+	if cp.Props().Ambient() {
+		if crds, err = gatewayapicrds.New(stack, "gateway-api-crds", cp.Props().Version, cp.Props().Namespace, cp.Releases()...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := meshnamespace.New(stack, "namespace", p, cp, crds); err != nil {
 		t.Fatal(err)
 	}
 	outdir := *cdktf.Testing_FullSynth(stack)
@@ -188,7 +196,7 @@ func TestStandaloneDefaults(t *testing.T) {
 	if n := d.Count("helm_release"); n != 3 {
 		t.Errorf("helm releases: got %d, want the control plane's 3 and no PeerAuthentication", n)
 	}
-	if _, err := meshnamespace.New(stacktest.NewStack(t), "namespace", meshnamespace.Props{}, nil); err == nil || !strings.Contains(err.Error(), "the control plane is required") {
+	if _, err := meshnamespace.New(stacktest.NewStack(t), "namespace", meshnamespace.Props{}, nil, nil); err == nil || !strings.Contains(err.Error(), "the control plane is required") {
 		t.Errorf("got %v, want an error asking for the control plane", err)
 	}
 }

@@ -132,12 +132,14 @@ func WithGateway(p Props, app bluegreen.Props, controlPlane istio.Props) Props {
 // With p.API "gatewayAPI" the releases are instead the per-colour Services
 // ("service-blue", "service-green"), the Gateway ("gateway", class istio)
 // and the HTTPRoute(s) ("httproute", and "httproute-redirect" with an HTTPS
-// redirect) that GatewayAPIObjects returns, and Objects is empty.
+// redirect) that GatewayAPIObjects returns, and Objects is empty; in
+// ambient mode also "httproute-mesh", attached to the app's shared Service
+// for callers inside the mesh.
 func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]addon.Release, Objects, error) {
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
 	if p.API == mesh.APIGatewayAPI {
-		rels, err := GatewayAPIReleases(p, app, controlPlane, "")
+		rels, err := GatewayAPIReleases(p, app, controlPlane, eastWestService(app, controlPlane))
 		return rels, Objects{}, err
 	}
 	objs, err := mesh.Build(p, bluegreen.TargetOf(app))
@@ -176,6 +178,17 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 		})
 	}
 	return out, objs, nil
+}
+
+// eastWestService is the Service whose callers inside the mesh get the
+// blue/green rules too: in ambient mode the app's shared Service (its
+// waypoint applies the HTTPRoute attached to it); with sidecars none, as
+// the VirtualService API's routing is for the ingress only.
+func eastWestService(app bluegreen.Props, controlPlane istio.Props) string {
+	if controlPlane.Ambient() {
+		return bluegreen.ServiceNameOf(app)
+	}
+	return ""
 }
 
 // GatewayAPIObjects returns the Gateway API objects of the routing props p

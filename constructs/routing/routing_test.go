@@ -198,3 +198,37 @@ func TestGatewayAPIReleasesWithAMeshRoute(t *testing.T) {
 		t.Errorf("mesh route: parentRefs %v, hostnames %v; want the Service echo and no hostnames", spec["parentRefs"], spec["hostnames"])
 	}
 }
+
+// TestAmbientGatewayAPIRoutesInsideTheMesh: with the ambient data plane the
+// HelmReleases of a Gateway API routing attach the same rules to the app's
+// shared Service (east-west, applied by its waypoint); with sidecars they
+// do not.
+func TestAmbientGatewayAPIRoutesInsideTheMesh(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	for _, tc := range []struct {
+		dataplane string
+		want      []string
+	}{
+		{istio.DataplaneSidecar, []string{"service-blue", "service-green", "gateway", "httproute"}},
+		{istio.DataplaneAmbient, []string{"service-blue", "service-green", "gateway", "httproute", "httproute-mesh"}},
+	} {
+		rels, _, err := routing.HelmReleases(p, bluegreen.Props{Name: "cart", Namespace: "shop"}, istio.Props{Dataplane: tc.dataplane})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rels {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: releases %q; want %q", tc.dataplane, got, tc.want)
+		}
+		if tc.dataplane == istio.DataplaneAmbient {
+			parent := rels[4].Values["spec"].(map[string]any)["parentRefs"].([]any)[0].(map[string]any)
+			if parent["kind"] != "Service" || parent["name"] != "cart" {
+				t.Errorf("mesh route parent: got %v; want the Service cart", parent)
+			}
+		}
+	}
+}

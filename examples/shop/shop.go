@@ -52,7 +52,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (cdktf.TerraformSt
 	if _, err := kiali.New(stack, "kiali", kiali.Props{}, cp); err != nil {
 		return nil, err
 	}
-	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop", PeerAuthentication: meshnamespace.MTLSStrict}, cp)
+	ns, err := meshnamespace.New(stack, "namespace", meshnamespace.Props{Name: "shop", PeerAuthentication: meshnamespace.MTLSStrict}, cp, nil)
 	if err != nil {
 		return nil, err
 	}

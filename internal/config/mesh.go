@@ -2,6 +2,8 @@ package config
 
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // kubernetesVersion is the Kubernetes minor version of the environment's
@@ -59,15 +61,15 @@ func (e Environment) meshWarnings(p *field.Path) []string {
 	out = append(out, e.Istio.Warnings(p.Child("istio"))...)
 	out = append(out, e.Kiali.Warnings(p.Child("kiali"))...)
 	out = append(out, e.Namespace.Warnings(p.Child("namespace"))...)
-	if e.Istio.Ambient() {
+	if e.Istio.Ambient() && e.Routing.API != mesh.APIGatewayAPI {
 		out = append(out, ambientVirtualServiceWarning(p))
 	}
 	return out
 }
 
 // ambientVirtualServiceWarning says that the app's routing, a
-// VirtualService, is alpha in ambient mode. When routing.api can be
-// "gatewayAPI", only a VirtualService environment gets it.
+// VirtualService, is alpha in ambient mode; with routing.api "gatewayAPI"
+// (an HTTPRoute) there is no warning.
 func ambientVirtualServiceWarning(p *field.Path) string {
-	return p.Child("istio", "dataplane").String() + `: with "ambient" the app's routing is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute is ambient's supported routing API`
+	return p.Child("istio", "dataplane").String() + `: with "ambient" the app's routing is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute (routing.api "gatewayAPI") is ambient's supported routing API`
 }

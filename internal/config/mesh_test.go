@@ -147,6 +147,19 @@ func TestAmbientWarnsAboutVirtualService(t *testing.T) {
 	}
 }
 
+// TestAmbientWithTheGatewayAPIDoesNotWarn: an HTTPRoute is ambient's
+// supported routing API, so an ambient environment routing with the
+// Gateway API gets no VirtualService warning.
+func TestAmbientWithTheGatewayAPIDoesNotWarn(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1",`+endpoint+`,"istio":{"dataplane":"ambient"},"routing":{"api":"gatewayAPI"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := meshWarnings(envs[0]); len(w) != 0 {
+		t.Errorf("got warnings %q for ambient with the Gateway API, want none", w)
+	}
+}
+
 // meshWarnings are the environment's warnings about its istio, kiali and
 // namespace sections.
 func meshWarnings(e config.Environment) []string {

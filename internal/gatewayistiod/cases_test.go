@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -22,11 +23,11 @@ func walkthrough(ns string) gatewayapi.Spec {
 		Port:       8600,
 		TargetPort: 5678,
 		Releases: []gatewayapi.Release{
-			{Colour: gatewayapi.Blue, Selector: map[string]string{"app": "echo", "version": "blue"}},
-			{Colour: gatewayapi.Green, Selector: map[string]string{"app": "echo", "version": "green"}},
+			{Colour: mesh.Blue, Selector: map[string]string{"app": "echo", "version": "blue"}},
+			{Colour: mesh.Green, Selector: map[string]string{"app": "echo", "version": "green"}},
 		},
 		Hosts:   []string{"echo.example.com", "*.shop.example.com"},
-		Header:  gatewayapi.Rule{Name: "x-version", Values: map[string]string{gatewayapi.Blue: "v1", gatewayapi.Green: "v2"}},
+		Header:  gatewayapi.Rule{Name: "x-version", Values: map[string]string{mesh.Blue: "v1", mesh.Green: "v2"}},
 		Gateway: gatewayapi.Gateway{Name: ns + "-gateway"},
 	}.WithDefaults()
 }

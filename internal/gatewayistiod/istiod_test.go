@@ -8,6 +8,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -26,16 +27,16 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	cptest.Binaries(t)
 	c := startCluster(t)
 
-	mesh := canary("mesh")
-	mesh.MeshService = "echo"
-	specs := map[string]gatewayapi.Spec{"canary": canary("canary"), "plain": walkthrough("plain"), "mesh": mesh}
+	meshSpec := canary("mesh")
+	meshSpec.MeshService = "echo"
+	specs := map[string]gatewayapi.Spec{"canary": canary("canary"), "plain": walkthrough("plain"), "mesh": meshSpec}
 	redirect := canary("redirect")
 	redirect.Gateway.HTTPSRedirect = true
 	specs["redirect"] = redirect
 	for _, s := range specs {
 		c.install(t, build(t, s), s)
 	}
-	c.createServices(t, sharedService(mesh))
+	c.createServices(t, sharedService(meshSpec))
 
 	routes := precedenceRoutes("precedence", "precedence-gateway")
 	c.namespace(t, "precedence")
@@ -84,14 +85,14 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 		{Host: "web.example.com", Path: "/x"},
 	})
 
-	meshReqs := meshRequests(mesh)
+	meshReqs := meshRequests(meshSpec)
 	if len(meshReqs) != 23 {
 		t.Fatalf("%d in-mesh requests; want 23", len(meshReqs))
 	}
 	ask("mesh", sidecarProxy("mesh"), meshReqs)
 
 	promoted := specs["plain"]
-	promoted.Live, promoted.CandidateWeight = gatewayapi.Green, 25
+	promoted.Live, promoted.CandidateWeight = mesh.Green, 25
 	c.applyRoutes(t, build(t, promoted).Routes()...)
 	if got, want := answer(t, c, "plain", home), "plain/echo-green:8600 green 75%, plain/echo-blue:8600 blue 25%; path /"; got != want {
 		t.Errorf("after the promotion, GET / goes to %q; want %q", got, want)

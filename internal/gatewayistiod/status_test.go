@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -92,7 +93,7 @@ func checkStatus(t *testing.T, c *cluster, namespaces ...string) (routes, unreso
 	return routes, unresolved
 }
 
-func findingsOf(fs []gatewayapi.Finding, obj string) string {
+func findingsOf(fs []mesh.Finding, obj string) string {
 	var out []string
 	for _, f := range fs {
 		if f.Object == obj {
