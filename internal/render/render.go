@@ -333,47 +333,60 @@ func Stacks(stackDirs ...string) (rendered []Rendered, skipped []Release, err er
 // reason for each release it skips.
 func StacksWith(o Options, stackDirs ...string) (rendered []Rendered, skipped []Skipped, err error) {
 	var errs []error
+	var all []Release
 	for _, dir := range stackDirs {
 		releases, err := Releases(dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, r := range releases {
-			var ms []Manifest
-			if r.Local() {
-				chrt, err := loader.Load(r.ChartDir)
-				if err == nil {
-					ms, err = r.renderWith(chrt, o.KubeVersion)
-				}
-				if err != nil {
+		all = append(all, releases...)
+	}
+	rendered, skipped, err = ReleasesWith(o, all)
+	return rendered, skipped, errors.Join(append(errs, err)...)
+}
+
+// ReleasesWith renders releases, read from synthesized stacks or computed
+// from the constructs' pure release specs (package pipeline), as
+// StacksWith does: local charts, and charts from a repository where
+// o.Remote finds them; the others are skipped with the reason. It reports
+// every release that does not render, not only the first.
+func ReleasesWith(o Options, releases []Release) (rendered []Rendered, skipped []Skipped, err error) {
+	var errs []error
+	for _, r := range releases {
+		var ms []Manifest
+		if r.Local() {
+			chrt, err := loader.Load(r.ChartDir)
+			if err == nil {
+				ms, err = r.renderWith(chrt, o.KubeVersion)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+				continue
+			}
+			rendered = append(rendered, Rendered{Release: r, Manifests: ms})
+			continue
+		}
+		reason := fmt.Sprintf("chart %s from %s: no chart repository is reachable offline", r.Chart, r.Repository)
+		if o.Remote != nil {
+			chrt, why, err := o.Remote(r)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
+				continue
+			}
+			if chrt != nil {
+				if ms, err = r.renderWith(chrt, o.KubeVersion); err != nil {
 					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
 					continue
 				}
 				rendered = append(rendered, Rendered{Release: r, Manifests: ms})
 				continue
 			}
-			reason := fmt.Sprintf("chart %s from %s: no chart repository is reachable offline", r.Chart, r.Repository)
-			if o.Remote != nil {
-				chrt, why, err := o.Remote(r)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-					continue
-				}
-				if chrt != nil {
-					if ms, err = r.renderWith(chrt, o.KubeVersion); err != nil {
-						errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-						continue
-					}
-					rendered = append(rendered, Rendered{Release: r, Manifests: ms})
-					continue
-				}
-				if why != "" {
-					reason = why
-				}
+			if why != "" {
+				reason = why
 			}
-			skipped = append(skipped, Skipped{Release: r, Reason: reason})
 		}
+		skipped = append(skipped, Skipped{Release: r, Reason: reason})
 	}
 	return rendered, skipped, errors.Join(errs...)
 }
