@@ -67,6 +67,12 @@ func FromRendered(rendered []render.Rendered, skipped []render.Skipped, kubeVers
 	for _, r := range rendered {
 		add(r.Release, r.Manifests)
 		for _, m := range r.Manifests {
+			// Only an Istio resource names the Sail Operator's API group;
+			// decoding every manifest (Istio's CRDs among them) to find it
+			// would cost most of a second.
+			if !strings.Contains(m.YAML, istiocharts.SailGroup) {
+				continue
+			}
 			o, err := render.Decode(m)
 			if err != nil || !istiocharts.IsSailIstio(o) {
 				continue
