@@ -23,6 +23,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
@@ -200,16 +201,49 @@ type Rendered struct {
 // cluster's Kubernetes version, decodes the local charts' objects into the
 // mesh model and runs bluegreen's checks on it. With istioCharts, the
 // releases of Istio's own charts are rendered too, from the module pinned
-// in tools/go.mod (as the analyzer needs them; see analyze.RenderOptions);
+// in tools/go.mod (as the analyzer needs them; see analyze.RenderOptions),
+// or from the cache of an earlier run of the same program with the same
+// values (see renderCache; BLUEGREEN_NO_RENDER_CACHE=1 turns it off);
 // without, they are skipped, which routes and graph can afford.
 func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 	o := render.Options{KubeVersion: e.KubeVersion()}
 	if istioCharts {
 		o = analyze.RenderOptions(e.KubeVersion())
 	}
-	rendered, skipped, err := render.ReleasesWith(o, e.Releases)
+	// Istio's charts come from the cache of an earlier run when they can.
+	var cache *renderCache
+	if istioCharts {
+		cache = newRenderCache()
+	}
+	cached := map[string][]render.Manifest{}
+	var todo []render.Release
+	for _, r := range e.Releases {
+		if istiocharts.IsIstio(r) {
+			if ms, ok := cache.get(r, o.KubeVersion); ok {
+				cached[r.Path] = ms
+				continue
+			}
+		}
+		todo = append(todo, r)
+	}
+	fresh, skipped, err := render.ReleasesWith(o, todo)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
+	}
+	byPath := map[string]render.Rendered{}
+	for _, r := range fresh {
+		if istiocharts.IsIstio(r.Release) {
+			cache.put(r.Release, o.KubeVersion, r.Manifests)
+		}
+		byPath[r.Path] = r
+	}
+	var rendered []render.Rendered
+	for _, r := range e.Releases {
+		if ms, ok := cached[r.Path]; ok {
+			rendered = append(rendered, render.Rendered{Release: r, Manifests: ms})
+		} else if rr, ok := byPath[r.Path]; ok {
+			rendered = append(rendered, rr)
+		}
 	}
 	m, err := render.ModelOf(rendered)
 	if err != nil {
