@@ -67,11 +67,7 @@ func TestIstioChartsCache(t *testing.T) {
 	}
 
 	// Other values are another key.
-	for i, r := range e.Releases {
-		if r.Name == "istiod" {
-			e.Releases[i].Values = append(r.Values, "pilot:\n  traceSampling: 2.5\n")
-		}
-	}
+	addIstiodValues(e, "pilot:\n  traceSampling: 2.5\n")
 	if _, err := e.Render(true); err != nil {
 		t.Fatal(err)
 	}
@@ -81,15 +77,20 @@ func TestIstioChartsCache(t *testing.T) {
 
 	// Off: still other values, and nothing stored.
 	t.Setenv(pipeline.EnvNoCache, "1")
-	for i, r := range e.Releases {
-		if r.Name == "istiod" {
-			e.Releases[i].Values = append(r.Values, "pilot:\n  traceSampling: 5\n")
-		}
-	}
+	addIstiodValues(e, "pilot:\n  traceSampling: 5\n")
 	if _, err := e.Render(true); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(stored()); got != 4 {
 		t.Errorf("with %s=1 the cache changed: %d entries", pipeline.EnvNoCache, got)
+	}
+}
+
+// addIstiodValues appends a values document to the istiod release of e.
+func addIstiodValues(e *pipeline.Environment, doc string) {
+	for i, r := range e.Releases {
+		if r.Name == "istiod" {
+			e.Releases[i].Values = append(r.Values, doc)
+		}
 	}
 }
