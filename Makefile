@@ -159,12 +159,34 @@ $(ETCD_DIR)/.stamp:
 
 controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
 
-synth: bindings
+# The Gateway API's standard-channel CRDs, copied into the local chart
+# charts/gatewayapi-crds from the sigs.k8s.io/gateway-api module that go.mod
+# pins (Go's module cache; `go mod download` fetches it), so that they are
+# embedded in the program and written into the mesh stack as an asset:
+# deploying needs no module cache. The copies are git-ignored; go.mod is the
+# one place the version is written, and the stamp names it, so moving the
+# pin copies them again.
+GATEWAY_API_VERSION := $(shell awk '$$1=="sigs.k8s.io/gateway-api" {print $$2}' go.mod)
+CRDS_DIR            := charts/gatewayapi-crds/templates
+CRDS_STAMP          := .gen/.crds-stamp-$(GATEWAY_API_VERSION)
+
+$(CRDS_STAMP): go.mod
+	@set -euo pipefail; src=$$(go mod download -json sigs.k8s.io/gateway-api@$(GATEWAY_API_VERSION) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	test -d "$$src/config/crd/standard" || { echo "crds: no config/crd/standard in $$src" >&2; exit 1; }; \
+	rm -rf $(CRDS_DIR) .gen/.crds-stamp-* && mkdir -p $(CRDS_DIR) .gen && \
+	cp "$$src"/config/crd/standard/gateway.networking.k8s.io_*.yaml $(CRDS_DIR)/ && chmod u+w $(CRDS_DIR)/*.yaml && \
+	touch $@ && echo "crds: copied $$(ls $(CRDS_DIR)/*.yaml | wc -l) files of sigs.k8s.io/gateway-api $(GATEWAY_API_VERSION)"
+
+.PHONY: crds
+crds: $(CRDS_STAMP)
+
+synth: bindings crds
 	go run main.go
 
 # The control plane tests (internal/controlplane, internal/meshinstall) fail
 # rather than skip when make test runs them.
-test: bindings $(ISTIOCTL) controlplane
+test: bindings crds $(ISTIOCTL) controlplane
 	BLUEGREEN_CONTROLPLANE_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
@@ -178,16 +200,16 @@ integration: bindings
 # graph and promote on dev, and the offline pipeline's stages (5 runs
 # each); then one cold set-up: `make synth` on a fresh clone of HEAD
 # (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
-bench: bindings $(ISTIOCTL)
+bench: bindings crds $(ISTIOCTL)
 	go test -run '^$$' -bench '^BenchmarkSynth' -benchtime 3x -timeout 30m .
 	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
-deploy: bindings
+deploy: bindings crds
 	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment>" >&2; exit 2; }
 	ENVIRONMENTS=$(ENV) $(CDKTF) deploy '$(ENV)-*'
 
-diff: bindings
+diff: bindings crds
 	@test -n "$(ENV)" || { echo "usage: make diff ENV=<environment>" >&2; exit 2; }
 	ENVIRONMENTS=$(ENV) $(CDKTF) diff '$(ENV)-*'
 

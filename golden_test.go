@@ -46,10 +46,10 @@ func TestSynthMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The fixture has three environments, one of them (staging) without an
-	// EKS cluster: eight stacks.
-	if len(res.Stacks) != 8 {
-		t.Fatalf("synthesized %d stacks; want 8 (the fixture's three environments)", len(res.Stacks))
+	// The fixture has four environments, two of them (staging, and qa with
+	// the Gateway API) without an EKS cluster: ten stacks.
+	if len(res.Stacks) != 10 {
+		t.Fatalf("synthesized %d stacks; want 10 (the fixture's four environments)", len(res.Stacks))
 	}
 	var synthesized []string
 	for _, s := range res.Stacks {

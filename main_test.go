@@ -64,13 +64,14 @@ var fixtureEnvs = []fixtureEnv{
 	{name: "prod", stacks: []string{"prod-cluster", "prod-mesh", "prod-app"}, region: "eu-west-1", cluster: "bluegreen-prod",
 		s3: map[string]any{"bucket": "acme-bluegreen-tfstate", "key": "bluegreen/prod/<stack>.tfstate", "region": "eu-west-1", "encrypt": true, "dynamodb_table": "acme-bluegreen-tflock"}},
 	{name: "staging", stacks: []string{"staging-mesh", "staging-app"}, kubeconfig: []string{"~/.kube/config", "staging"}},
+	{name: "qa", stacks: []string{"qa-mesh", "qa-app"}, kubeconfig: []string{"~/.kube/config", "qa"}},
 }
 
 func TestSynthEveryEnvironment(t *testing.T) {
 	t.Setenv("BLUEGREEN_CONFIG", goldenConfig)
 	outdir, stdout := synthAll(t, "")
 
-	want := []string{"dev-app", "dev-cluster", "dev-mesh", "prod-app", "prod-cluster", "prod-mesh", "staging-app", "staging-mesh"}
+	want := []string{"dev-app", "dev-cluster", "dev-mesh", "prod-app", "prod-cluster", "prod-mesh", "qa-app", "qa-mesh", "staging-app", "staging-mesh"}
 	entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
 	if err != nil {
 		t.Fatal(err)
@@ -413,8 +414,8 @@ func TestCheckEveryEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	outdir, _ := synthAll(t, "")
-	if len(envs) != 3 {
-		t.Fatalf("%s: got %d environments, want 3 (dev, prod, staging)", goldenConfig, len(envs))
+	if len(envs) != 4 {
+		t.Fatalf("%s: got %d environments, want 4 (dev, prod, staging, qa)", goldenConfig, len(envs))
 	}
 	for _, env := range envs {
 		t.Run(env.Name, func(t *testing.T) {

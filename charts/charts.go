@@ -27,7 +27,7 @@ import (
 // Every local chart is a directory named after the chart; its name starts
 // with one of these prefixes.
 //
-//go:embed all:blue-green-* all:istio-*
+//go:embed all:blue-green-* all:istio-* all:gatewayapi-*
 var files embed.FS
 
 // Names lists the embedded charts.

@@ -56,6 +56,18 @@ func (p Routing) Candidate() string {
 	return Green
 }
 
+// StickyCookie returns the Set-Cookie value that a sticky canary answers
+// from colour's destination (see SetCookie).
+func (p Routing) StickyCookie(colour string) string {
+	return SetCookie(p.Cookie.Name, p.Cookie.Values[colour])
+}
+
+// SetCookie returns the Set-Cookie value a sticky canary answers with, for
+// either API: the cookie rule's name and a colour's value, for the whole
+// site, so that the client's next request carries it and the cookie rule
+// decides.
+func SetCookie(name, value string) string { return name + "=" + value + "; Path=/" }
+
 // Build returns the routing objects of t with props p (defaults applied).
 // It fails when p refers to a colour t has no release for.
 func Build(p Routing, t Target) (Objects, error) {
@@ -159,6 +171,17 @@ func Build(p Routing, t Target) (Objects, error) {
 	def := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(p.Live, 0)}}
 	if w := int32(p.CandidateWeight); w > 0 {
 		def.Route = []*networkingv1.HTTPRouteDestination{dest(p.Live, 100-w), dest(p.Candidate(), w)}
+		if p.StickyCanary {
+			for _, d := range def.Route {
+				d.Headers = &networkingv1.Headers{Response: &networkingv1.Headers_HeaderOperations{
+					Add: map[string]string{"Set-Cookie": p.StickyCookie(d.Destination.Subset)},
+				}}
+			}
+		}
+	}
+	if p.MirrorPercent > 0 {
+		def.Mirror = dest(p.Candidate(), 0).Destination
+		def.MirrorPercentage = &networkingv1.Percent{Value: float64(p.MirrorPercent)}
 	}
 	add(RouteDefault, def)
 	o.VirtualService = vs
@@ -196,6 +219,10 @@ func (p Routing) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
 	if p.CandidateWeight > 0 && !has[p.Candidate()] {
 		errs = append(errs, field.Invalid(fld.Child("candidateWeight"), p.CandidateWeight,
 			fmt.Sprintf("would send traffic to the candidate %s", missing(p.Candidate()))))
+	}
+	if p.MirrorPercent > 0 && !has[p.Candidate()] {
+		errs = append(errs, field.Invalid(fld.Child("mirrorPercent"), p.MirrorPercent,
+			fmt.Sprintf("would mirror traffic to the candidate %s", missing(p.Candidate()))))
 	}
 	return errs
 }

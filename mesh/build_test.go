@@ -150,3 +150,49 @@ func TestBuildAnnotatesTheIntent(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildStickyCanaryAndMirror(t *testing.T) {
+	p := props()
+	p.CandidateWeight, p.StickyCanary, p.MirrorPercent = 20, true, 5
+	o, err := mesh.Build(p.WithDefaults("echo"), target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := o.VirtualService.GetHttp()[len(o.VirtualService.GetHttp())-1]
+	if def.GetName() != "default" || len(def.GetRoute()) != 2 {
+		t.Fatalf("default route: got %v; want two weighted destinations", def)
+	}
+	for i, want := range []string{"x-version=v1; Path=/", "x-version=v2; Path=/"} {
+		if got := def.GetRoute()[i].GetHeaders().GetResponse().GetAdd()["Set-Cookie"]; got != want {
+			t.Errorf("destination %d (%s) Set-Cookie: got %q, want %q", i, def.GetRoute()[i].GetDestination().GetSubset(), got, want)
+		}
+	}
+	if got := def.GetMirror(); got.GetSubset() != "green" || got.GetHost() != "echo.shop.svc.cluster.local" || got.GetPort().GetNumber() != 8600 {
+		t.Errorf("mirror: got %v; want green of echo.shop.svc.cluster.local:8600", got)
+	}
+	if got := def.GetMirrorPercentage().GetValue(); got != 5 {
+		t.Errorf("mirrorPercentage: got %v, want 5", got)
+	}
+	// Only the default route is sticky and mirrored.
+	for _, r := range o.VirtualService.GetHttp()[:len(o.VirtualService.GetHttp())-1] {
+		if r.GetMirror() != nil || r.GetRoute()[0].GetHeaders() != nil {
+			t.Errorf("route %s: got mirror %v, headers %v; want neither", r.GetName(), r.GetMirror(), r.GetRoute()[0].GetHeaders())
+		}
+	}
+}
+
+func TestBuildStickyWithoutCanaryAddsNoCookie(t *testing.T) {
+	p := props()
+	p.StickyCanary = true
+	o, err := mesh.Build(p.WithDefaults("echo"), target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := o.VirtualService.GetHttp()[len(o.VirtualService.GetHttp())-1]
+	if h := def.GetRoute()[0].GetHeaders(); h != nil || def.GetMirror() != nil {
+		t.Errorf("default route: got headers %v, mirror %v; want none", h, def.GetMirror())
+	}
+	if w := p.WithDefaults("echo").Warnings(nil, false); len(w) != 1 || !strings.Contains(w[0], "stickyCanary: has no effect") {
+		t.Errorf("warnings: got %q; want one saying stickyCanary has no effect", w)
+	}
+}

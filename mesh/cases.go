@@ -64,7 +64,8 @@ func StandardCases(p Routing, host string) []Case {
 
 // Table evaluates each case and writes one row per destination: request,
 // matched rule, subset, release, weight, the path the app sees and what it
-// answers.
+// answers (with the Set-Cookie of a sticky canary); then a row for the
+// mirror, if the route has one.
 func Table(w io.Writer, m *Model, cases []Case) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tRULE\tSUBSET\tRELEASE\tWEIGHT\tAPP PATH\tANSWER")
@@ -88,7 +89,18 @@ func Table(w io.Writer, m *Model, cases []Case) error {
 				if release == "" {
 					release = "(no workload)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%%\t%s\t%s\n", name, out.Route, d.Subset, release, d.Weight, out.Path, d.Text)
+				answer := d.Text
+				if d.SetCookie != "" {
+					answer += " (Set-Cookie: " + d.SetCookie + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%%\t%s\t%s\n", name, out.Route, d.Subset, release, d.Weight, out.Path, answer)
+			}
+			if mr := out.Mirror; mr != nil {
+				release := mr.Release
+				if release == "" {
+					release = "(no workload)"
+				}
+				fmt.Fprintf(tw, "\t%s\t%s\t%s\tmirror %g%%\t%s\t(answer discarded)\n", out.Route, mr.Subset, release, out.MirrorPercent, out.Path)
 			}
 		}
 	}

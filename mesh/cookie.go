@@ -13,12 +13,12 @@ func CookieRegex(name, value string) string {
 	return `^(.*;\s*)?` + regexp.QuoteMeta(name) + "=" + regexp.QuoteMeta(value) + `\s*(;.*)?$`
 }
 
-// cookieNameRE is an RFC 6265 cookie-name: an RFC 7230 token.
-var cookieNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+// CookieNameRE is an RFC 6265 cookie-name: an RFC 7230 token.
+var CookieNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
-// cookieValueRE is an RFC 6265 cookie-value without quotes: no controls,
+// CookieValueRE is an RFC 6265 cookie-value without quotes: no controls,
 // whitespace, double quotes, commas, semicolons or backslashes.
-var cookieValueRE = regexp.MustCompile(`^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$`)
+var CookieValueRE = regexp.MustCompile(`^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$`)
 
 // headerNameRE is a lowercase HTTP header name, as Istio requires in
 // matches.

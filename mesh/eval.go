@@ -38,6 +38,9 @@ type Destination struct {
 	Replicas int32
 	// Text is what the http-echo pods answer (their -text argument).
 	Text string
+	// SetCookie is the Set-Cookie header the route adds to this
+	// destination's answers (a sticky canary), or "".
+	SetCookie string
 }
 
 // Outcome is where a request goes.
@@ -58,6 +61,10 @@ type Outcome struct {
 	Destinations []Destination
 	// NotFound says why nothing routes the request (Envoy answers 404).
 	NotFound string
+	// Mirror is where a copy of the request goes, its answer discarded, or
+	// nil; MirrorPercent is the share of requests mirrored.
+	Mirror        *Destination
+	MirrorPercent float64
 }
 
 // Evaluate returns where r goes, with Istio's semantics: the Gateway must
@@ -114,6 +121,15 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 				return out, fmt.Errorf("virtualservice %s route %s: redirect, directResponse and delegate routes are not evaluated", out.VirtualService, out.Route)
 			}
 			out.Destinations = m.destinations(route, vs.Namespace)
+			if mr := route.GetMirror(); mr != nil {
+				d := m.Resolve(Destination{Host: mr.GetHost(), Subset: mr.GetSubset(), Weight: 100}, vs.Namespace)
+				out.Mirror = &d
+				// Istio mirrors 100 % when mirrorPercentage is unset.
+				out.MirrorPercent = 100
+				if pct := route.GetMirrorPercentage(); pct != nil {
+					out.MirrorPercent = pct.GetValue()
+				}
+			}
 			return out, nil
 		}
 		out.NotFound = fmt.Sprintf("no route of VirtualService %s matches", out.VirtualService)
@@ -334,6 +350,19 @@ func (m *Model) destinations(route *networkingv1.HTTPRoute, ns string) []Destina
 	var out []Destination
 	for j, d := range route.GetRoute() {
 		dest := Destination{Host: d.GetDestination().GetHost(), Subset: d.GetDestination().GetSubset(), Weight: Weight(route, j)}
+		// A destination's response headers apply after the route's.
+		for _, h := range []*networkingv1.Headers{route.GetHeaders(), d.GetHeaders()} {
+			for k, v := range h.GetResponse().GetSet() {
+				if strings.EqualFold(k, "set-cookie") {
+					dest.SetCookie = v
+				}
+			}
+			for k, v := range h.GetResponse().GetAdd() {
+				if strings.EqualFold(k, "set-cookie") {
+					dest.SetCookie = v
+				}
+			}
+		}
 		out = append(out, m.Resolve(dest, ns))
 	}
 	return out

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"strings"
 	"testing"
 
 	networkingv1 "istio.io/api/networking/v1"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/meshtest"
 )
 
 func exact(s string) *networkingv1.StringMatch {
@@ -184,5 +186,76 @@ func TestEvaluateRedirect(t *testing.T) {
 	}
 	if out.Redirect != "https://web.example.com/x" {
 		t.Errorf("got redirect %q, want https://web.example.com/x", out.Redirect)
+	}
+}
+
+// TestEvaluateStickyCanary follows a client: its first request lands on a
+// colour of the canary, whose answer sets the cookie; the next request,
+// carrying that cookie, is decided by the cookie rule and reaches the same
+// colour.
+func TestEvaluateStickyCanary(t *testing.T) {
+	p := props()
+	p.CandidateWeight, p.StickyCanary, p.MirrorPercent = 10, true, 25
+	m, err := meshtest.Model(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := m.Evaluate(mesh.Request{Host: "echo.example.com", Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Route != "default" || len(first.Destinations) != 2 {
+		t.Fatalf("first request: got route %s with %d destinations; want default with 2", first.Route, len(first.Destinations))
+	}
+	if first.Mirror == nil || first.Mirror.Subset != "green" || first.Mirror.Text != "green-answer" || first.MirrorPercent != 25 {
+		t.Errorf("mirror: got %+v at %v%%; want green (green-answer) at 25%%", first.Mirror, first.MirrorPercent)
+	}
+	for _, tc := range []struct {
+		colour, setCookie string
+		weight            int
+	}{{"blue", "x-version=v1; Path=/", 90}, {"green", "x-version=v2; Path=/", 10}} {
+		var d *mesh.Destination
+		for i := range first.Destinations {
+			if first.Destinations[i].Subset == tc.colour {
+				d = &first.Destinations[i]
+			}
+		}
+		if d == nil || d.SetCookie != tc.setCookie || d.Weight != tc.weight {
+			t.Fatalf("%s: got %+v; want weight %d and Set-Cookie %q", tc.colour, d, tc.weight, tc.setCookie)
+		}
+		cookie, _, _ := strings.Cut(d.SetCookie, ";")
+		next, err := m.Evaluate(mesh.Request{Host: "echo.example.com", Path: "/", Headers: map[string]string{"Cookie": "session=abc; " + cookie}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.Route != "cookie-"+tc.colour || len(next.Destinations) != 1 || next.Destinations[0].Subset != tc.colour || next.Mirror != nil {
+			t.Errorf("next request after landing on %s: got route %s to %+v (mirror %v); want cookie-%s to %s only, unmirrored",
+				tc.colour, next.Route, next.Destinations, next.Mirror, tc.colour, tc.colour)
+		}
+	}
+}
+
+func TestTableShowsStickyCookieAndMirror(t *testing.T) {
+	p := props()
+	p.CandidateWeight, p.StickyCanary, p.MirrorPercent = 10, true, 25
+	m, err := meshtest.Model(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := mesh.Table(&b, m, []mesh.Case{{Name: "GET /", Request: mesh.Request{Host: "echo.example.com", Path: "/"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n")[1:] {
+		rows = append(rows, strings.Join(strings.Fields(l), " "))
+	}
+	want := []string{
+		"GET / default blue blue 90% / blue-answer (Set-Cookie: x-version=v1; Path=/)",
+		"default green green 10% / green-answer (Set-Cookie: x-version=v2; Path=/)",
+		"default green green mirror 25% / (answer discarded)",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table rows:\ngot  %q\nwant %q", rows, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // Object is a decoded Istio object with its name and namespace.
@@ -43,6 +44,15 @@ type Service struct {
 	Service *corev1.Service
 }
 
+// GatewayAPIObject is a decoded Gateway API object (gateway.networking.k8s.io/v1)
+// and the Helm release that creates it.
+type GatewayAPIObject[T any] struct {
+	// Release is the Helm release that creates the object.
+	Release string
+	// Object is the decoded object, with its namespace filled in.
+	Object T
+}
+
 // Model is everything the evaluator, the checks and the picture read:
 // the Istio and Kubernetes objects an environment creates, decoded.
 type Model struct {
@@ -51,7 +61,16 @@ type Model struct {
 	DestinationRules []Object[*networkingv1.DestinationRule]
 	Workloads        []Workload
 	Services         []Service
+	// KubernetesGateways and HTTPRoutes are the Gateway API objects of an
+	// app whose routing uses api "gatewayAPI"; package mesh/gatewayapi
+	// evaluates and checks them (gatewayapi.ModelOfMesh).
+	KubernetesGateways []GatewayAPIObject[*gwv1.Gateway]
+	HTTPRoutes         []GatewayAPIObject[*gwv1.HTTPRoute]
 }
+
+// UsesGatewayAPI reports whether m routes with the Gateway API (it has
+// HTTPRoutes) rather than VirtualServices.
+func (m *Model) UsesGatewayAPI() bool { return len(m.HTTPRoutes) > 0 }
 
 // envelope is a Kubernetes object with its spec left raw.
 type envelope struct {
@@ -63,7 +82,8 @@ type envelope struct {
 
 // Add decodes one Kubernetes object (JSON) that Helm release release
 // creates, and files it: Istio Gateways, VirtualServices and
-// DestinationRules (networking.istio.io/v1), Deployments and Services.
+// DestinationRules (networking.istio.io/v1), Gateway API Gateways and
+// HTTPRoutes (gateway.networking.k8s.io/v1), Deployments and Services.
 // Other kinds are ignored. An object without a namespace goes to
 // namespace, the release's. Decoding is strict: a field the API type does
 // not have is an error.
@@ -100,6 +120,20 @@ func (m *Model) Add(release, namespace string, object []byte) error {
 			return err
 		}
 		m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{name, ns, release, spec, annotations})
+	case "gateway.networking.k8s.io/v1/Gateway":
+		gw := &gwv1.Gateway{}
+		if err := strict(object, gw); err != nil {
+			return fmt.Errorf("not a valid gateway.networking.k8s.io/v1 Gateway: %w", err)
+		}
+		gw.Namespace = ns
+		m.KubernetesGateways = append(m.KubernetesGateways, GatewayAPIObject[*gwv1.Gateway]{release, gw})
+	case "gateway.networking.k8s.io/v1/HTTPRoute":
+		r := &gwv1.HTTPRoute{}
+		if err := strict(object, r); err != nil {
+			return fmt.Errorf("not a valid gateway.networking.k8s.io/v1 HTTPRoute: %w", err)
+		}
+		r.Namespace = ns
+		m.HTTPRoutes = append(m.HTTPRoutes, GatewayAPIObject[*gwv1.HTTPRoute]{release, r})
 	case "apps/v1/Deployment":
 		d := &appsv1.Deployment{}
 		if err := strict(object, d); err != nil {
@@ -194,6 +228,16 @@ func (m *Model) Intent() (string, []string) {
 			}
 		}
 		return live, cands
+	}
+	// With the Gateway API, the HTTPRoute carries the same annotations.
+	for _, r := range m.HTTPRoutes {
+		if live, ok := r.Object.Annotations[LiveAnnotation]; ok {
+			var cands []string
+			if c, ok := r.Object.Annotations[CandidateAnnotation]; ok {
+				cands = []string{c}
+			}
+			return live, cands
+		}
 	}
 	return "", nil
 }

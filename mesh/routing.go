@@ -20,6 +20,12 @@ import (
 // Routing configures the routing of one blue/green app: the settings
 // Build turns into a Gateway, a VirtualService and a DestinationRule.
 type Routing struct {
+	// API is the Istio traffic API the routing is written in:
+	// "virtualService" (an Istio Gateway, a VirtualService and a
+	// DestinationRule; Build) or "gatewayAPI" (a Kubernetes Gateway of class
+	// istio, an HTTPRoute and per-colour Services; package
+	// mesh/gatewayapi). Default: "virtualService".
+	API string `json:"api"`
 	// Hosts are the host names clients use, such as "echo.example.com"; a
 	// leading "*." is a wildcard, and "*" alone admits any host.
 	// Default: ["*"] (any host, as the walkthrough does; warns in
@@ -45,6 +51,16 @@ type Routing struct {
 	// candidate (the colour that is not live), for a canary: 0 to 100.
 	// Default: 0 (all default traffic to the live colour).
 	CandidateWeight int `json:"candidateWeight"`
+	// StickyCanary, with CandidateWeight above 0, has each weighted
+	// destination of the default route answer with
+	// Set-Cookie: <cookie name>=<colour's cookie value>; Path=/ so that the
+	// cookie rule sends the client's next requests to the colour it got.
+	// Needs cookie values for both colours. Default: false.
+	StickyCanary bool `json:"stickyCanary"`
+	// MirrorPercent is the percentage of default traffic that is also sent
+	// to the candidate as a copy whose answer is discarded: 0 to 100.
+	// Default: 0 (no mirroring).
+	MirrorPercent int `json:"mirrorPercent"`
 	// Timeout is every route's request timeout, such as "10s".
 	// Default: "" (Istio's: none).
 	Timeout string `json:"timeout"`
@@ -130,6 +146,15 @@ func (r Retries) MarshalJSON() ([]byte, error) {
 	return protojson.Marshal(r.HTTPRetry)
 }
 
+// The routing APIs (Routing.API).
+const (
+	APIVirtualService = "virtualService"
+	APIGatewayAPI     = "gatewayAPI"
+)
+
+// APIs lists the routing APIs.
+var APIs = []string{APIVirtualService, APIGatewayAPI}
+
 // DefaultCookie is the cookie rule of props that set none: the
 // walkthrough's x-version=v1 (blue) and x-version=v2 (green).
 func DefaultCookie() Rule {
@@ -139,6 +164,9 @@ func DefaultCookie() Rule {
 // WithDefaults returns a copy of p with every unset field given its default,
 // for an app named app. It never changes p.
 func (p Routing) WithDefaults(app string) Routing {
+	if p.API == "" {
+		p.API = APIVirtualService
+	}
 	if p.Hosts == nil {
 		p.Hosts = []string{"*"}
 	}
@@ -203,6 +231,9 @@ func (p Routing) Validate() error { return fielderr.Join(p.ValidateAt(nil)) }
 // applied, with field paths under fld.
 func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	if !slices.Contains(APIs, p.API) {
+		errs = append(errs, field.NotSupported(fld.Child("api"), p.API, APIs))
+	}
 	if len(p.Hosts) == 0 {
 		errs = append(errs, field.Required(fld.Child("hosts"), `at least one host name clients use, such as "echo.example.com"`))
 	}
@@ -252,10 +283,21 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 		}
 		prefixes[prefix] = colour
 	}
-	errs = append(errs, p.Cookie.validate(fld.Child("cookie"), cookieNameRE, "a cookie name (letters, digits and !#$%&'*+.^_`|~-; no spaces, '=' or ';')", cookieValueRE)...)
+	errs = append(errs, p.Cookie.validate(fld.Child("cookie"), CookieNameRE, "a cookie name (letters, digits and !#$%&'*+.^_`|~-; no spaces, '=' or ';')", CookieValueRE)...)
 	errs = append(errs, p.Header.validate(fld.Child("header"), headerNameRE, "a lowercase HTTP header name such as x-version", nil)...)
 	if p.CandidateWeight < 0 || p.CandidateWeight > 100 {
 		errs = append(errs, field.Invalid(fld.Child("candidateWeight"), p.CandidateWeight, "must be a percentage from 0 to 100"))
+	}
+	if p.MirrorPercent < 0 || p.MirrorPercent > 100 {
+		errs = append(errs, field.Invalid(fld.Child("mirrorPercent"), p.MirrorPercent, "must be a percentage from 0 to 100"))
+	}
+	if p.StickyCanary {
+		for _, c := range Colours {
+			if p.Cookie.Values[c] == "" {
+				errs = append(errs, field.Required(fld.Child("cookie", "values").Key(c),
+					"stickyCanary sets a cookie that routes the client back to its colour, so both colours need a cookie value"))
+			}
+		}
 	}
 	errs = append(errs, validateTimeout(fld.Child("timeout"), p.Timeout)...)
 	errs = append(errs, p.Retries.validate(fld.Child("retries"))...)
@@ -393,6 +435,9 @@ func (p Routing) Warnings(fld *field.Path, production bool) []string {
 	var out []string
 	if production && slices.Contains(p.Hosts, "*") {
 		out = append(out, fld.Child("hosts").String()+`: "*" admits requests for any host name; list the app's host names`)
+	}
+	if p.StickyCanary && p.CandidateWeight == 0 {
+		out = append(out, fld.Child("stickyCanary").String()+": has no effect without a canary (candidateWeight is 0)")
 	}
 	if production && p.Gateway.TLS == nil {
 		out = append(out, fld.Child("gateway", "tls").String()+": the hosts are served over plain HTTP only; set tls.credentialName (and httpsRedirect) for HTTPS")

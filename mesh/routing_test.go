@@ -92,6 +92,18 @@ func TestValidateBadInput(t *testing.T) {
 			"timeout", `Invalid value: "ten seconds": must be a duration`},
 		{"fails/unknown route override", func(p *mesh.Routing) { p.Routes = map[string]mesh.RouteSettings{"cookie-red": {Timeout: "1s"}} },
 			"routes[cookie-red]", `Unsupported value: "cookie-red"`},
+		{"fails/unknown api", func(p *mesh.Routing) { p.API = "ingress" },
+			"api", `Unsupported value: "ingress": supported values: "virtualService", "gatewayAPI"`},
+		{"fails/mirrorPercent above 100", func(p *mesh.Routing) { p.MirrorPercent = 150 },
+			"mirrorPercent", "must be a percentage from 0 to 100"},
+		{"fails/negative mirrorPercent", func(p *mesh.Routing) { p.MirrorPercent = -1 },
+			"mirrorPercent", "must be a percentage from 0 to 100"},
+		{"fails/sticky without cookie values", func(p *mesh.Routing) {
+			p.StickyCanary, p.CandidateWeight, p.Cookie.Values = true, 10, map[string]string{}
+		}, "cookie.values[blue]", "stickyCanary sets a cookie"},
+		{"fails/sticky with only green's cookie value", func(p *mesh.Routing) {
+			p.StickyCanary, p.CandidateWeight, p.Cookie.Values = true, 10, map[string]string{"green": "v2"}
+		}, "cookie.values[blue]", "both colours need a cookie value"},
 		{"fails/bad retry condition", func(p *mesh.Routing) {
 			var r mesh.Retries
 			if err := json.Unmarshal([]byte(`{"attempts": 3, "retryOn": "5xx,sometimes"}`), &r); err != nil {

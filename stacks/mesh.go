@@ -1,16 +1,19 @@
 package stacks
 
 import (
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // buildMesh composes the <env>-mesh stack in order: the Istio control
 // plane and ingress gateway; then Kiali, Prometheus and Grafana, and the
 // sidecar-injected namespace, each after the control plane (the
 // namespace's pods need istiod's injector). Kiali's namespace and the
-// namespace's revision label come from the control plane.
+// namespace's revision label come from the control plane. With routing
+// api "gatewayAPI", the Gateway API CRDs too.
 func buildMesh(set *Set) error {
 	env := set.Env
 	var err error
@@ -22,6 +25,14 @@ func buildMesh(set *Set) error {
 	}
 	if set.Namespace, err = meshnamespace.New(set.Mesh, "namespace", env.Namespace, set.Istio); err != nil {
 		return err
+	}
+	// The Gateway API CRDs only where the routing uses them: a cluster
+	// whose CRDs another owner manages (a platform team, a cloud add-on)
+	// keeps them untouched unless an environment asks for the Gateway API.
+	if env.Routing.API == mesh.APIGatewayAPI {
+		if _, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Releases()...); err != nil {
+			return err
+		}
 	}
 	return nil
 }

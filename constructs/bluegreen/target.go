@@ -17,3 +17,9 @@ func TargetOf(p Props) mesh.Target {
 
 // Target returns the app's routing Target.
 func (a *App) Target() mesh.Target { return TargetOf(a.props) }
+
+// PodLabelsOf returns the labels both colours' pods of an app with props p
+// carry, which its shared Service selects (charts blue-green-service and
+// blue-green-web-echo write them as "app: <name>"). A colour's own pods
+// carry its subset's labels too.
+func PodLabelsOf(p Props) map[string]string { return map[string]string{"app": p.Name} }

@@ -8,7 +8,10 @@
 //     The base chart renders Istio's CRDs as templates, so a later upgrade
 //     of the release upgrades them too, and they carry
 //     helm.sh/resource-policy: keep, so an uninstall never deletes them (and
-//     with them every VirtualService in the cluster).
+//     with them every VirtualService in the cluster). With Dataplane
+//     "ambient", Istio's cni and ztunnel charts follow istiod (base, istiod,
+//     cni, ztunnel, gateway), and base, istiod, cni and ztunnel get the
+//     charts' "ambient" profile.
 //   - InstallMode "operator": the Sail Operator chart, then an Istio resource
 //     (sailoperator.io/v1) built from the same props and delivered through
 //     the local chart istio-sail-controlplane (kubernetes_manifest would need

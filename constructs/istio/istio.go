@@ -56,9 +56,11 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 	after := map[string][]string{
 		"base":          {"namespace"},
 		"istiod":        {"base"},
+		"cni":           {"istiod"},
+		"ztunnel":       {"cni"},
 		"sail-operator": {"operator-namespace"},
 		"controlplane":  {"sail-operator", "namespace"},
-		"gateway":       {"istiod", "controlplane", "gateway-namespace"},
+		"gateway":       {"istiod", "controlplane", "ztunnel", "gateway-namespace"},
 	}
 	for _, r := range rels {
 		var deps []cdktf.ITerraformDependable
@@ -80,7 +82,8 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 
 // HelmReleases are the control plane's Helm releases in install order, as New
 // creates them from p (defaults applied here): in helm mode "base",
-// "istiod" and "gateway"; in operator mode "sail-operator", "controlplane"
+// "istiod", with the ambient data plane "cni" and "ztunnel" (the order of
+// Istio's ambient Helm install), and "gateway"; in operator mode "sail-operator", "controlplane"
 // (the Istio resource, through the local chart ControlChart) and
 // "gateway". The gateway is left out when the ingress gateway is off.
 // It creates nothing; New turns exactly these into helm_release resources.
@@ -107,6 +110,18 @@ func (p Props) HelmReleases() ([]addon.Release, error) {
 			name += "-" + p.Revision
 		}
 		add("istiod", name, p.Namespace, istiod, p.istiodValues())
+		if p.Dataplane == DataplaneAmbient {
+			cni, err := p.Charts.Chart("cni", p.Version)
+			if err != nil {
+				return nil, err
+			}
+			add("cni", "istio-cni", p.Namespace, cni, p.cniValues())
+			zt, err := p.Charts.Chart("ztunnel", p.Version)
+			if err != nil {
+				return nil, err
+			}
+			add("ztunnel", "ztunnel", p.Namespace, zt, p.ztunnelValues())
+		}
 	case ModeOperator:
 		op, err := p.Operator.Chart.Chart("sail-operator", p.Operator.ChartVersion)
 		if err != nil {

@@ -329,3 +329,77 @@ func TestNewRejectsBadProps(t *testing.T) {
 		t.Errorf("got %v, want an error naming the construct and the version", err)
 	}
 }
+
+// TestAmbientHelmMode checks the ambient data plane's releases: Istio's
+// cni and ztunnel charts between istiod and the gateway, in the order of
+// Istio's ambient Helm install, with the ambient profile and the same
+// images as istiod.
+func TestAmbientHelmMode(t *testing.T) {
+	p := istio.Props{
+		KubernetesVersion: "1.34", Dataplane: istio.DataplaneAmbient, Revision: "canary",
+		Hub: "registry.example.com/istio", ImagePullSecrets: []string{"regcred"},
+		ExtraValues: istio.ExtraValues{Ztunnel: map[string]any{"logLevel": "debug"}},
+	}
+	rels, err := p.HelmReleases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, r := range rels {
+		order = append(order, r.ID)
+	}
+	if want := []string{"base", "istiod", "cni", "ztunnel", "gateway"}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("release order: got %v, want %v", order, want)
+	}
+	if !p.NeedsGatewayAPICRDs() || (istio.Props{}).NeedsGatewayAPICRDs() {
+		t.Errorf("NeedsGatewayAPICRDs: got %v for ambient and %v for sidecars; want true and false", p.NeedsGatewayAPICRDs(), (istio.Props{}).NeedsGatewayAPICRDs())
+	}
+
+	d, _ := synth(t, p)
+	if got := d.Count("helm_release"); got != 5 {
+		t.Errorf("helm releases: got %d, want 5 (base, istiod, cni, ztunnel, gateway)", got)
+	}
+	ref := func(typ, path string) string { return typ + "." + d.LogicalID(t, "resource", typ, path) }
+	for _, r := range []struct {
+		path, name, chart, namespace string
+		dependsOn                    []string
+	}{
+		{"istio/base", "istio-base", "base", "istio-system", []string{ref("kubernetes_namespace_v1", "istio/namespace")}},
+		{"istio/istiod", "istiod-canary", "istiod", "istio-system", []string{ref("helm_release", "istio/base")}},
+		{"istio/cni", "istio-cni", "cni", "istio-system", []string{ref("helm_release", "istio/istiod")}},
+		{"istio/ztunnel", "ztunnel", "ztunnel", "istio-system", []string{ref("helm_release", "istio/cni")}},
+		{"istio/gateway", "istio-ingressgateway", "gateway", "istio-ingress", []string{ref("helm_release", "istio/istiod"), ref("helm_release", "istio/ztunnel"), ref("kubernetes_namespace_v1", "istio/gateway-namespace")}},
+	} {
+		rel := d.Resource(t, "helm_release", r.path)
+		testutil.AssertSubset(t, rel, map[string]any{
+			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.0",
+			"namespace": r.namespace, "depends_on": r.dependsOn,
+		})
+		testutil.AssertSubset(t, rel, releaseSettings)
+	}
+	for _, path := range []string{"istio/base", "istio/istiod"} {
+		testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", path)), map[string]any{"profile": "ambient"})
+	}
+	for _, c := range []struct {
+		path string
+		want map[string]any
+	}{
+		{"istio/cni", map[string]any{
+			"profile":  "ambient",
+			"revision": "canary",
+			"global":   map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"}},
+		}},
+		{"istio/ztunnel", map[string]any{
+			"profile": "ambient", "revision": "canary", "istioNamespace": "istio-system",
+			"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"},
+			"logLevel": "debug",
+		}},
+	} {
+		if got := testutil.Values(t, d.Resource(t, "helm_release", c.path)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s values:\ngot  %v\nwant %v", c.path, got, c.want)
+		}
+	}
+	if gw := testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")); gw["profile"] != nil {
+		t.Errorf("gateway profile: got %v; want none, as in Istio's ambient Helm install", gw["profile"])
+	}
+}

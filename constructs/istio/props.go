@@ -64,6 +64,20 @@ const (
 	ProfilePreview = "preview"
 )
 
+// Data planes. In "sidecar" mode every app pod gets an Envoy sidecar; in
+// "ambient" mode (Istio's sidecarless data plane) the node-level ztunnel
+// carries the pods' traffic (L4, mutual TLS) and a waypoint proxy per
+// namespace applies L7 routing.
+const (
+	DataplaneSidecar = "sidecar"
+	DataplaneAmbient = "ambient"
+)
+
+// ProfileAmbient is the Helm profile of Istio's base, istiod, cni and
+// ztunnel charts that turns ambient mode on (each chart's
+// files/profile-ambient.yaml in Istio 1.31).
+const ProfileAmbient = "ambient"
+
 // Update strategies of the Sail Operator's Istio resource.
 const (
 	UpdateInPlace       = "InPlace"
@@ -78,6 +92,7 @@ const (
 
 var (
 	installModes     = []string{ModeHelm, ModeOperator}
+	dataplanes       = []string{DataplaneSidecar, DataplaneAmbient}
 	profiles         = []string{ProfileDefault, ProfileDemo, ProfileMinimal, ProfilePreview}
 	updateStrategies = []string{UpdateInPlace, UpdateRevisionBased}
 	outboundPolicies = []string{OutboundAllowAny, OutboundRegistryOnly}
@@ -119,14 +134,22 @@ type Props struct {
 	// with istio.io/rev=<revision>. A DNS-1123 label. Default: "" (the
 	// default revision, selected with istio-injection=enabled).
 	Revision string `json:"revision"`
+	// Dataplane is "sidecar" (an Envoy sidecar in every app pod) or
+	// "ambient" (no sidecars: Istio's cni and ztunnel charts are installed
+	// after istiod, istiod and the charts get the ambient profile, and the
+	// app namespace is enrolled with istio.io/dataplane-mode=ambient and
+	// gets a waypoint). Ambient needs installMode "helm" and the Gateway
+	// API CRDs (see NeedsGatewayAPICRDs). Default: "sidecar".
+	Dataplane string `json:"dataplane"`
 	// Pilot configures istiod.
 	Pilot Pilot `json:"pilot"`
 	// MeshConfig is the mesh-wide configuration.
 	MeshConfig MeshConfig `json:"meshConfig"`
 	// IngressGateway is the ingress gateway deployment.
 	IngressGateway IngressGateway `json:"ingressGateway"`
-	// Charts is where Istio's base, istiod and gateway charts come from
-	// (the Sail Operator's chart has its own source, Operator.Chart).
+	// Charts is where Istio's base, istiod and gateway charts (and, with
+	// the ambient data plane, cni and ztunnel) come from (the Sail
+	// Operator's chart has its own source, Operator.Chart).
 	// Default: ChartRepository.
 	Charts ChartSource `json:"charts"`
 	// Hub is the registry path Istio's images are pulled from (global.hub;
@@ -273,6 +296,11 @@ type ExtraValues struct {
 	Istiod map[string]any `json:"istiod"`
 	// Gateway goes to the gateway chart. Default: none.
 	Gateway map[string]any `json:"gateway"`
+	// CNI goes to the cni chart (dataplane "ambient" only). Default: none.
+	CNI map[string]any `json:"cni"`
+	// Ztunnel goes to the ztunnel chart (dataplane "ambient" only).
+	// Default: none.
+	Ztunnel map[string]any `json:"ztunnel"`
 	// SailOperator goes to the sail-operator chart (operator mode only).
 	// Default: none.
 	SailOperator map[string]any `json:"sailOperator"`
@@ -289,6 +317,9 @@ func (p Props) WithDefaults() Props {
 	}
 	if p.Profile == "" {
 		p.Profile = ProfileDefault
+	}
+	if p.Dataplane == "" {
+		p.Dataplane = DataplaneSidecar
 	}
 	if p.Namespace == "" {
 		p.Namespace = "istio-system"
@@ -369,6 +400,16 @@ func (p Props) GatewaySelector() map[string]string {
 	return map[string]string{"istio": strings.TrimPrefix(name, "istio-")}
 }
 
+// Ambient reports whether the data plane is ambient (no sidecars).
+func (p Props) Ambient() bool { return p.WithDefaults().Dataplane == DataplaneAmbient }
+
+// NeedsGatewayAPICRDs reports whether the mesh needs the Kubernetes Gateway
+// API CRDs installed before the app namespace's objects: in ambient mode
+// the namespace's waypoint is a Gateway API Gateway (class
+// istio-waypoint). Whatever installs the CRDs in the mesh stack consults
+// it; the control plane does not install them itself.
+func (p Props) NeedsGatewayAPICRDs() bool { return p.Ambient() }
+
 // ResourceName is the name of the Sail Operator's Istio resource (operator
 // mode): the revision, or "default".
 func (p Props) ResourceName() string {
@@ -404,6 +445,7 @@ func (p Props) ValidateAt(fld *field.Path) field.ErrorList {
 	if !slices.Contains(profiles, p.Profile) {
 		errs = append(errs, field.NotSupported(fld.Child("profile"), p.Profile, profiles))
 	}
+	errs = append(errs, p.validateDataplane(fld)...)
 	errs = append(errs, dnsLabel(fld.Child("namespace"), p.Namespace)...)
 	if p.Revision != "" {
 		if p.Revision == "default" {
@@ -468,11 +510,49 @@ func (p Props) chartVersions() map[string]string {
 	if p.InstallMode == ModeHelm {
 		charts["base"] = p.Version
 		charts["istiod"] = p.Version
+		if p.Dataplane == DataplaneAmbient {
+			charts["cni"] = p.Version
+			charts["ztunnel"] = p.Version
+		}
 	}
 	if p.IngressGateway.Enabled != nil && *p.IngressGateway.Enabled {
 		charts["gateway"] = p.Version
 	}
 	return charts
+}
+
+// validateDataplane checks Dataplane and what it excludes.
+func (p Props) validateDataplane(fld *field.Path) field.ErrorList {
+	dp := fld.Child("dataplane")
+	if !slices.Contains(dataplanes, p.Dataplane) {
+		return field.ErrorList{field.NotSupported(dp, p.Dataplane, dataplanes)}
+	}
+	var errs field.ErrorList
+	ev := fld.Child("extraValues")
+	if p.Dataplane != DataplaneAmbient {
+		if p.ExtraValues.CNI != nil {
+			errs = append(errs, field.Forbidden(ev.Child("cni"), `only with dataplane "ambient": the cni chart is installed only then`))
+		}
+		if p.ExtraValues.Ztunnel != nil {
+			errs = append(errs, field.Forbidden(ev.Child("ztunnel"), `only with dataplane "ambient": the ztunnel chart is installed only then`))
+		}
+		return errs
+	}
+	if p.InstallMode != ModeHelm {
+		// The Sail Operator has IstioCNI and ZTunnel resources, but this
+		// construct renders only its Istio resource.
+		errs = append(errs, field.Invalid(dp, p.Dataplane, `ambient needs installMode "helm": the operator mode does not create the Sail Operator's IstioCNI and ZTunnel resources`))
+	}
+	if p.Profile == ProfileDemo || p.Profile == ProfilePreview {
+		errs = append(errs, field.Invalid(fld.Child("profile"), p.Profile,
+			`Istio's charts take one profile, and with dataplane "ambient" it is "ambient"; use profile "default" or "minimal"`))
+	}
+	for _, key := range []string{"sidecarInjectorWebhook"} {
+		if _, ok := p.ExtraValues.Istiod[key]; ok {
+			errs = append(errs, field.Forbidden(ev.Child("istiod", key), `sidecar-only setting: with dataplane "ambient" no sidecars are injected`))
+		}
+	}
+	return errs
 }
 
 // validateImages checks Hub and ImagePullSecrets.

@@ -22,6 +22,7 @@ func TestDefaults(t *testing.T) {
 		{"charts.repository", p.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
 		{"hub", p.Hub, "docker.io/istio"},
 		{"profile", p.Profile, istio.ProfileDefault},
+		{"dataplane", p.Dataplane, "sidecar"},
 		{"namespace", p.Namespace, "istio-system"},
 		{"meshConfig.outboundTrafficPolicy", p.MeshConfig.OutboundTrafficPolicy, istio.OutboundAllowAny},
 		{"ingressGateway.name", p.IngressGateway.Name, "istio-ingressgateway"},
@@ -188,6 +189,18 @@ func TestValidateBadInput(t *testing.T) {
 			"imagePullSecrets[0]", `Invalid value: "Regcred"`},
 		{"fails/sail operator chart from a retired location", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{Chart: istio.ChartSource{Repository: "oci://gcr.io/istio-release/charts"}}},
 			"operator.chart.repository", "Istio removed gcr.io/istio-release"},
+		{"fails/unknown data plane", istio.Props{Dataplane: "sidecarless"},
+			"dataplane", `Unsupported value: "sidecarless": supported values: "sidecar", "ambient"`},
+		{"fails/ambient with the Sail Operator", istio.Props{Dataplane: "ambient", InstallMode: istio.ModeOperator},
+			"dataplane", `Invalid value: "ambient": ambient needs installMode "helm"`},
+		{"fails/ambient with the demo profile", istio.Props{Dataplane: "ambient", Profile: "demo"},
+			"profile", `Invalid value: "demo": Istio's charts take one profile, and with dataplane "ambient" it is "ambient"; use profile "default" or "minimal"`},
+		{"fails/ambient with sidecar injector options", istio.Props{Dataplane: "ambient", ExtraValues: istio.ExtraValues{Istiod: map[string]any{"sidecarInjectorWebhook": map[string]any{"rewriteAppHTTPProbe": false}}}},
+			"extraValues.istiod.sidecarInjectorWebhook", `sidecar-only setting: with dataplane "ambient" no sidecars are injected`},
+		{"fails/cni values with sidecars", istio.Props{ExtraValues: istio.ExtraValues{CNI: map[string]any{"logLevel": "debug"}}},
+			"extraValues.cni", `only with dataplane "ambient"`},
+		{"fails/ztunnel values with sidecars", istio.Props{Dataplane: "sidecar", ExtraValues: istio.ExtraValues{Ztunnel: map[string]any{"logLevel": "debug"}}},
+			"extraValues.ztunnel", `only with dataplane "ambient"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAt(nil), tc.field, tc.detail)

@@ -7,9 +7,20 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 )
 
-// helmProfile is the value of the charts' "profile" key: the Helm charts
-// ship profile files for demo and preview only.
+// helmProfile is the value of the base and istiod charts' "profile" key:
+// "ambient" with the ambient data plane (validation keeps demo and preview
+// out of it), else the Profile where the Helm charts ship a profile file
+// (demo and preview only).
 func (p Props) helmProfile() string {
+	if p.Dataplane == DataplaneAmbient {
+		return ProfileAmbient
+	}
+	return p.gatewayProfile()
+}
+
+// gatewayProfile is the gateway chart's "profile": Istio's ambient Helm
+// install sets no profile on the gateway, so it is the Profile's.
+func (p Props) gatewayProfile() string {
 	switch p.Profile {
 	case ProfileDemo, ProfilePreview:
 		return p.Profile
@@ -163,10 +174,45 @@ func (p Props) gatewayValues() map[string]any {
 	if r := g.Resources.values(); len(r) > 0 {
 		v["resources"] = r
 	}
-	if prof := p.helmProfile(); prof != "" {
+	if prof := p.gatewayProfile(); prof != "" {
 		v["profile"] = prof
 	}
 	return addon.MergeValues(v, p.ExtraValues.Gateway)
+}
+
+// cniValues are the cni release's values (helm mode, ambient data plane):
+// the ambient profile (which turns on cni.ambient.enabled), and images as
+// istiod's. The chart reads the hub, tag and pull secrets under global.
+func (p Props) cniValues() map[string]any {
+	global := map[string]any{"hub": p.Hub, "tag": p.Version}
+	if len(p.ImagePullSecrets) > 0 {
+		global["imagePullSecrets"] = p.pullSecretNames()
+	}
+	v := map[string]any{"profile": ProfileAmbient, "global": global}
+	if p.Revision != "" {
+		v["revision"] = p.Revision
+	}
+	return addon.MergeValues(v, p.ExtraValues.CNI)
+}
+
+// ztunnelValues are the ztunnel release's values (helm mode, ambient data
+// plane). Unlike the other charts, ztunnel reads the hub, tag and pull
+// secret names at the top level, and finds istiod through istioNamespace
+// and revision.
+func (p Props) ztunnelValues() map[string]any {
+	v := map[string]any{
+		"profile":        ProfileAmbient,
+		"hub":            p.Hub,
+		"tag":            p.Version,
+		"istioNamespace": p.Namespace,
+	}
+	if len(p.ImagePullSecrets) > 0 {
+		v["imagePullSecrets"] = p.pullSecretNames()
+	}
+	if p.Revision != "" {
+		v["revision"] = p.Revision
+	}
+	return addon.MergeValues(v, p.ExtraValues.Ztunnel)
 }
 
 // sailResourceValues are the values of the local chart

@@ -17,31 +17,47 @@ import (
 // PeerAuthentication.
 const PeerAuthenticationChart = "istio-peerauthentication"
 
-// Namespace is the sidecar-injected namespace.
+// Namespace is the app's namespace in the mesh: sidecar-injected, or
+// enrolled in the ambient mesh with its waypoint.
 type Namespace struct {
 	constructs.Construct
 
 	props     Props
 	revision  string
+	ambient   bool
 	specs     []addon.Release
 	namespace namespacev1.NamespaceV1
 	resources []cdktf.ITerraformDependable
 }
 
-// New creates a Namespace under scope, labelled for the sidecars of the
-// Istio control plane cp (its injection revision) and created after it, so
-// that its injector is ready before any pod. It returns an error, and
+// New creates a Namespace under scope, created after the Istio control
+// plane cp, so that its injector (or ztunnel) is ready before any pod. With
+// cp's sidecar data plane it is labelled for cp's sidecars (its injection
+// revision); with the ambient data plane it is labelled
+// istio.io/dataplane-mode=ambient and istio.io/use-waypoint=<waypoint>, and
+// gets the waypoint, a Gateway API Gateway of class istio-waypoint, through
+// the local chart WaypointChart (the Gateway API CRDs must be installed
+// before it: see istio.Props.NeedsGatewayAPICRDs). It returns an error, and
 // creates nothing, when cp is nil or p is invalid.
 func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane) (*Namespace, error) {
 	if cp == nil {
 		return nil, fmt.Errorf("namespace %q: the control plane is required: the namespace asks for its sidecars and is created after it", id)
 	}
 	revision := cp.Props().InjectionRevision()
+	ambient := cp.Props().Ambient()
 	p = p.WithDefaults()
-	if err := p.Validate(revision); err != nil {
+	err := p.Validate(revision)
+	labels := p.AllLabels(revision)
+	specs := p.HelmReleases()
+	if ambient {
+		err = p.ValidateAmbient()
+		labels = p.AllAmbientLabels()
+		specs = append(specs, p.WaypointRelease(revision))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("namespace %q: %w", id, err)
 	}
-	n := &Namespace{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, revision: revision, specs: p.HelmReleases()}
+	n := &Namespace{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, revision: revision, ambient: ambient, specs: specs}
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(n.Construct).AddWarning(jsii.String(w))
 	}
@@ -49,7 +65,7 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane)
 	cfg := &namespacev1.NamespaceV1Config{
 		Metadata: &namespacev1.NamespaceV1Metadata{
 			Name:   jsii.String(p.Name),
-			Labels: addon.StringMap(p.AllLabels(revision)),
+			Labels: addon.StringMap(labels),
 		},
 	}
 	if len(p.Annotations) > 0 {
@@ -88,6 +104,35 @@ func (p Props) HelmReleases() []addon.Release {
 	}}
 }
 
+// WaypointRelease is the release of the namespace's waypoint (ambient data
+// plane), as New creates it from p: "waypoint", the local chart
+// WaypointChart with the Gateway named WaypointName, for the control plane
+// revision revision ("" for the default one). It creates nothing.
+func (p Props) WaypointRelease(revision string) addon.Release {
+	v := map[string]any{"name": p.WaypointName()}
+	if revision != "" {
+		v["revision"] = revision
+	}
+	return addon.Release{
+		ID: "waypoint", Name: p.WaypointName(), Namespace: p.Name,
+		Chart:  addon.Chart{Local: WaypointChart},
+		Values: v,
+		Flags:  addon.Waited(300),
+	}
+}
+
+// Ambient reports whether the namespace is in the ambient data plane.
+func (n *Namespace) Ambient() bool { return n.ambient }
+
+// Waypoint is the name of the namespace's waypoint with the ambient data
+// plane, "" with sidecars.
+func (n *Namespace) Waypoint() string {
+	if !n.ambient {
+		return ""
+	}
+	return n.props.WaypointName()
+}
+
 // Revision is the Istio revision whose sidecars the namespace gets ("" for
 // the default revision), from its control plane.
 func (n *Namespace) Revision() string { return n.revision }
@@ -102,8 +147,8 @@ func (n *Namespace) Name() string { return n.props.Name }
 // Props returns the props the namespace was built with, defaults applied.
 func (n *Namespace) Props() Props { return n.props }
 
-// Resources returns the namespace and its PeerAuthentication release, for
-// other constructs (the app) to depend on.
+// Resources returns the namespace and its PeerAuthentication and waypoint
+// releases, for other constructs (the app) to depend on.
 func (n *Namespace) Resources() []cdktf.ITerraformDependable {
 	return slices.Clone(n.resources)
 }

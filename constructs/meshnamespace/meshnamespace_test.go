@@ -13,7 +13,10 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"google.golang.org/protobuf/encoding/protojson"
 	securityv1 "istio.io/api/security/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
 
+	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
@@ -97,18 +100,7 @@ func TestStrictPeerAuthentication(t *testing.T) {
 	if len(rels) != 3 {
 		t.Fatalf("got %d releases, want 3: istio-base, istiod and peer-authentication", len(rels))
 	}
-	i := slices.IndexFunc(rels, func(r render.Release) bool { return r.Name == "peer-authentication" })
-	if i < 0 || !rels[i].Local() || !strings.HasPrefix(rels[i].Chart, "assets/") {
-		t.Fatalf("got releases %+v, want peer-authentication from a local chart under assets/", rels)
-	}
-	manifests, err := render.Render(rels[i])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(manifests) != 1 {
-		t.Fatalf("got %d manifests, want one PeerAuthentication", len(manifests))
-	}
-	obj, err := render.Decode(manifests[0])
+	obj, err := render.Decode(renderOne(t, rels, "peer-authentication"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +122,25 @@ func TestStrictPeerAuthentication(t *testing.T) {
 	if pa.GetSelector() != nil {
 		t.Errorf("selector: got %v, want none (namespace-wide)", pa.GetSelector())
 	}
+}
+
+// renderOne renders the release named name among rels, which must come
+// from a local chart under the stack's assets/, with Helm's engine, and
+// returns its one manifest.
+func renderOne(t *testing.T, rels []render.Release, name string) render.Manifest {
+	t.Helper()
+	i := slices.IndexFunc(rels, func(r render.Release) bool { return r.Name == name })
+	if i < 0 || !rels[i].Local() || !strings.HasPrefix(rels[i].Chart, "assets/") {
+		t.Fatalf("got releases %+v, want %s from a local chart under assets/", rels, name)
+	}
+	manifests, err := render.Render(rels[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(manifests) != 1 {
+		t.Fatalf("%s: got %d manifests, want one", name, len(manifests))
+	}
+	return manifests[0]
 }
 
 func TestValidateBadInput(t *testing.T) {
@@ -179,5 +190,121 @@ func TestStandaloneDefaults(t *testing.T) {
 	}
 	if _, err := meshnamespace.New(stacktest.NewStack(t), "namespace", meshnamespace.Props{}, nil); err == nil || !strings.Contains(err.Error(), "the control plane is required") {
 		t.Errorf("got %v, want an error asking for the control plane", err)
+	}
+}
+
+// TestAmbientNamespace checks the namespace of an ambient control plane:
+// enrolled with istio.io/dataplane-mode=ambient and sent through its
+// waypoint, without sidecar injection labels, and the waypoint a Gateway
+// API Gateway of class istio-waypoint with Istio's HBONE listener, as
+// `istioctl waypoint generate` writes it, rendered by Helm from the local
+// chart and decoded with the Gateway API's own types.
+func TestAmbientNamespace(t *testing.T) {
+	d, stackDir := synth(t, meshnamespace.Props{Name: "shop", Labels: map[string]string{"team": "payments"}},
+		istio.Props{Dataplane: istio.DataplaneAmbient, Revision: "1-31"})
+	ns := d.Resource(t, "kubernetes_namespace_v1", "namespace/namespace")
+	labels := ns["metadata"].(map[string]any)["labels"]
+	want := map[string]any{"team": "payments", "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint"}
+	if !reflect.DeepEqual(labels, want) {
+		t.Errorf("namespace labels: got %v, want %v", labels, want)
+	}
+	testutil.AssertSubset(t, d.Resource(t, "helm_release", "namespace/waypoint"), map[string]any{
+		"name": "waypoint", "namespace": "shop",
+		"depends_on": []string{"kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")},
+	})
+	rels, err := render.Releases(stackDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := renderOne(t, rels, "waypoint")
+	var gw gwv1.Gateway
+	if err := yaml.UnmarshalStrict([]byte(m.YAML), &gw); err != nil {
+		t.Fatalf("not a Gateway API Gateway: %v\n%s", err, m.YAML)
+	}
+	if gw.APIVersion != "gateway.networking.k8s.io/v1" || gw.Kind != "Gateway" || gw.Namespace != "shop" || gw.Name != "waypoint" {
+		t.Errorf("got %s %s %s/%s, want gateway.networking.k8s.io/v1 Gateway shop/waypoint", gw.APIVersion, gw.Kind, gw.Namespace, gw.Name)
+	}
+	if gw.Spec.GatewayClassName != "istio-waypoint" {
+		t.Errorf("gatewayClassName: got %q, want istio-waypoint", gw.Spec.GatewayClassName)
+	}
+	wantListeners := []gwv1.Listener{{Name: "mesh", Port: 15008, Protocol: "HBONE"}}
+	if !reflect.DeepEqual(gw.Spec.Listeners, wantListeners) {
+		t.Errorf("listeners: got %+v, want %+v", gw.Spec.Listeners, wantListeners)
+	}
+	if got := gw.Labels["istio.io/rev"]; got != "1-31" {
+		t.Errorf("waypoint label istio.io/rev: got %q, want 1-31 (the control plane's revision deploys it)", got)
+	}
+}
+
+func TestAmbientNamedWaypoint(t *testing.T) {
+	p := meshnamespace.Props{Waypoint: "shop-waypoint"}.WithDefaults()
+	if got, want := p.AllAmbientLabels(), map[string]string{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "shop-waypoint"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("labels: got %v, want %v", got, want)
+	}
+	r := p.WaypointRelease("")
+	if want := map[string]any{"name": "shop-waypoint"}; r.ID != "waypoint" || r.Name != "shop-waypoint" || r.Namespace != "bluegreen" || !reflect.DeepEqual(r.Values, want) {
+		t.Errorf("got release %s %s in %s with values %v; want waypoint shop-waypoint in bluegreen with %v", r.ID, r.Name, r.Namespace, r.Values, want)
+	}
+}
+
+func TestValidateAmbientBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		p      meshnamespace.Props
+		field  string
+		detail string
+	}{
+		{"fails/injection on", meshnamespace.Props{Injection: ptr(true)},
+			"injection", `sidecar-only setting: with istio.dataplane "ambient" no sidecars are injected`},
+		{"fails/injection off", meshnamespace.Props{Injection: ptr(false)},
+			"injection", `sidecar-only setting`},
+		{"fails/injection label", meshnamespace.Props{Labels: map[string]string{"istio-injection": "enabled"}},
+			"labels[istio-injection]", `the sidecar injection labels do not apply; remove this label`},
+		{"fails/revision label", meshnamespace.Props{Labels: map[string]string{"istio.io/rev": "1-31"}},
+			"labels[istio.io/rev]", `the sidecar injection labels do not apply`},
+		{"fails/waypoint label by hand", meshnamespace.Props{Labels: map[string]string{"istio.io/use-waypoint": "other"}},
+			"labels[istio.io/use-waypoint]", `the construct sets istio.io/dataplane-mode and istio.io/use-waypoint (from namespace.waypoint)`},
+		{"fails/bad waypoint name", meshnamespace.Props{Waypoint: "Shop_Waypoint"},
+			"waypoint", `Invalid value: "Shop_Waypoint"`},
+		{"fails/waypoint none", meshnamespace.Props{Waypoint: "none"},
+			"waypoint", `"none" means no waypoint to Istio`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.AssertFieldError(t, tc.p.WithDefaults().ValidateAmbientAt(nil), tc.field, tc.detail)
+		})
+	}
+	testutil.AssertFieldError(t, meshnamespace.Props{Waypoint: "shop-waypoint"}.WithDefaults().ValidateAt(nil, ""),
+		"waypoint", `only with istio.dataplane "ambient"`)
+	if errs := (meshnamespace.Props{PeerAuthentication: "STRICT"}).WithDefaults().ValidateAmbientAt(nil); len(errs) != 0 {
+		t.Errorf("STRICT under ambient (ztunnel terminates mutual TLS): got %v, want no error", errs)
+	}
+}
+
+// TestWaypointChartSchemaRefusesBadValues renders the waypoint chart with
+// values its values.schema.json must refuse, through Helm's engine.
+func TestWaypointChartSchemaRefusesBadValues(t *testing.T) {
+	dir, err := charts.Dir(meshnamespace.WaypointChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := render.RenderChart(dir, "waypoint", "shop", map[string]any{"name": "waypoint"}); err != nil {
+		t.Fatalf("good values: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		values map[string]any
+		detail string
+	}{
+		{"fails/unknown key", map[string]any{"name": "waypoint", "listenerPort": 15009}, "listenerPort"},
+		{"fails/name none", map[string]any{"name": "none"}, "name"},
+		{"fails/name not a label", map[string]any{"name": "Shop_Waypoint"}, "name"},
+		{"fails/unknown traffic type", map[string]any{"name": "waypoint", "trafficFor": "ingress"}, "trafficFor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := render.RenderChart(dir, "waypoint", "shop", tc.values)
+			if err == nil || !strings.Contains(err.Error(), tc.detail) {
+				t.Errorf("got %v; want a schema error naming %s", err, tc.detail)
+			}
+		})
 	}
 }

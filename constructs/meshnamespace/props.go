@@ -1,8 +1,12 @@
-// Package meshnamespace is a Kubernetes namespace whose pods get Istio
-// sidecars: labelled istio-injection=enabled for the default control plane,
-// or istio.io/rev=<revision> for a revisioned one (never both, which Istio
-// flags), optionally with a namespace-wide PeerAuthentication that requires
-// mutual TLS.
+// Package meshnamespace is a Kubernetes namespace in the Istio mesh. With
+// the sidecar data plane its pods get Istio sidecars: labelled
+// istio-injection=enabled for the default control plane, or
+// istio.io/rev=<revision> for a revisioned one (never both, which Istio
+// flags). With the ambient data plane it is enrolled with
+// istio.io/dataplane-mode=ambient and gets a waypoint (a Gateway API
+// Gateway of class istio-waypoint) that its label istio.io/use-waypoint
+// names. Either way optionally with a namespace-wide PeerAuthentication
+// that requires mutual TLS.
 package meshnamespace
 
 import (
@@ -10,6 +14,7 @@ import (
 	"maps"
 	"slices"
 
+	"istio.io/api/label"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -21,6 +26,25 @@ const (
 	InjectionLabel = "istio-injection"
 	RevisionLabel  = "istio.io/rev"
 )
+
+// Istio's ambient labels, on the namespace.
+var (
+	// DataplaneModeLabel enrolls the namespace's pods in the ambient mesh
+	// (value "ambient").
+	DataplaneModeLabel = label.IoIstioDataplaneMode.Name
+	// UseWaypointLabel names the waypoint that handles the namespace's
+	// traffic.
+	UseWaypointLabel = label.IoIstioUseWaypoint.Name
+)
+
+// DefaultWaypoint is the name of the namespace's waypoint when
+// Props.Waypoint is empty: the name `istioctl waypoint generate` gives a
+// namespace's waypoint.
+const DefaultWaypoint = "waypoint"
+
+// WaypointChart is the local chart that renders the namespace's waypoint
+// (ambient data plane).
+const WaypointChart = "istio-waypoint"
 
 // Mutual TLS modes of the namespace's PeerAuthentication.
 const (
@@ -40,16 +64,24 @@ type Props struct {
 	Name string `json:"name"`
 	// Injection turns sidecar injection on (istio-injection=enabled for
 	// the control plane's default revision, or istio.io/rev=<revision> for
-	// a revisioned one) or off (istio-injection=disabled).
-	// Default: true.
+	// a revisioned one) or off (istio-injection=disabled). Sidecar data
+	// plane only: with the ambient data plane it must stay unset.
+	// Default: nil, which means on.
 	Injection *bool `json:"injection"`
+	// Waypoint is the name of the namespace's waypoint, the Gateway of
+	// class istio-waypoint that applies L7 policy and routing to the
+	// namespace's Services; the namespace is labelled
+	// istio.io/use-waypoint=<name>. Ambient data plane only.
+	// Default: DefaultWaypoint with the ambient data plane.
+	Waypoint string `json:"waypoint"`
 	// PeerAuthentication is the namespace's mutual TLS mode: "STRICT"
 	// (workloads accept only mTLS) or "PERMISSIVE" (mTLS and plain text),
 	// set by a namespace-wide PeerAuthentication named "default".
 	// Default: "" (none: the mesh-wide setting, PERMISSIVE unless changed).
 	PeerAuthentication string `json:"peerAuthentication"`
-	// Labels are added to the namespace; the injection labels are set from
-	// Injection and the revision, not here. Default: none.
+	// Labels are added to the namespace; the injection labels (sidecar) or
+	// the dataplane-mode and use-waypoint labels (ambient) are set by the
+	// construct, not here. Default: none.
 	Labels map[string]string `json:"labels"`
 	// Annotations are added to the namespace. Default: none.
 	Annotations map[string]string `json:"annotations"`
@@ -64,9 +96,6 @@ type Props struct {
 func (p Props) WithDefaults() Props {
 	if p.Name == "" {
 		p.Name = "bluegreen"
-	}
-	if p.Injection == nil {
-		p.Injection = ptr(true)
 	}
 	p.Labels = maps.Clone(p.Labels)
 	p.Annotations = maps.Clone(p.Annotations)
@@ -86,8 +115,34 @@ func (p Props) InjectionLabels(revision string) map[string]string {
 	}
 }
 
-// AllLabels are the namespace's labels: Labels and the injection labels
-// of revision.
+// WaypointName is the name of the namespace's waypoint: Waypoint, or
+// DefaultWaypoint.
+func (p Props) WaypointName() string {
+	if p.Waypoint != "" {
+		return p.Waypoint
+	}
+	return DefaultWaypoint
+}
+
+// AmbientLabels are the labels that enroll the namespace in the ambient
+// mesh and send its traffic through its waypoint.
+func (p Props) AmbientLabels() map[string]string {
+	return map[string]string{DataplaneModeLabel: "ambient", UseWaypointLabel: p.WaypointName()}
+}
+
+// AllAmbientLabels are the namespace's labels with the ambient data plane:
+// Labels and the AmbientLabels.
+func (p Props) AllAmbientLabels() map[string]string {
+	out := maps.Clone(p.Labels)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, p.AmbientLabels())
+	return out
+}
+
+// AllLabels are the namespace's labels with the sidecar data plane: Labels
+// and the injection labels of revision.
 func (p Props) AllLabels(revision string) map[string]string {
 	out := maps.Clone(p.Labels)
 	if out == nil {
@@ -106,7 +161,40 @@ func (p Props) Validate(revision string) error { return fielderr.Join(p.Validate
 // revision), with field paths under fld. The revision itself is the control
 // plane's to check.
 func (p Props) ValidateAt(fld *field.Path, revision string) field.ErrorList {
+	return p.validate(fld, revision, false)
+}
+
+// ValidateAmbient reports every problem in p (after defaults), for the
+// ambient data plane, as one error.
+func (p Props) ValidateAmbient() error { return fielderr.Join(p.ValidateAmbientAt(nil)) }
+
+// ValidateAmbientAt reports every problem in p, which should have its
+// defaults applied, for the ambient data plane, with field paths under fld:
+// sidecar-only settings (injection, the injection labels) are errors.
+func (p Props) ValidateAmbientAt(fld *field.Path) field.ErrorList {
+	return p.validate(fld, "", true)
+}
+
+// ambientOwned are the labels the construct sets, or that Istio reads as
+// sidecar-only, with the ambient data plane.
+var ambientOwned = []string{InjectionLabel, RevisionLabel, DataplaneModeLabel, UseWaypointLabel}
+
+func (p Props) validate(fld *field.Path, revision string, ambient bool) field.ErrorList {
 	var errs field.ErrorList
+	if ambient {
+		if p.Injection != nil {
+			errs = append(errs, field.Forbidden(fld.Child("injection"),
+				`sidecar-only setting: with istio.dataplane "ambient" no sidecars are injected and the namespace is enrolled with `+DataplaneModeLabel+`=ambient; remove it`))
+		}
+		if p.Waypoint != "" {
+			errs = append(errs, dnsLabel(fld.Child("waypoint"), p.Waypoint)...)
+			if p.Waypoint == "none" {
+				errs = append(errs, field.Invalid(fld.Child("waypoint"), p.Waypoint, `"none" means no waypoint to Istio; name the waypoint, or leave it empty for "`+DefaultWaypoint+`"`))
+			}
+		}
+	} else if p.Waypoint != "" {
+		errs = append(errs, field.Forbidden(fld.Child("waypoint"), `only with istio.dataplane "ambient": sidecars need no waypoint`))
+	}
 	for _, msg := range validation.IsDNS1123Label(p.Name) {
 		errs = append(errs, field.Invalid(fld.Child("name"), p.Name, msg))
 	}
@@ -117,6 +205,8 @@ func (p Props) ValidateAt(fld *field.Path, revision string) field.ErrorList {
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		v := p.Labels[k]
 		switch {
+		case ambient && slices.Contains(ambientOwned, k):
+			errs = append(errs, field.Forbidden(lp.Key(k), `with istio.dataplane "ambient" the construct sets `+DataplaneModeLabel+" and "+UseWaypointLabel+" (from namespace.waypoint), and the sidecar injection labels do not apply; remove this label"))
 		case k == InjectionLabel && revision != "":
 			errs = append(errs, field.Invalid(lp.Key(k), v, fmt.Sprintf(
 				"both injection labels requested: the namespace gets %s=%s from istio.revision, and Istio ignores %s when %s is also set (istioctl analyze flags it); remove this label",
@@ -150,7 +240,7 @@ func (p Props) ValidateAt(fld *field.Path, revision string) field.ErrorList {
 		pp := fld.Child("peerAuthentication")
 		if !slices.Contains(mtlsModes, p.PeerAuthentication) {
 			errs = append(errs, field.NotSupported(pp, p.PeerAuthentication, mtlsModes))
-		} else if p.PeerAuthentication == MTLSStrict && !*p.Injection {
+		} else if p.PeerAuthentication == MTLSStrict && p.Injection != nil && !*p.Injection {
 			errs = append(errs, field.Invalid(pp, p.PeerAuthentication, "STRICT needs sidecars to terminate mutual TLS; turn namespace.injection on"))
 		}
 	}
@@ -166,4 +256,10 @@ func (p Props) Warnings(fld *field.Path) []string {
 	return nil
 }
 
-func ptr[T any](v T) *T { return &v }
+func dnsLabel(fld *field.Path, v string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(v) {
+		errs = append(errs, field.Invalid(fld, v, msg))
+	}
+	return errs
+}

@@ -4,17 +4,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // Chart names of the routing objects.
@@ -22,6 +26,10 @@ const (
 	GatewayChart         = "istio-gateway"
 	VirtualServiceChart  = "istio-virtualservice"
 	DestinationRuleChart = "istio-destinationrule"
+	// With api "gatewayAPI".
+	KubernetesGatewayChart = "gatewayapi-gateway"
+	HTTPRouteChart         = "gatewayapi-httproute"
+	ColourServiceChart     = "blue-green-colour-service"
 )
 
 // Routing is the Istio routing of a blue/green app.
@@ -65,8 +73,21 @@ func New(scope constructs.Construct, id string, p Props, app *bluegreen.App, cp 
 	}
 	for _, rel := range rels {
 		deps := after[rel.ID]
-		if rel.ID == RoleVirtualService {
+		switch {
+		case rel.ID == RoleVirtualService:
 			deps = append([]cdktf.ITerraformDependable{installed[RoleDestinationRule], installed[RoleGateway]}, appDeps...)
+		case strings.HasPrefix(rel.ID, RoleColourService):
+			deps = appDeps
+		case strings.HasPrefix(rel.ID, RoleHTTPRoute):
+			// Like the VirtualService: after the Gateway and the Services
+			// its backends name, so no rule sends traffic nowhere.
+			deps = []cdktf.ITerraformDependable{installed[RoleGateway]}
+			for _, c := range mesh.Colours {
+				if h, ok := installed[RoleColourService+c]; ok {
+					deps = append(deps, h)
+				}
+			}
+			deps = append(deps, appDeps...)
 		}
 		h, err := in.Install(rel, deps...)
 		if err != nil {
@@ -84,6 +105,13 @@ const (
 	RoleDestinationRule = "destinationrule"
 	RoleGateway         = "gateway"
 	RoleVirtualService  = "virtualservice"
+	// With api "gatewayAPI": the Gateway keeps the role "gateway"; the
+	// per-colour Services are "service-blue" and "service-green"; the
+	// HTTPRoute is "httproute", and the redirect and east-west routes
+	// "httproute-redirect" and "httproute-mesh". Promotion changes only
+	// the HTTPRoute releases.
+	RoleColourService = "service-"
+	RoleHTTPRoute     = "httproute"
 )
 
 // WithGateway returns p with defaults applied for app, and the Gateway's
@@ -100,9 +128,18 @@ func WithGateway(p Props, app bluegreen.Props, controlPlane istio.Props) Props {
 // app with props app and the control plane with props controlPlane:
 // "destinationrule", "gateway" and "virtualservice", in that order, in the
 // app's namespace; and the Istio objects they install. It creates nothing.
+//
+// With p.API "gatewayAPI" the releases are instead the per-colour Services
+// ("service-blue", "service-green"), the Gateway ("gateway", class istio)
+// and the HTTPRoute(s) ("httproute", and "httproute-redirect" with an HTTPS
+// redirect) that GatewayAPIObjects returns, and Objects is empty.
 func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]addon.Release, Objects, error) {
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
+	if p.API == mesh.APIGatewayAPI {
+		rels, err := GatewayAPIReleases(p, app, controlPlane, "")
+		return rels, Objects{}, err
+	}
 	objs, err := mesh.Build(p, bluegreen.TargetOf(app))
 	if err != nil {
 		return nil, Objects{}, err
@@ -139,6 +176,104 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 		})
 	}
 	return out, objs, nil
+}
+
+// GatewayAPIObjects returns the Gateway API objects of the routing props p
+// (api "gatewayAPI") for an app with props app. meshService, when not
+// empty, adds the HTTPRoute attached to that Service for callers inside
+// the mesh (east-west; see gatewayapi.Spec.MeshService).
+func GatewayAPIObjects(p Props, app bluegreen.Props, controlPlane istio.Props, meshService string) (gatewayapi.Objects, error) {
+	app = app.WithDefaults()
+	p = WithGateway(p, app, controlPlane)
+	spec, err := gatewayapi.SpecOf(p, gatewayapi.App{
+		Target:      bluegreen.TargetOf(app),
+		PodLabels:   bluegreen.PodLabelsOf(app),
+		TargetPort:  app.ContainerPort,
+		MeshService: meshService,
+	})
+	if err != nil {
+		return gatewayapi.Objects{}, err
+	}
+	return gatewayapi.Build(spec)
+}
+
+// ValidateGatewayAPI reports, with field paths under fld (the routing
+// section), what the Gateway API adds to the checks of p (api
+// "gatewayAPI", defaults applied) for an app with props app: settings it
+// cannot express, and its own rules such as lowercase host names. It
+// reports nothing for another api.
+func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.ErrorList {
+	if p.API != mesh.APIGatewayAPI {
+		return nil
+	}
+	if errs := gatewayapi.Unsupported(fld, p); len(errs) > 0 {
+		return errs
+	}
+	app = app.WithDefaults()
+	spec, err := gatewayapi.SpecOf(p, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort})
+	if err != nil {
+		return field.ErrorList{field.InternalError(fld, err)}
+	}
+	return spec.ValidateAt(fld)
+}
+
+// GatewayAPIReleases are the releases of the Gateway API objects of the
+// routing props p (api "gatewayAPI") for an app with props app, in install
+// order: the per-colour Services, the Gateway, the HTTPRoutes. meshService,
+// when not empty, adds the release "httproute-mesh": the same rules in an
+// HTTPRoute attached to that Service, for callers inside the mesh
+// (east-west; in ambient mode the Service's waypoint applies it).
+func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, meshService string) ([]addon.Release, error) {
+	o, err := GatewayAPIObjects(p, app, controlPlane, meshService)
+	if err != nil {
+		return nil, err
+	}
+	var out []addon.Release
+	add := func(role, chart, name string, spec any, labels, annotations map[string]string) error {
+		b, err := json.Marshal(spec)
+		if err != nil {
+			return err
+		}
+		var v map[string]any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		values := map[string]any{"name": name, "spec": v}
+		for key, m := range map[string]map[string]string{"labels": labels, "annotations": annotations} {
+			if len(m) > 0 {
+				a := map[string]any{}
+				for k, val := range m {
+					a[k] = val
+				}
+				values[key] = a
+			}
+		}
+		out = append(out, addon.Release{
+			ID: role, Name: app.Name + "-" + role, Namespace: app.Namespace,
+			Chart: addon.Chart{Local: chart}, Values: values, Flags: addon.Applied(),
+		})
+		return nil
+	}
+	for _, svc := range o.Services {
+		if err := add(RoleColourService+svc.Labels[gatewayapi.ColourLabel], ColourServiceChart, svc.Name, svc.Spec, svc.Labels, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(RoleGateway, KubernetesGatewayChart, o.Gateway.Name, o.Gateway.Spec, nil, nil); err != nil {
+		return nil, err
+	}
+	for _, r := range []struct {
+		role  string
+		route *gwv1.HTTPRoute
+	}{{RoleHTTPRoute, o.HTTPRoute}, {RoleHTTPRoute + "-redirect", o.RedirectRoute}, {RoleHTTPRoute + "-mesh", o.MeshRoute}} {
+		if r.route == nil {
+			continue
+		}
+		if err := add(r.role, HTTPRouteChart, r.route.Name, r.route.Spec, nil, r.route.Annotations); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Props returns the props the routing was built with, defaults applied.

@@ -143,3 +143,58 @@ func props() routing.Props {
 		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
 	}
 }
+
+func TestHelmReleasesForTheGatewayAPI(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	p.Gateway.TLS = &routing.TLS{CredentialName: "echo-cert"}
+	p.Gateway.HTTPSRedirect = true
+	rels, objs, err := routing.HelmReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs.VirtualService != nil || objs.Gateway != nil || objs.DestinationRule != nil {
+		t.Errorf("Istio objects: got %v; want none with the Gateway API", objs)
+	}
+	var got []string
+	for _, r := range rels {
+		got = append(got, r.ID+" "+r.Name+" "+r.Chart.Local+" "+r.Namespace)
+	}
+	want := []string{
+		"service-blue echo-service-blue blue-green-colour-service shop",
+		"service-green echo-service-green blue-green-colour-service shop",
+		"gateway echo-gateway gatewayapi-gateway shop",
+		"httproute echo-httproute gatewayapi-httproute shop",
+		"httproute-redirect echo-httproute-redirect gatewayapi-httproute shop",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("releases:\ngot  %q\nwant %q", got, want)
+	}
+	// The HTTPRoute carries the intent, like the VirtualService.
+	if a, _ := rels[3].Values["annotations"].(map[string]any); a["bluegreen.io/live"] != "blue" || a["bluegreen.io/candidate"] != "green" {
+		t.Errorf("HTTPRoute annotations: got %v; want live blue, candidate green", rels[3].Values["annotations"])
+	}
+	if s, _ := rels[0].Values["spec"].(map[string]any); s["selector"].(map[string]any)["version"] != "blue" {
+		t.Errorf("blue Service spec: got %v; want a selector with version blue", rels[0].Values["spec"])
+	}
+}
+
+// TestGatewayAPIReleasesWithAMeshRoute: the east-west hook adds an
+// HTTPRoute attached to the shared Service, in its own release.
+func TestGatewayAPIReleasesWithAMeshRoute(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	rels, err := routing.GatewayAPIReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{}, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rels[len(rels)-1]
+	if len(rels) != 5 || last.ID != "httproute-mesh" || last.Values["name"] != "echo-mesh" {
+		t.Fatalf("releases: got %d, the last %s (%v); want 5, the last httproute-mesh named echo-mesh", len(rels), last.ID, last.Values["name"])
+	}
+	spec := last.Values["spec"].(map[string]any)
+	parent := spec["parentRefs"].([]any)[0].(map[string]any)
+	if parent["kind"] != "Service" || parent["name"] != "echo" || spec["hostnames"] != nil {
+		t.Errorf("mesh route: parentRefs %v, hostnames %v; want the Service echo and no hostnames", spec["parentRefs"], spec["hostnames"])
+	}
+}

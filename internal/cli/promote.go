@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	networkingv1 "istio.io/api/networking/v1"
-
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
@@ -20,9 +18,9 @@ import (
 // Promote implements `promote <env> <colour>`: it makes colour the live
 // colour of env by changing routing.live in cdktf.json, and nothing else,
 // after checking that the colour has a release and that the edited file
-// validates. It prints the change: the edited line, the default route of
-// the VirtualService before and after (both rendered through the offline
-// pipeline, as Helm will render them), and which Helm releases change.
+// validates and its charts render (offline pipeline). It prints the change:
+// the edited line, the default rule before and after, and which Helm
+// releases change (their specs compared through the pipeline).
 func Promote(args []string, stdout, stderr io.Writer) error {
 	if len(args) != 2 {
 		return fmt.Errorf("usage: promote <environment> <colour>  (colour: %s)", strings.Join(bluegreen.Colours, " or "))
@@ -65,12 +63,17 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if after.Env.Routing.Live != colour {
 		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, after.Env.Routing.Live)
 	}
-	oldR, err := before.Render(false)
+	target := bluegreen.TargetOf(before.Env.App)
+	oldObjs, err := mesh.Build(before.Env.Routing, target)
 	if err != nil {
 		return err
 	}
-	newR, err := after.Render(false)
+	newObjs, err := mesh.Build(after.Env.Routing, target)
 	if err != nil {
+		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
+	}
+	// The charts must render with the new value, as the deploy will.
+	if _, err := after.Render(false); err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}
 	if err := writeAtomic(path, edited); err != nil {
@@ -81,13 +84,14 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	for _, line := range diffLines(string(data), string(edited)) {
 		fmt.Fprintln(stdout, "  "+line)
 	}
-	for i, vs := range newR.Model.VirtualServices {
-		if i >= len(oldR.Model.VirtualServices) {
-			break
-		}
-		fmt.Fprintf(stdout, "\nVirtualService %s/%s, route %q (the default route):\n", vs.Namespace, vs.Name, mesh.RouteDefault)
-		fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldR.Model.VirtualServices[i].Spec), defaultRoute(vs.Spec))
+	// Both APIs build the default rule from the same props, to the same
+	// colours and weights (mesh/gatewayapi.SpecOf); only the object differs.
+	object := "VirtualService " + oldObjs.VirtualServiceName
+	if before.Env.Routing.API == mesh.APIGatewayAPI {
+		object = "HTTPRoute " + target.Name
 	}
+	fmt.Fprintf(stdout, "\n%s, rule %q (the default rule):\n", object, mesh.RouteDefault)
+	fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldObjs), defaultRoute(newObjs))
 	changed, kept := changedReleases(before.Releases, after.Releases)
 	fmt.Fprintf(stdout, "\nHelm releases that change: %s; the other %d stay as they are.\n", strings.Join(changed, ", "), kept)
 	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
@@ -95,13 +99,9 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// defaultRoute describes the destinations of a VirtualService's last
-// (default) route.
-func defaultRoute(vs *networkingv1.VirtualService) string {
-	routes := vs.GetHttp()
-	if len(routes) == 0 {
-		return "(no HTTP route)"
-	}
+// defaultRoute describes the destinations of the last (default) route.
+func defaultRoute(o mesh.Objects) string {
+	routes := o.VirtualService.GetHttp()
 	last := routes[len(routes)-1]
 	var parts []string
 	for j, d := range last.GetRoute() {

@@ -62,7 +62,7 @@ func TestPromoteChangesOneLine(t *testing.T) {
 	// Defaults: Istio base, istiod and gateway, Kiali, Prometheus and
 	// Grafana, blue, green and the Service, the Gateway, the
 	// DestinationRule and the VirtualService; only the last changes.
-	for _, want := range []string{`routing.live: "blue" -> "green"`, "VirtualService bluegreen/echo", "before: blue 100%", "after:  green 100%",
+	for _, want := range []string{`routing.live: "blue" -> "green"`, `VirtualService echo, rule "default"`, "before: blue 100%", "after:  green 100%",
 		"Helm releases that change: walk-app/echo-virtualservice; the other 11 stay as they are.", "go run . promote walk blue"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -103,11 +103,23 @@ func TestPromoteRefuses(t *testing.T) {
 	}
 }
 
-// TestPromotionChangesOnlyTheVirtualService synthesizes an environment
-// before and after a promotion and compares every synthesized file: only
-// the VirtualService release's values may differ.
-func TestPromotionChangesOnlyTheVirtualService(t *testing.T) {
-	cfg := testutil.WriteConfig(t, walk)
+// TestPromotionChangesOnlyTheRoute synthesizes an environment before and
+// after a promotion and compares every synthesized file: only the
+// VirtualService release's values may differ, or with api "gatewayAPI" the
+// HTTPRoute release's.
+func TestPromotionChangesOnlyTheRoute(t *testing.T) {
+	for _, tc := range []struct{ api, release string }{
+		{"virtualService", "routing_virtualservice_"},
+		{"gatewayAPI", "routing_httproute_"},
+	} {
+		t.Run(tc.api, func(t *testing.T) {
+			promotionChangesOnly(t, strings.Replace(walk, `"live": "blue"`, `"live": "blue", "api": "`+tc.api+`"`, 1), tc.release)
+		})
+	}
+}
+
+func promotionChangesOnly(t *testing.T, config, release string) {
+	cfg := testutil.WriteConfig(t, config)
 	synthTo := func() string {
 		out := filepath.Join(t.TempDir(), "out")
 		if _, err := synth.Run(synth.Options{Config: cfg, Outdir: out, Environments: []string{"walk"}}); err != nil {
@@ -160,8 +172,8 @@ func TestPromotionChangesOnlyTheVirtualService(t *testing.T) {
 	json.Unmarshal(a[appStack], &docA)
 	var diffs []string
 	diff("", docB, docA, &diffs)
-	if len(diffs) != 1 || !strings.HasPrefix(diffs[0], "resource.helm_release.routing_virtualservice_") || !strings.HasSuffix(diffs[0], ".values") {
-		t.Errorf("differences: got %q, want only the VirtualService release's values", diffs)
+	if len(diffs) != 1 || !strings.HasPrefix(diffs[0], "resource.helm_release."+release) || !strings.HasSuffix(diffs[0], ".values") {
+		t.Errorf("differences: got %q, want only the values of release %s", diffs, release)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // headerFlags collects repeated --header "name: value" flags.
@@ -71,6 +72,10 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if *host == "" {
 		*host = mesh.RequestHost(env.Routing, env.App.Name)
 	}
+	table := mesh.Table
+	if m.UsesGatewayAPI() {
+		table = gatewayapi.Table
+	}
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	if !adHoc {
 		// The live colour as the VirtualService says it (its
@@ -78,7 +83,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		live, _ := m.Intent()
 		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
 		cases := mesh.StandardCases(env.Routing, *host)
-		if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
+		if err := table(stdout, m, cases); err != nil || !*envoy {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -93,7 +98,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", *method, orSlash(*path), describe(headers)))
 	cases := []mesh.Case{{Name: name, Request: req}}
-	if err := mesh.Table(stdout, m, cases); err != nil || !*envoy {
+	if err := table(stdout, m, cases); err != nil || !*envoy {
 		return err
 	}
 	fmt.Fprintln(stdout)

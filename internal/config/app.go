@@ -3,7 +3,9 @@ package config
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // appProps maps the environment onto the props of the app and routing
@@ -26,6 +28,14 @@ func (e Environment) validateApp(p *field.Path) field.ErrorList {
 	errs = append(errs, e.App.ValidateAt(p.Child("app"))...)
 	errs = append(errs, e.Routing.ValidateAt(p.Child("routing"))...)
 	errs = append(errs, e.Routing.ValidateTarget(p.Child("routing"), routing.TargetOf(e.App))...)
+	if len(errs) == 0 {
+		errs = append(errs, routing.ValidateGatewayAPI(p.Child("routing"), e.Routing, e.App)...)
+	}
+	if e.Routing.API == mesh.APIGatewayAPI {
+		if err := gatewayapicrds.CheckPairing(e.Istio.Version); err != nil {
+			errs = append(errs, field.Invalid(p.Child("istio", "version"), e.Istio.Version, `with routing.api "gatewayAPI": `+err.Error()))
+		}
+	}
 	return errs
 }
 

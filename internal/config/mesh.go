@@ -35,7 +35,11 @@ func (e Environment) validateMesh(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, e.Istio.ValidateAt(p.Child("istio"))...)
 	errs = append(errs, e.Kiali.ValidateAt(p.Child("kiali"))...)
-	errs = append(errs, e.Namespace.ValidateAt(p.Child("namespace"), e.Istio.InjectionRevision())...)
+	if e.Istio.Ambient() {
+		errs = append(errs, e.Namespace.ValidateAmbientAt(p.Child("namespace"))...)
+	} else {
+		errs = append(errs, e.Namespace.ValidateAt(p.Child("namespace"), e.Istio.InjectionRevision())...)
+	}
 	for _, ns := range []struct {
 		field string
 		name  string
@@ -55,5 +59,15 @@ func (e Environment) meshWarnings(p *field.Path) []string {
 	out = append(out, e.Istio.Warnings(p.Child("istio"))...)
 	out = append(out, e.Kiali.Warnings(p.Child("kiali"))...)
 	out = append(out, e.Namespace.Warnings(p.Child("namespace"))...)
+	if e.Istio.Ambient() {
+		out = append(out, ambientVirtualServiceWarning(p))
+	}
 	return out
+}
+
+// ambientVirtualServiceWarning says that the app's routing, a
+// VirtualService, is alpha in ambient mode. When routing.api can be
+// "gatewayAPI", only a VirtualService environment gets it.
+func ambientVirtualServiceWarning(p *field.Path) string {
+	return p.Child("istio", "dataplane").String() + `: with "ambient" the app's routing is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute is ambient's supported routing API`
 }

@@ -31,6 +31,7 @@ func TestMeshDefaults(t *testing.T) {
 		{"dev istio.kubernetesVersion (from the cluster)", dev.Istio.KubernetesVersion, "1.35"},
 		{"edge istio.kubernetesVersion (from the kubeconfig target)", edge.Istio.KubernetesVersion, "1.33"},
 		{"dev istio.version", dev.Istio.Version, "1.31.0"},
+		{"dev istio.dataplane", dev.Istio.Dataplane, "sidecar"},
 		{"dev istio.charts.repository", dev.Istio.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
 		{"dev istio.hub", dev.Istio.Hub, "docker.io/istio"},
 		{"dev kiali.chart.repository", dev.Kiali.Chart.Repository, "https://kiali.org/helm-charts"},
@@ -69,6 +70,16 @@ func TestMeshBadInput(t *testing.T) {
 			"context.environments[dev].istio.revision", `Invalid value: "Canary_1"`},
 		{"fails/both injection labels requested", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"revision":"canary"},"namespace":{"labels":{"istio-injection":"enabled"}}}}`,
 			"context.environments[dev].namespace.labels[istio-injection]", "both injection labels requested"},
+		{"fails/unknown data plane", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"sidecarless"}}}`,
+			"context.environments[dev].istio.dataplane", `Unsupported value: "sidecarless": supported values: "sidecar", "ambient"`},
+		{"fails/ambient with the Sail Operator", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient","installMode":"operator"}}}`,
+			"context.environments[dev].istio.dataplane", `ambient needs installMode "helm"`},
+		{"fails/ambient with sidecar injection", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient"},"namespace":{"injection":true}}}`,
+			"context.environments[dev].namespace.injection", `sidecar-only setting: with istio.dataplane "ambient" no sidecars are injected`},
+		{"fails/ambient with an injection label", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient"},"namespace":{"labels":{"istio.io/rev":"canary"}}}}`,
+			"context.environments[dev].namespace.labels[istio.io/rev]", `the sidecar injection labels do not apply`},
+		{"fails/waypoint with sidecars", `{"dev":{"region":"eu-west-1",` + endpoint + `,"namespace":{"waypoint":"shop-waypoint"}}}`,
+			"context.environments[dev].namespace.waypoint", `only with istio.dataplane "ambient"`},
 		{"fails/kiali login strategy", `{"dev":{"region":"eu-west-1",` + endpoint + `,"kiali":{"auth":{"strategy":"login"}}}}`,
 			"context.environments[dev].kiali.auth.strategy", "removed in Kiali v1.23"},
 		{"fails/production without a Prometheus", `{"prod":{"production":true,"region":"eu-west-1",` + endpoint + `}}`,
@@ -117,6 +128,22 @@ func TestMeshWarnings(t *testing.T) {
 	}
 	if w := meshWarnings(envs[0]); len(w) != 0 {
 		t.Errorf("got warnings %q for anonymous Kiali outside production, want none", w)
+	}
+}
+
+// TestAmbientWarnsAboutVirtualService checks that an ambient environment
+// parses and warns, once, that its VirtualService is alpha in ambient mode.
+func TestAmbientWarnsAboutVirtualService(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1",`+endpoint+`,"istio":{"dataplane":"ambient"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !envs[0].Istio.Ambient() || envs[0].Istio.Dataplane != istio.DataplaneAmbient {
+		t.Fatalf("istio.dataplane: got %q, want ambient", envs[0].Istio.Dataplane)
+	}
+	w := meshWarnings(envs[0])
+	if len(w) != 1 || !strings.HasPrefix(w[0], `context.environments[dev].istio.dataplane: with "ambient" the app's routing is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature`) {
+		t.Errorf("got warnings %q, want one about the VirtualService being alpha under ambient", w)
 	}
 }
 

@@ -159,6 +159,18 @@ func describeMatch(m *routev3.RouteMatch) string {
 		}
 		parts = append(parts, fmt.Sprintf("header %s %s%s", h.GetName(), not, v))
 	}
+	for _, q := range m.GetQueryParameters() {
+		var v string
+		switch s := q.GetQueryParameterMatchSpecifier().(type) {
+		case *routev3.QueryParameterMatcher_StringMatch:
+			v = strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(s.StringMatch), "  ", " "))
+		case *routev3.QueryParameterMatcher_PresentMatch:
+			v = fmt.Sprintf("present %t", s.PresentMatch)
+		default:
+			v = "present"
+		}
+		parts = append(parts, fmt.Sprintf("query %s %s", q.GetName(), v))
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"strings"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
@@ -34,6 +36,22 @@ type Destination struct {
 	Host, Port, Subset string
 	// Weight is the share in percent.
 	Weight int
+	// ResponseHeaders are added to the responses of this cluster only.
+	ResponseHeaders []Header
+}
+
+// Header is a response header a route adds.
+type Header struct {
+	// Name and Value are the header's.
+	Name, Value string
+}
+
+// Mirror is a cluster that receives a copy of some requests.
+type Mirror struct {
+	// Cluster, Host, Port and Subset are as in Destination.
+	Cluster, Host, Port, Subset string
+	// Percent is the share of requests copied.
+	Percent float64
 }
 
 // Outcome is what Envoy does with a request.
@@ -44,8 +62,16 @@ type Outcome struct {
 	Path string
 	// Destinations are the clusters and their shares.
 	Destinations []Destination
-	// Redirect is the Location of a redirect answer.
-	Redirect string
+	// ResponseHeaders are added to every response: the route's, then its
+	// virtual host's, then the route configuration's (Envoy's default
+	// order).
+	ResponseHeaders []Header
+	// Mirrors receive copies of the request.
+	Mirrors []Mirror
+	// Redirect is the Location of a redirect answer, and RedirectStatus
+	// its status.
+	Redirect       string
+	RedirectStatus int
 	// NotFound says why Envoy answers 404.
 	NotFound string
 	// Direct is the status of a direct response, if any.
@@ -83,9 +109,10 @@ func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
 			return out, nil
 		}
 	}
-	pathOnly, _, _ := strings.Cut(r.Path, "?")
+	pathOnly, query, _ := strings.Cut(r.Path, "?")
+	params := parseQuery(query)
 	for _, rt := range vh.GetRoutes() {
-		ok, err := matches(rt.GetMatch(), pathOnly, headers)
+		ok, err := matches(rt.GetMatch(), pathOnly, params, headers)
 		if err != nil {
 			return out, fmt.Errorf("route %s: %w", rt.GetName(), err)
 		}
@@ -102,6 +129,8 @@ func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
 			if err != nil {
 				return out, fmt.Errorf("route %s: %w", rt.GetName(), err)
 			}
+			out.Mirrors = mirrors(a.Route)
+			out.ResponseHeaders = headersToAdd(rt.GetResponseHeadersToAdd(), vh.GetResponseHeadersToAdd(), rc.GetResponseHeadersToAdd())
 		case *routev3.Route_Redirect:
 			rd := a.Redirect
 			scheme := headers[":scheme"]
@@ -117,6 +146,7 @@ func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
 				path = rd.GetPathRedirect()
 			}
 			out.Redirect = scheme + "://" + host + path
+			out.RedirectStatus = redirectStatus[rd.GetResponseCode()]
 		case *routev3.Route_DirectResponse:
 			out.Direct = a.DirectResponse.GetStatus()
 			if out.Direct == 404 {
@@ -166,7 +196,7 @@ func virtualHost(vhs []*routev3.VirtualHost, host string) *routev3.VirtualHost {
 	return best
 }
 
-func matches(m *routev3.RouteMatch, path string, headers map[string]string) (bool, error) {
+func matches(m *routev3.RouteMatch, path string, params map[string]string, headers map[string]string) (bool, error) {
 	caseSensitive := m.GetCaseSensitive() == nil || m.GetCaseSensitive().GetValue()
 	cmp := func(a string) string {
 		if caseSensitive {
@@ -196,16 +226,58 @@ func matches(m *routev3.RouteMatch, path string, headers map[string]string) (boo
 	default:
 		return false, fmt.Errorf("path matcher %T is not evaluated", ps)
 	}
-	if len(m.GetQueryParameters()) > 0 {
-		return false, fmt.Errorf("query parameter matchers are not evaluated")
-	}
 	for _, h := range m.GetHeaders() {
 		ok, err := headerMatches(h, headers)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
+	for _, q := range m.GetQueryParameters() {
+		ok, err := queryMatches(q, params)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
 	return true, nil
+}
+
+// parseQuery reads a query string as Envoy's route matching does: pairs
+// split at "&", name and value at the first "=" (a pair without one has the
+// value ""), nothing percent-decoded, and only the first value of a name
+// kept.
+func parseQuery(query string) map[string]string {
+	params := map[string]string{}
+	if query == "" {
+		return params
+	}
+	for _, pair := range strings.Split(query, "&") {
+		name, value, _ := strings.Cut(pair, "=")
+		if _, seen := params[name]; !seen {
+			params[name] = value
+		}
+	}
+	return params
+}
+
+// queryMatches applies a query parameter matcher as Envoy does: the name
+// is compared exactly; present_match says whether the parameter must be
+// there or absent (Envoy's behaviour since 1.34); otherwise the parameter
+// must be there and its first value match the string matcher, if any.
+func queryMatches(q *routev3.QueryParameterMatcher, params map[string]string) (bool, error) {
+	v, present := params[q.GetName()]
+	switch s := q.GetQueryParameterMatchSpecifier().(type) {
+	case *routev3.QueryParameterMatcher_PresentMatch:
+		return present == s.PresentMatch, nil
+	case *routev3.QueryParameterMatcher_StringMatch:
+		if !present {
+			return false, nil
+		}
+		return stringMatches(s.StringMatch, v)
+	case nil:
+		return present, nil
+	default:
+		return false, fmt.Errorf("query parameter matcher %T is not evaluated", s)
+	}
 }
 
 func headerMatches(h *routev3.HeaderMatcher, headers map[string]string) (bool, error) {
@@ -252,8 +324,10 @@ func headerMatches(h *routev3.HeaderMatcher, headers map[string]string) (bool, e
 	return ok, nil
 }
 
+// stringMatches applies a string matcher. ignore_case lowers both sides of
+// exact, prefix, suffix and contains; Envoy ignores it for safe_regex.
 func stringMatches(m *matcherv3.StringMatcher, v string) (bool, error) {
-	if m.GetIgnoreCase() {
+	if _, isRegex := m.GetMatchPattern().(*matcherv3.StringMatcher_SafeRegex); m.GetIgnoreCase() && !isRegex {
 		v = strings.ToLower(v)
 	}
 	lower := func(s string) string {
@@ -335,7 +409,9 @@ func destinations(a *routev3.RouteAction) ([]Destination, error) {
 		}
 		var out []Destination
 		for _, w := range c.WeightedClusters.GetClusters() {
-			out = append(out, cluster(w.GetName(), int(w.GetWeight().GetValue())*100/total))
+			d := cluster(w.GetName(), int(w.GetWeight().GetValue())*100/total)
+			d.ResponseHeaders = headersToAdd(w.GetResponseHeadersToAdd())
+			out = append(out, d)
 		}
 		return out, nil
 	default:
@@ -351,4 +427,46 @@ func cluster(name string, weight int) Destination {
 		d.Port, d.Subset, d.Host = parts[1], parts[2], parts[3]
 	}
 	return d
+}
+
+// redirectStatus maps Envoy's redirect response codes to HTTP statuses.
+var redirectStatus = map[routev3.RedirectAction_RedirectResponseCode]int{
+	routev3.RedirectAction_MOVED_PERMANENTLY:  301,
+	routev3.RedirectAction_FOUND:              302,
+	routev3.RedirectAction_SEE_OTHER:          303,
+	routev3.RedirectAction_TEMPORARY_REDIRECT: 307,
+	routev3.RedirectAction_PERMANENT_REDIRECT: 308,
+}
+
+// headersToAdd lists the response headers of each level, in the order given.
+func headersToAdd(levels ...[]*corev3.HeaderValueOption) []Header {
+	var out []Header
+	for _, level := range levels {
+		for _, h := range level {
+			out = append(out, Header{Name: h.GetHeader().GetKey(), Value: h.GetHeader().GetValue()})
+		}
+	}
+	return out
+}
+
+// mirrors reads a route's request mirror policies; a policy without a
+// runtime fraction copies every request.
+func mirrors(a *routev3.RouteAction) []Mirror {
+	var out []Mirror
+	for _, p := range a.GetRequestMirrorPolicies() {
+		d := cluster(p.GetCluster(), 0)
+		m := Mirror{Cluster: d.Cluster, Host: d.Host, Port: d.Port, Subset: d.Subset, Percent: 100}
+		if f := p.GetRuntimeFraction().GetDefaultValue(); f != nil {
+			m.Percent = 100 * float64(f.GetNumerator()) / float64(denominators[f.GetDenominator()])
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// denominators are the values of Envoy's fractional percent denominators.
+var denominators = map[typev3.FractionalPercent_DenominatorType]int{
+	typev3.FractionalPercent_HUNDRED:      100,
+	typev3.FractionalPercent_TEN_THOUSAND: 10000,
+	typev3.FractionalPercent_MILLION:      1000000,
 }

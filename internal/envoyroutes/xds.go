@@ -3,7 +3,8 @@
 // (Envoy's own Go types from github.com/envoyproxy/go-control-plane), and
 // evaluates requests against it with Envoy's route semantics: virtual host
 // by domain, routes in order, path, prefix and safe-regex matchers, header
-// matchers, prefix and regex rewrites, weighted clusters, redirects.
+// and query parameter matchers, prefix and regex rewrites, weighted
+// clusters, response headers added, request mirrors, redirects.
 package envoyroutes
 
 import (
@@ -39,6 +40,10 @@ type Proxy struct {
 	IstioVersion string
 	// ClusterID is istiod's cluster. Default: "Kubernetes".
 	ClusterID string
+	// Sidecar presents the client as a workload's sidecar instead of a
+	// gateway: istiod then sends the outbound routes in-mesh callers use.
+	// Default: false (a gateway).
+	Sidecar bool
 }
 
 func (p Proxy) node() (*corev3.Node, error) {
@@ -58,9 +63,12 @@ func (p Proxy) node() (*corev3.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	pod := "bluegreen-xds-client"
+	pod, typ := "bluegreen-xds-client", "router"
+	if p.Sidecar {
+		typ = "sidecar"
+	}
 	return &corev3.Node{
-		Id:       fmt.Sprintf("router~127.0.0.1~%s.%s~%s.svc.cluster.local", pod, p.Namespace, p.Namespace),
+		Id:       fmt.Sprintf("%s~127.0.0.1~%s.%s~%s.svc.cluster.local", typ, pod, p.Namespace, p.Namespace),
 		Cluster:  "bluegreen-xds-client." + p.Namespace,
 		Metadata: md,
 	}, nil

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
@@ -72,6 +75,9 @@ func istioReleases(t *testing.T, res *synth.Result, env config.Environment) []re
 	if env.Istio.InstallMode == istio.ModeOperator {
 		want, wantSail = []string{istiocharts.Gateway}, 1
 	}
+	if env.Istio.Ambient() {
+		want = append(want, istiocharts.CNI, istiocharts.Ztunnel)
+	}
 	var got []string
 	for _, r := range out {
 		got = append(got, istiocharts.ChartName(r))
@@ -117,34 +123,77 @@ func TestShippedValuesAreKeysOfIstioCharts(t *testing.T) {
 	modes := map[string]bool{}
 	for _, env := range res.Environments {
 		modes[env.Istio.InstallMode] = true
-		t.Run(env.Name, func(t *testing.T) {
-			if env.Istio.KubernetesVersion == "" {
-				t.Fatal("the environment has no Kubernetes version")
-			}
-			for _, r := range istioReleases(t, res, env) {
-				name := istiocharts.ChartName(r)
-				c, err := istiocharts.Load(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				vals, err := r.MergedValues()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := istiocharts.CheckKeys(c, vals); err != nil {
-					t.Errorf("%s: release %s: %v", env.Name, r.Name, err)
-				}
-				ms, err := render.RenderLoaded(c, r.Name, r.Namespace, vals, env.Istio.KubernetesVersion)
-				if err != nil {
-					t.Fatalf("%s: %v", env.Name, err)
-				}
-				checkObjects(t, env, name, ms)
-			}
-		})
+		t.Run(env.Name, func(t *testing.T) { checkEnvironment(t, res, env) })
 	}
 	if !modes[istio.ModeHelm] || !modes[istio.ModeOperator] {
 		t.Errorf("install modes covered: %v; want both %s and %s", modes, istio.ModeHelm, istio.ModeOperator)
 	}
+}
+
+// ambientFixture holds an environment with the ambient data plane.
+const ambientFixture = "../../testdata/ambient.cdktf.json"
+
+// TestAmbientValuesAreKeysOfIstioCharts does the same for the ambient
+// fixture: Istio's real base, istiod, cni, ztunnel and gateway charts know
+// every key it passes them, and render ambient mode: istiod with ambient
+// on, the CNI agent with ambient redirection, ztunnel pointed at the
+// revision's istiod, both from the environment's hub.
+func TestAmbientValuesAreKeysOfIstioCharts(t *testing.T) {
+	res := synthesize(t, ambientFixture)
+	if len(res.Environments) != 1 || !res.Environments[0].Istio.Ambient() {
+		t.Fatalf("got %d environments in %s; want one with the ambient data plane", len(res.Environments), ambientFixture)
+	}
+	rendered := checkEnvironment(t, res, res.Environments[0])
+
+	// Istio's own templates, rendered from the environment's values.
+	for _, c := range []struct {
+		chart, kind, name string
+		want              []string
+	}{
+		{istiocharts.Istiod, "Deployment", "istiod-1-31", []string{"- name: PILOT_ENABLE_AMBIENT\n            value: \"true\"", `image: "registry.internal.example.com/istio/pilot:1.31.0-distroless"`}},
+		{istiocharts.CNI, "ConfigMap", "istio-cni-config", []string{`AMBIENT_ENABLED: "true"`}},
+		{istiocharts.CNI, "DaemonSet", "istio-cni-node", []string{`image: "registry.internal.example.com/istio/install-cni:1.31.0-distroless"`}},
+		{istiocharts.CNI, "ServiceAccount", "istio-cni", []string{"- name: regcred"}},
+		{istiocharts.Ztunnel, "DaemonSet", "ztunnel", []string{
+			`image: "registry.internal.example.com/istio/ztunnel:1.31.0-distroless"`,
+			"name: XDS_ADDRESS\n          value: istiod-1-31.istio-system.svc:15012",
+			"name: CA_ADDRESS\n          value: istiod-1-31.istio-system.svc:15012",
+		}},
+		{istiocharts.Ztunnel, "ServiceAccount", "ztunnel", []string{"- name: regcred"}},
+	} {
+		obj := find(t, rendered[c.chart], c.kind, c.name)
+		for _, w := range c.want {
+			if !strings.Contains(obj, w) {
+				t.Errorf("chart %s, %s %s: no %q in\n%s", c.chart, c.kind, c.name, w, obj)
+			}
+		}
+	}
+}
+
+// checkEnvironment renders Istio's real charts with exactly the values
+// env's mesh stack passes them, for env's Kubernetes version, checks that
+// the charts know every key, and that the objects carry what env asked
+// for. It returns the manifests of each chart.
+func checkEnvironment(t *testing.T, res *synth.Result, env config.Environment) map[string][]render.Manifest {
+	t.Helper()
+	out := map[string][]render.Manifest{}
+	if env.Istio.KubernetesVersion == "" {
+		t.Fatal("the environment has no Kubernetes version")
+	}
+	for _, r := range istioReleases(t, res, env) {
+		name := istiocharts.ChartName(r)
+		c, vals := chartAndValues(t, r)
+		if err := istiocharts.CheckKeys(c, vals); err != nil {
+			t.Errorf("%s: release %s: %v", env.Name, r.Name, err)
+		}
+		ms, err := render.RenderLoaded(c, r.Name, r.Namespace, vals, env.Istio.KubernetesVersion)
+		if err != nil {
+			t.Fatalf("%s: %v", env.Name, err)
+		}
+		checkObjects(t, env, name, ms)
+		out[name] = ms
+	}
+	return out
 }
 
 // checkObjects checks that Istio's rendered objects carry the environment's
@@ -282,28 +331,8 @@ func meshConfig(t *testing.T, ms []render.Manifest) string {
 // in a helm-mode and an operator-mode environment of the fixture: in both,
 // the key check must name the key and the istiod chart.
 func TestPlantedUnknownKeyFails(t *testing.T) {
-	b, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	envs := doc["context"].(map[string]any)["environments"].(map[string]any)
 	planted := []string{"dev", "staging"}
-	for _, name := range planted {
-		is := envs[name].(map[string]any)["istio"].(map[string]any)
-		is["extraValues"] = map[string]any{"istiod": map[string]any{"pilot": map[string]any{"notAKey": true}}}
-	}
-	b, err = json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(t.TempDir(), "cdktf.json")
-	if err := os.WriteFile(cfg, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := plantExtraValues(t, fixture, map[string]any{"istiod": map[string]any{"pilot": map[string]any{"notAKey": true}}}, planted...)
 	res := synthesize(t, cfg)
 	modes := map[string]bool{}
 	for _, env := range res.Environments {
@@ -313,15 +342,8 @@ func TestPlantedUnknownKeyFails(t *testing.T) {
 		modes[env.Istio.InstallMode] = true
 		var failed []string
 		for _, r := range istioReleases(t, res, env) {
-			c, err := istiocharts.Load(istiocharts.ChartName(r))
-			if err != nil {
-				t.Fatal(err)
-			}
-			vals, err := r.MergedValues()
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = istiocharts.CheckKeys(c, vals)
+			c, vals := chartAndValues(t, r)
+			err := istiocharts.CheckKeys(c, vals)
 			if err == nil {
 				continue
 			}
@@ -341,4 +363,70 @@ func TestPlantedUnknownKeyFails(t *testing.T) {
 	if len(modes) != 2 {
 		t.Errorf("install modes planted: %v; want helm and operator", modes)
 	}
+}
+
+// TestPlantedUnknownAmbientKeysFail plants istio.extraValues.cni.notAKey
+// and istio.extraValues.ztunnel.notAKey in the ambient fixture: the key
+// check must name each key with its chart, and pass the other releases.
+func TestPlantedUnknownAmbientKeysFail(t *testing.T) {
+	cfg := plantExtraValues(t, ambientFixture, map[string]any{"cni": map[string]any{"notAKey": true}, "ztunnel": map[string]any{"notAKey": true}}, "ambient")
+	res := synthesize(t, cfg)
+	failed := map[string]string{}
+	rels := istioReleases(t, res, res.Environments[0])
+	if len(rels) != 5 {
+		t.Fatalf("got %d Istio releases; want base, istiod, cni, ztunnel and gateway", len(rels))
+	}
+	for _, r := range rels {
+		c, vals := chartAndValues(t, r)
+		var uk *istiocharts.UnknownKeyError
+		if err := istiocharts.CheckKeys(c, vals); errors.As(err, &uk) {
+			failed[uk.Chart] = uk.Key
+		} else if err != nil {
+			t.Errorf("release %s: %v", r.Name, err)
+		}
+	}
+	if want := map[string]string{istiocharts.CNI: "notAKey", istiocharts.Ztunnel: "notAKey"}; !reflect.DeepEqual(failed, want) {
+		t.Errorf("unknown keys by chart: got %v; want %v", failed, want)
+	}
+}
+
+// plantExtraValues writes a copy of the config file fixture in which the
+// environments named get istio.extraValues extra, and returns its path.
+func plantExtraValues(t *testing.T, fixture string, extra map[string]any, names ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	envs := doc["context"].(map[string]any)["environments"].(map[string]any)
+	for _, name := range names {
+		envs[name].(map[string]any)["istio"].(map[string]any)["extraValues"] = extra
+	}
+	if b, err = json.MarshalIndent(doc, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "cdktf.json")
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// chartAndValues returns the Istio chart release r installs, from the
+// pinned module, and the values r passes it.
+func chartAndValues(t *testing.T, r render.Release) (*chart.Chart, map[string]any) {
+	t.Helper()
+	c, err := istiocharts.Load(istiocharts.ChartName(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := r.MergedValues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, vals
 }

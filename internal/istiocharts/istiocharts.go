@@ -1,5 +1,5 @@
 // Package istiocharts loads Istio's own Helm charts (base, istiod and
-// gateway) from the istio.io/istio module that tools/go.mod pins, the source
+// gateway, and the ambient data plane's cni and ztunnel) from the istio.io/istio module that tools/go.mod pins, the source
 // istioctl is built from, so that tests and `check` render exactly the
 // charts a helm_release of that Istio release installs, offline.
 //
@@ -11,11 +11,7 @@
 package istiocharts
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -46,8 +42,9 @@ const PinnedCommit = "eed52ebb66ad"
 // its release process writes into the published istiod chart.
 const Hub = "docker.io/istio"
 
-// testingHub and testingTag are the image hub and tag of istiod's
-// values.yaml in the source, replaced by Hub and Release on publication.
+// testingHub and testingTag are the image hub and tag of the charts'
+// values.yaml in the source (under global, and at the top level in the
+// ztunnel chart), replaced by Hub and Release on publication.
 const (
 	testingHub = "registry.istio.io/testing"
 	testingTag = "latest"
@@ -57,16 +54,21 @@ const (
 const (
 	Base    = "base"
 	Istiod  = "istiod"
+	CNI     = "cni"
+	Ztunnel = "ztunnel"
 	Gateway = "gateway"
 )
 
-// Names are the charts the package loads, in install order.
-var Names = []string{Base, Istiod, Gateway}
+// Names are the charts the package loads, in install order (cni and
+// ztunnel only with the ambient data plane).
+var Names = []string{Base, Istiod, CNI, Ztunnel, Gateway}
 
 // dirs maps a chart name to its folder in the module.
 var dirs = map[string]string{
 	Base:    "manifests/charts/base",
 	Istiod:  "manifests/charts/istio-control/istio-discovery",
+	CNI:     "manifests/charts/istio-cni",
+	Ztunnel: "manifests/charts/ztunnel",
 	Gateway: "manifests/charts/gateway",
 }
 
@@ -88,17 +90,9 @@ func ModuleDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("istio's charts: %w", err)
 	}
-	cmd := exec.Command("go", "mod", "download", "-json", ModulePath)
-	cmd.Dir = tools
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var mod struct{ Path, Version, Dir, Error string }
-	if err := json.Unmarshal(stdout.Bytes(), &mod); err != nil {
-		return "", fmt.Errorf("istio's charts: go mod download -json %s (in %s): %v: %s", ModulePath, tools, errors.Join(runErr, err), strings.TrimSpace(stderr.String()))
-	}
-	if mod.Error != "" || runErr != nil || mod.Dir == "" {
-		return "", fmt.Errorf("istio's charts: go mod download %s (in %s): %s", ModulePath, tools, strings.TrimSpace(mod.Error+" "+stderr.String()))
+	mod, err := repo.DownloadModule(tools, ModulePath)
+	if err != nil {
+		return "", fmt.Errorf("istio's charts: %w", err)
 	}
 	if !strings.HasSuffix(mod.Version, "-"+PinnedCommit) {
 		return "", fmt.Errorf("istio's charts: tools/go.mod pins %s %s, but this package renders Istio %s (commit %s); change Release and PinnedCommit with the pin", ModulePath, mod.Version, Release, PinnedCommit)
@@ -107,9 +101,10 @@ func ModuleDir() (string, error) {
 	return mod.Dir, nil
 }
 
-// Load loads chart name (Base, Istiod or Gateway) of Istio Release from the
-// pinned module with Helm's loader, as Istio publishes it: chart version and
-// appVersion Release and, for istiod, image hub Hub and tag Release.
+// Load loads chart name (one of Names) of Istio Release from the pinned
+// module with Helm's loader, as Istio publishes it: chart version and
+// appVersion Release, and image hub Hub and tag Release where the source
+// has the testing ones.
 func Load(name string) (*chart.Chart, error) {
 	rel, ok := dirs[name]
 	if !ok {
@@ -128,12 +123,14 @@ func Load(name string) (*chart.Chart, error) {
 	}
 	c.Metadata.Version = Release
 	c.Metadata.AppVersion = Release
-	if g, ok := dig(c.Values, defaultsKey, "global"); ok {
-		if g["hub"] == testingHub {
-			g["hub"] = Hub
-		}
-		if g["tag"] == testingTag {
-			g["tag"] = Release
+	for _, keys := range [][]string{{defaultsKey, "global"}, {defaultsKey}} {
+		if g, ok := dig(c.Values, keys...); ok {
+			if g["hub"] == testingHub {
+				g["hub"] = Hub
+			}
+			if g["tag"] == testingTag {
+				g["tag"] = Release
+			}
 		}
 	}
 	return c, nil

@@ -44,8 +44,8 @@ func TestPinnedModuleIsRelease(t *testing.T) {
 }
 
 // TestLoadSetsReleaseVersionAndHub checks that each chart is loaded as Istio
-// publishes it, and that istiod's own Deployment then pulls the release's
-// pilot image from docker.io/istio.
+// publishes it, and that istiod's own Deployment, and the cni and ztunnel
+// DaemonSets, then pull the release's images from docker.io/istio.
 func TestLoadSetsReleaseVersionAndHub(t *testing.T) {
 	for _, name := range istiocharts.Names {
 		c, err := istiocharts.Load(name)
@@ -71,6 +71,24 @@ func TestLoadSetsReleaseVersionAndHub(t *testing.T) {
 	}
 	if !strings.Contains(dep, `helm.sh/chart: istiod-`+istiocharts.Release) {
 		t.Errorf("istiod Deployment: not labelled with chart istiod-%s:\n%s", istiocharts.Release, dep)
+	}
+	// The ambient charts: cni reads the hub under global like istiod,
+	// ztunnel at the top level.
+	for _, c := range []struct{ chart, kind, name, image string }{
+		{istiocharts.CNI, "DaemonSet", "istio-cni-node", `image: "docker.io/istio/install-cni:1.31.0"`},
+		{istiocharts.Ztunnel, "DaemonSet", "ztunnel", `image: "docker.io/istio/ztunnel:1.31.0"`},
+	} {
+		ch, err := istiocharts.Load(c.chart)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := render.RenderLoaded(ch, c.chart, "istio-system", map[string]any{}, "1.34")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds := find(t, ms, c.kind, c.name); !strings.Contains(ds, c.image) {
+			t.Errorf("chart %s, %s %s: no %q in\n%s", c.chart, c.kind, c.name, c.image, ds)
+		}
 	}
 }
 

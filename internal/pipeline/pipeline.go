@@ -20,6 +20,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
@@ -49,8 +50,9 @@ func (s Spec) Path() string { return s.Stack + "/" + s.Construct + "/" + s.Relea
 // order the stacks create them, from the constructs' pure release specs.
 // It composes the constructs as stacks/mesh.go and stacks/app.go do (the
 // construct ids are theirs): the Istio control plane; Kiali in its
-// namespace; the injected namespace; the app in that namespace; the
-// routing served by the control plane's ingress gateway. The test of this
+// namespace; the injected namespace; with routing.api gatewayAPI, the
+// Gateway API CRDs; the app in that namespace; the routing served by the
+// control plane's ingress gateway. The test of this
 // package fails when the two compositions disagree.
 func Specs(env config.Environment) ([]Spec, error) {
 	var out []Spec
@@ -71,6 +73,12 @@ func Specs(env config.Environment) ([]Spec, error) {
 	add(stacks.MeshSuffix, "kiali", rs)
 	ns := env.Namespace.WithDefaults()
 	add(stacks.MeshSuffix, "namespace", ns.HelmReleases())
+	if env.Routing.API == mesh.APIGatewayAPI {
+		if err := gatewayapicrds.CheckPairing(env.Istio.Version); err != nil {
+			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
+		}
+		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace)})
+	}
 	app := env.App
 	app.Namespace = ns.Name
 	app = app.WithDefaults()

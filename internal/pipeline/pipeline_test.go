@@ -44,7 +44,7 @@ func TestPureReleasesEqualSynthesized(t *testing.T) {
 	for _, e := range envs {
 		names = append(names, e.Name)
 	}
-	if want := []string{"dev", "prod", "staging"}; !slices.Equal(names, want) {
+	if want := []string{"dev", "prod", "qa", "staging"}; !slices.Equal(names, want) {
 		t.Fatalf("%s: environments %v, want %v", fixture, names, want)
 	}
 	res, err := synth.Run(synth.Options{Config: fixture, Outdir: filepath.Join(t.TempDir(), "cdktf.out"), WarnOnly: true})

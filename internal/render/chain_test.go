@@ -14,20 +14,30 @@ import (
 // loads the objects its mesh and app stacks will create, through Helm.
 func load(t *testing.T, routing string) *mesh.Model {
 	t.Helper()
-	cfg := testutil.WriteConfig(t, `{"walk": {`+testutil.ExistingCluster+`, "routing": `+routing+`}}`)
-	res, err := synth.Run(synth.Options{Config: cfg, Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{"walk"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := render.Model(filepath.Join(res.Outdir, "stacks", "walk-mesh"), filepath.Join(res.Outdir, "stacks", "walk-app"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := synthesize(t, routing)
 	if len(m.Gateways) != 1 || len(m.VirtualServices) != 1 || len(m.DestinationRules) != 1 || len(m.Workloads) != 2 || len(m.Services) != 1 {
 		t.Fatalf("got %d gateways, %d virtual services, %d destination rules, %d deployments, %d services; want 1, 1, 1, 2, 1",
 			len(m.Gateways), len(m.VirtualServices), len(m.DestinationRules), len(m.Workloads), len(m.Services))
 	}
 	return m
+}
+
+// synthesize synthesizes environment "walk" with the given routing
+// settings and decodes, through Helm, the objects its mesh and app stacks
+// (whose folders it returns too) will create.
+func synthesize(t *testing.T, routing string) (*mesh.Model, []string) {
+	t.Helper()
+	cfg := testutil.WriteConfig(t, `{"walk": {`+testutil.ExistingCluster+`, "routing": `+routing+`}}`)
+	res, err := synth.Run(synth.Options{Config: cfg, Outdir: filepath.Join(t.TempDir(), "out"), Environments: []string{"walk"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{filepath.Join(res.Outdir, "stacks", "walk-mesh"), filepath.Join(res.Outdir, "stacks", "walk-app")}
+	m, err := render.Model(dirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, dirs
 }
 
 type curl struct {

@@ -16,34 +16,21 @@ import (
 	networkingv1 "istio.io/api/networking/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
-// Severity of a finding.
-type Severity string
+// Severity of a finding (mesh.Severity, shared by both routing APIs'
+// checks).
+type Severity = mesh.Severity
 
 // Severities. Errors fail synthesis; warnings are printed.
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
+	Error   = mesh.Error
+	Warning = mesh.Warning
 )
 
-// Finding is one problem.
-type Finding struct {
-	// Code is the check's stable code, such as "BG006".
-	Code string
-	// Severity is Error or Warning.
-	Severity Severity
-	// Object is "<Kind> <namespace>/<name>".
-	Object string
-	// Field is the path of the offending field, such as "spec.http[2]".
-	Field string
-	// Message says what is wrong.
-	Message string
-}
-
-func (f Finding) String() string {
-	return fmt.Sprintf("%s %s: %s %s: %s", f.Code, f.Severity, f.Object, f.Field, f.Message)
-}
+// Finding is one problem (mesh.Finding).
+type Finding = mesh.Finding
 
 // Doc describes one check, for the README and `check --list`.
 type Doc struct {
@@ -72,6 +59,16 @@ var All = []Doc{
 		"Add the host to the Gateway's servers (routing.hosts feeds both), or remove it from the VirtualService."},
 	{"BG010", "Service port name breaks Istio protocol selection",
 		"Name the port <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, ...) or set appProtocol, or Istio treats it as opaque TCP and no HTTP route applies."},
+	{"BG011", "VirtualService and HTTPRoute for the same host",
+		"Route each host with one API: set routing.api to \"virtualService\" or \"gatewayAPI\" and remove the other API's objects; Istio merges both into one route table whose order neither object decides."},
+	{"GW001", "HTTPRoute backend without a Service",
+		"Create the Service (with api \"gatewayAPI\" bluegreen installs <app>-blue and <app>-green) or fix the backendRef's name and port."},
+	{"GW002", "HTTPRoute rule whose backends all have weight 0",
+		"Give at least one backend of the rule a weight above 0."},
+	{"GW003", "HTTPRoute match that never decides",
+		"Gateway API rules are chosen by specificity, not order: narrow the broader match or remove the one that never decides."},
+	{"GW004", "RegularExpression header match",
+		"The regex dialect is implementation-specific (Istio: RE2 over the whole value); keep it if the mesh is Istio, or match exact values."},
 }
 
 // Run checks m and returns every finding, in a stable order.
@@ -86,6 +83,37 @@ func Run(m *mesh.Model) []Finding {
 	}
 	out = append(out, httpsCredentials(m)...)
 	out = append(out, servicePortNames(m)...)
+	if m.UsesGatewayAPI() {
+		out = append(out, gatewayapi.Check(gatewayapi.ModelOfMesh(m))...)
+		out = append(out, oneAPIPerHost(m)...)
+	}
+	return out
+}
+
+// oneAPIPerHost reports a host that both a VirtualService and an HTTPRoute
+// route (BG011): Istio merges them, and which rule decides is no longer
+// what either object says. An HTTPRoute without hostnames takes every host
+// of its Gateway's listeners.
+func oneAPIPerHost(m *mesh.Model) []Finding {
+	var out []Finding
+	for _, vs := range m.VirtualServices {
+		for _, r := range m.HTTPRoutes {
+			names := r.Object.Spec.Hostnames
+			for _, h := range vs.Spec.GetHosts() {
+				clash := len(names) == 0
+				for _, n := range names {
+					if mesh.HostMatches(string(n), h) || mesh.HostMatches(h, string(n)) {
+						clash = true
+					}
+				}
+				if clash {
+					out = append(out, finding("BG011", Error, object("VirtualService", vs), "spec.hosts",
+						fmt.Sprintf("host %q is also routed by HTTPRoute %s/%s; route each host with one API", h, r.Object.Namespace, r.Object.Name)))
+					break
+				}
+			}
+		}
+	}
 	return out
 }
 
@@ -108,8 +136,8 @@ func subsetsSelectReleases(m *mesh.Model) []Finding {
 		}
 		for i, s := range dr.Spec.GetSubsets() {
 			if len(m.PodsOf(dr.Spec.GetHost(), s.GetName(), dr.Namespace)) == 0 {
-				out = append(out, Finding{"BG001", Error, object("DestinationRule", dr), fmt.Sprintf("spec.subsets[%d] (%s)", i, s.GetName()),
-					fmt.Sprintf("labels %v select no release's pods; the releases' pods carry %s", s.GetLabels(), podLabels(m, ns))})
+				out = append(out, finding("BG001", Error, object("DestinationRule", dr), fmt.Sprintf("spec.subsets[%d] (%s)", i, s.GetName()),
+					fmt.Sprintf("labels %v select no release's pods; the releases' pods carry %s", s.GetLabels(), podLabels(m, ns))))
 			}
 		}
 	}
@@ -144,8 +172,8 @@ func routesReachReleases(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualServ
 				continue
 			}
 			if len(m.PodsOf(dest.GetHost(), dest.GetSubset(), vs.Namespace)) == 0 {
-				out = append(out, Finding{"BG002", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d].route[%d]", i, j),
-					fmt.Sprintf("route %s sends traffic to %s, which has no release", mesh.RouteName(r, i), dest.GetSubset())})
+				out = append(out, finding("BG002", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d].route[%d]", i, j),
+					fmt.Sprintf("route %s sends traffic to %s, which has no release", mesh.RouteName(r, i), dest.GetSubset())))
 			}
 		}
 	}
@@ -167,14 +195,14 @@ func weightedRoutes(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService])
 			sum += d.GetWeight()
 			key := d.GetDestination().GetHost() + "/" + d.GetDestination().GetSubset()
 			if seen[key] {
-				out = append(out, Finding{"BG003", Error, object("VirtualService", vs), field,
-					fmt.Sprintf("route %s splits traffic between %s and itself; the live and the candidate colour must differ", mesh.RouteName(r, i), d.GetDestination().GetSubset())})
+				out = append(out, finding("BG003", Error, object("VirtualService", vs), field,
+					fmt.Sprintf("route %s splits traffic between %s and itself; the live and the candidate colour must differ", mesh.RouteName(r, i), d.GetDestination().GetSubset())))
 			}
 			seen[key] = true
 		}
 		if sum != 100 {
-			out = append(out, Finding{"BG004", Error, object("VirtualService", vs), field,
-				fmt.Sprintf("route %s weights sum to %d, not 100", mesh.RouteName(r, i), sum)})
+			out = append(out, finding("BG004", Error, object("VirtualService", vs), field,
+				fmt.Sprintf("route %s weights sum to %d, not 100", mesh.RouteName(r, i), sum)))
 		}
 		for j, d := range dests {
 			share := mesh.Weight(r, j)
@@ -183,8 +211,8 @@ func weightedRoutes(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService])
 			}
 			for _, w := range m.PodsOf(d.GetDestination().GetHost(), d.GetDestination().GetSubset(), vs.Namespace) {
 				if w.Deployment.Spec.Replicas != nil && *w.Deployment.Spec.Replicas == 0 {
-					out = append(out, Finding{"BG005", Error, object("VirtualService", vs), fmt.Sprintf("%s.route[%d]", field, j),
-						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", mesh.RouteName(r, i), share, d.GetDestination().GetSubset(), w.Release)})
+					out = append(out, finding("BG005", Error, object("VirtualService", vs), fmt.Sprintf("%s.route[%d]", field, j),
+						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", mesh.RouteName(r, i), share, d.GetDestination().GetSubset(), w.Release)))
 				}
 			}
 		}
@@ -198,13 +226,13 @@ func shadowedRoutes(vs mesh.Object[*networkingv1.VirtualService]) []Finding {
 	http := vs.Spec.GetHttp()
 	for i, r := range http {
 		if catchAll(r) && i != len(http)-1 {
-			out = append(out, Finding{"BG007", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
-				fmt.Sprintf("route %s matches every request but is not last; the %d route(s) after it are unreachable", mesh.RouteName(r, i), len(http)-1-i)})
+			out = append(out, finding("BG007", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
+				fmt.Sprintf("route %s matches every request but is not last; the %d route(s) after it are unreachable", mesh.RouteName(r, i), len(http)-1-i)))
 		}
 		for j := range i {
 			if covers(http[j], r) {
-				out = append(out, Finding{"BG006", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
-					fmt.Sprintf("route %s is shadowed by spec.http[%d] (%s), which matches every request it matches", mesh.RouteName(r, i), j, mesh.RouteName(http[j], j))})
+				out = append(out, finding("BG006", Error, object("VirtualService", vs), fmt.Sprintf("spec.http[%d]", i),
+					fmt.Sprintf("route %s is shadowed by spec.http[%d] (%s), which matches every request it matches", mesh.RouteName(r, i), j, mesh.RouteName(http[j], j))))
 				break
 			}
 		}
@@ -322,8 +350,8 @@ func httpsCredentials(m *mesh.Model) []Finding {
 				continue
 			}
 			if tls.GetCredentialName() == "" && len(tls.GetCredentialNames()) == 0 && tls.GetServerCertificate() == "" {
-				out = append(out, Finding{"BG008", Error, object("Gateway", gw), fmt.Sprintf("spec.servers[%d].tls.credentialName", i),
-					fmt.Sprintf("HTTPS server on port %d has no credentialName; the gateway has no certificate to serve", s.GetPort().GetNumber())})
+				out = append(out, finding("BG008", Error, object("Gateway", gw), fmt.Sprintf("spec.servers[%d].tls.credentialName", i),
+					fmt.Sprintf("HTTPS server on port %d has no credentialName; the gateway has no certificate to serve", s.GetPort().GetNumber())))
 			}
 		}
 	}
@@ -344,8 +372,8 @@ func hostsServedByGateway(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualSer
 		}
 		for i, h := range vs.Spec.GetHosts() {
 			if !servedBy(gw.Spec, h) {
-				out = append(out, Finding{"BG009", Error, object("VirtualService", vs), fmt.Sprintf("spec.hosts[%d]", i),
-					fmt.Sprintf("host %s is not served by Gateway %s/%s", h, gw.Namespace, gw.Name)})
+				out = append(out, finding("BG009", Error, object("VirtualService", vs), fmt.Sprintf("spec.hosts[%d]", i),
+					fmt.Sprintf("host %s is not served by Gateway %s/%s", h, gw.Namespace, gw.Name)))
 			}
 		}
 	}
@@ -375,11 +403,16 @@ func servicePortNames(m *mesh.Model) []Finding {
 				proto = "grpc-web"
 			}
 			if !slices.Contains(protocolPrefixes, proto) {
-				out = append(out, Finding{"BG010", Warning, "Service " + s.Service.Namespace + "/" + s.Service.Name, fmt.Sprintf("spec.ports[%d].name", i),
+				out = append(out, finding("BG010", Warning, "Service "+s.Service.Namespace+"/"+s.Service.Name, fmt.Sprintf("spec.ports[%d].name", i),
 					fmt.Sprintf("port name %q does not start with a protocol (%s); Istio will treat port %d as opaque TCP and no HTTP route applies",
-						p.Name, strings.Join(protocolPrefixes, ", "), p.Port)})
+						p.Name, strings.Join(protocolPrefixes, ", "), p.Port)))
 			}
 		}
 	}
 	return out
+}
+
+// finding returns the mesh.Finding of a check.
+func finding(code string, sev mesh.Severity, object, field, message string) mesh.Finding {
+	return mesh.Finding{Code: code, Severity: sev, Object: object, Field: field, Message: message}
 }

@@ -1,11 +1,15 @@
 package check_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
@@ -159,8 +163,8 @@ func TestEveryCheckIsDocumented(t *testing.T) {
 		}
 		seen[c.Code] = true
 	}
-	if len(seen) != 10 {
-		t.Errorf("got %d documented checks, want 10", len(seen))
+	if len(seen) != 15 {
+		t.Errorf("got %d documented checks, want 15", len(seen))
 	}
 }
 
@@ -252,5 +256,31 @@ func TestFindingsNameRoutesAsTheEvaluatorDoes(t *testing.T) {
 	}
 	if out.Route != "#5" || !strings.Contains(findings[0].Message, "route #5 ") {
 		t.Errorf("the evaluator names the route %q and the finding says %q; want both #5", out.Route, findings[0].Message)
+	}
+}
+
+// TestGatewayAPIChecksRunOnTheMeshModel: with an HTTPRoute in the model,
+// Run reports the GW checks and a host routed by both APIs.
+func TestGatewayAPIChecksRunOnTheMeshModel(t *testing.T) {
+	m, err := meshtest.Model(mesh.Routing{Hosts: []string{"echo.example.com"}, Gateway: mesh.Gateway{Selector: map[string]string{"istio": "ingressgateway"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.HTTPRoutes = append(m.HTTPRoutes, mesh.GatewayAPIObject[*gwv1.HTTPRoute]{Release: "r", Object: &gwv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: meshtest.Namespace},
+		Spec: gwv1.HTTPRouteSpec{
+			Hostnames: []gwv1.Hostname{"echo.example.com"},
+			Rules: []gwv1.HTTPRouteRule{{BackendRefs: []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{
+				Name: "echo-purple", Port: ptr.To(gwv1.PortNumber(meshtest.Port)),
+			}}}}}},
+		},
+	}})
+	var got []string
+	for _, f := range check.Run(m) {
+		got = append(got, f.Code+" "+string(f.Severity)+" "+f.Object)
+	}
+	want := []string{"GW001 error HTTPRoute shop/echo", "BG011 error VirtualService shop/echo"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\ngot  %q\nwant %q", got, want)
 	}
 }

@@ -1,7 +1,7 @@
 package gatewayapi
 
 import (
-	"fmt"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -229,7 +229,7 @@ func rules(s Spec) []gwv1.HTTPRouteRule {
 			Weight: weight,
 		}}
 	}
-	for _, colour := range Colours {
+	for _, colour := range mesh.Colours {
 		prefix, ok := s.VersionPaths[colour]
 		if !ok {
 			continue
@@ -252,7 +252,7 @@ func rules(s Spec) []gwv1.HTTPRouteRule {
 		if rule.Name == "" {
 			return
 		}
-		for _, colour := range Colours {
+		for _, colour := range mesh.Colours {
 			value, ok := rule.Values[colour]
 			if !ok {
 				continue
@@ -271,7 +271,7 @@ func rules(s Spec) []gwv1.HTTPRouteRule {
 	// The Gateway API has no cookie match; Istio applies a
 	// RegularExpression header match as RE2 on the whole Cookie header.
 	headerRule(RuleCookie, s.Cookie, func(value string) gwv1.HTTPHeaderMatch {
-		return gwv1.HTTPHeaderMatch{Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "Cookie", Value: cookieRegex(s.Cookie.Name, value)}
+		return gwv1.HTTPHeaderMatch{Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "Cookie", Value: mesh.CookieRegex(s.Cookie.Name, value)}
 	})
 
 	def := gwv1.HTTPRouteRule{Matches: []gwv1.HTTPRouteMatch{prefixMatch("/")}}
@@ -305,7 +305,7 @@ func stickyFilter(s Spec, colour string) []gwv1.HTTPRouteFilter {
 		Type: gwv1.HTTPRouteFilterResponseHeaderModifier,
 		ResponseHeaderModifier: &gwv1.HTTPHeaderFilter{Add: []gwv1.HTTPHeader{{
 			Name:  "Set-Cookie",
-			Value: fmt.Sprintf("%s=%s; Path=/", s.Cookie.Name, s.Cookie.Values[colour]),
+			Value: mesh.SetCookie(s.Cookie.Name, s.Cookie.Values[colour]),
 		}}},
 	}}
 }

@@ -6,38 +6,9 @@ import (
 	"strings"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
-
-// Severity says whether a finding is an error or a warning.
-type Severity string
-
-// The severities.
-const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-)
-
-// Finding is a problem in Gateway API routing that deploying would not
-// report.
-//
-// TODO(merge): use the mesh package's Finding and Severity (internal/bgcheck
-// today) and give the codes BG numbers.
-type Finding struct {
-	// Code is the check's code, such as "GW001".
-	Code string
-	// Severity is Error or Warning.
-	Severity Severity
-	// Object is "HTTPRoute namespace/name".
-	Object string
-	// Field is the path in the object, such as "spec.rules[2].matches[0]".
-	Field string
-	// Message says what is wrong and what happens to requests.
-	Message string
-}
-
-func (f Finding) String() string {
-	return fmt.Sprintf("%s %s: %s %s: %s", f.Severity, f.Code, f.Object, f.Field, f.Message)
-}
 
 // Check reports, for every HTTPRoute of m:
 //
@@ -53,8 +24,8 @@ func (f Finding) String() string {
 //   - GW004 (warning): a RegularExpression header match, whose dialect is
 //     implementation-specific (Istio applies RE2 to the whole value); the
 //     cookie rule is one.
-func Check(m Model) []Finding {
-	var out []Finding
+func Check(m Model) []mesh.Finding {
+	var out []mesh.Finding
 	for _, route := range m.HTTPRoutes {
 		obj := "HTTPRoute " + key(route.Namespace, route.Name)
 		for ri, rule := range route.Spec.Rules {
@@ -62,18 +33,18 @@ func Check(m Model) []Finding {
 			for bi, b := range rule.BackendRefs {
 				total += int(weight(b))
 				if _, _, _, why := m.resolve(route.Namespace, b.BackendObjectReference); why != "" {
-					out = append(out, Finding{"GW001", Error, obj, fmt.Sprintf("spec.rules[%d].backendRefs[%d]", ri, bi),
-						why + "; its share of the requests gets 500"})
+					out = append(out, finding("GW001", mesh.Error, obj, fmt.Sprintf("spec.rules[%d].backendRefs[%d]", ri, bi),
+						why+"; its share of the requests gets 500"))
 				}
 			}
 			if len(rule.BackendRefs) > 0 && total == 0 {
-				out = append(out, Finding{"GW002", Error, obj, fmt.Sprintf("spec.rules[%d]", ri), "every backend has weight 0; every request the rule decides gets 500"})
+				out = append(out, finding("GW002", mesh.Error, obj, fmt.Sprintf("spec.rules[%d]", ri), "every backend has weight 0; every request the rule decides gets 500"))
 			}
 			for mi, match := range rule.Matches {
 				for hi, h := range match.Headers {
 					if h.Type != nil && *h.Type == gwv1.HeaderMatchRegularExpression {
-						out = append(out, Finding{"GW004", Warning, obj, fmt.Sprintf("spec.rules[%d].matches[%d].headers[%d]", ri, mi, hi),
-							fmt.Sprintf("a RegularExpression match on %s is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not", h.Name)})
+						out = append(out, finding("GW004", mesh.Warning, obj, fmt.Sprintf("spec.rules[%d].matches[%d].headers[%d]", ri, mi, hi),
+							fmt.Sprintf("a RegularExpression match on %s is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not", h.Name)))
 					}
 				}
 			}
@@ -83,29 +54,21 @@ func Check(m Model) []Finding {
 }
 
 // shadowed reports GW003.
-func shadowed(m Model) []Finding {
+func shadowed(m Model) []mesh.Finding {
 	type entry struct {
 		c     candidate
 		route *gwv1.HTTPRoute
 	}
 	var all []entry
-	for _, route := range m.HTTPRoutes {
-		for ri, rule := range route.Spec.Rules {
-			matches := rule.Matches
-			if len(matches) == 0 {
-				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
-			}
-			for mi, match := range matches {
-				c, err := rankOf(match)
-				if err != nil {
-					continue
-				}
-				c.route, c.rule, c.match = route, ri, mi
-				all = append(all, entry{c, route})
-			}
+	eachMatch(m.HTTPRoutes, func(at candidate) error {
+		// A match that does not rank is reported by the evaluator.
+		if c, err := rankOf(at.m); err == nil {
+			c.route, c.rule, c.match = at.route, at.rule, at.match
+			all = append(all, entry{c, at.route})
 		}
-	}
-	var out []Finding
+		return nil
+	})
+	var out []mesh.Finding
 	for _, lo := range all {
 		for _, hi := range all {
 			if hi.c.route == lo.c.route && hi.c.rule == lo.c.rule {
@@ -114,10 +77,10 @@ func shadowed(m Model) []Finding {
 			if !sameParents(hi.route, lo.route) || precedence(hi.c, lo.c) >= 0 || !covers(hi.c, lo.c) {
 				continue
 			}
-			out = append(out, Finding{"GW003", Warning, "HTTPRoute " + key(lo.route.Namespace, lo.route.Name),
+			out = append(out, finding("GW003", mesh.Warning, "HTTPRoute "+key(lo.route.Namespace, lo.route.Name),
 				fmt.Sprintf("spec.rules[%d].matches[%d]", lo.c.rule, lo.c.match),
 				fmt.Sprintf("never decides: HTTPRoute %s rule %s matches every request it matches and ranks first (%s)",
-					key(hi.route.Namespace, hi.route.Name), ruleName(hi.route.Spec.Rules[hi.c.rule], hi.c.rule), describe(hi.c))})
+					key(hi.route.Namespace, hi.route.Name), ruleName(hi.route.Spec.Rules[hi.c.rule], hi.c.rule), describe(hi.c))))
 			break
 		}
 	}
@@ -203,4 +166,9 @@ func parentEqual(a, b gwv1.ParentReference) bool {
 		str((*string)(a.Group)) == str((*string)(b.Group)) && str((*string)(a.Kind)) == str((*string)(b.Kind)) &&
 		str((*string)(a.Namespace)) == str((*string)(b.Namespace)) && str((*string)(a.SectionName)) == str((*string)(b.SectionName)) &&
 		(a.Port == nil) == (b.Port == nil) && (a.Port == nil || *a.Port == *b.Port)
+}
+
+// finding returns the mesh.Finding of a check.
+func finding(code string, sev mesh.Severity, object, field, message string) mesh.Finding {
+	return mesh.Finding{Code: code, Severity: sev, Object: object, Field: field, Message: message}
 }

@@ -1,6 +1,7 @@
 package gatewayapi_test
 
 import (
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
-func findings(fs []gatewayapi.Finding) string {
+func findings(fs []mesh.Finding) string {
 	var lines []string
 	for _, f := range fs {
 		lines = append(lines, f.String())
@@ -27,10 +28,10 @@ func TestCheckBuiltObjects(t *testing.T) {
 	// Only the portability warning of the cookie rule, on both routes:
 	// nothing the builder writes is shadowed or unresolved.
 	want := []string{
-		"warning GW004: HTTPRoute echo/echo spec.rules[4].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
-		"warning GW004: HTTPRoute echo/echo spec.rules[5].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
-		"warning GW004: HTTPRoute echo/echo-mesh spec.rules[4].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
-		"warning GW004: HTTPRoute echo/echo-mesh spec.rules[5].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
+		"GW004 warning: HTTPRoute echo/echo spec.rules[4].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
+		"GW004 warning: HTTPRoute echo/echo spec.rules[5].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
+		"GW004 warning: HTTPRoute echo/echo-mesh spec.rules[4].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
+		"GW004 warning: HTTPRoute echo/echo-mesh spec.rules[5].matches[0].headers[0]: a RegularExpression match on Cookie is implementation-specific: Istio applies RE2 to the whole value, another Gateway API implementation may not",
 	}
 	if findings(got) != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", findings(got), strings.Join(want, "\n"))
@@ -57,7 +58,7 @@ func TestCheck(t *testing.T) {
 				rule("regex", gwv1.HTTPRouteMatch{Path: path(gwv1.PathMatchRegularExpression, "/re/[0-9]+")}),
 				rule("all", gwv1.HTTPRouteMatch{Path: path(gwv1.PathMatchPathPrefix, "/")}))}
 		},
-		want: `warning GW003: HTTPRoute ns/r spec.rules[0].matches[0]: never decides: HTTPRoute ns/r rule all matches every request it matches and ranks first (PathPrefix "/" (1 characters), any method, 0 header and 0 query matches)`,
+		want: `GW003 warning: HTTPRoute ns/r spec.rules[0].matches[0]: never decides: HTTPRoute ns/r rule all matches every request it matches and ranks first (PathPrefix "/" (1 characters), any method, 0 header and 0 query matches)`,
 	}, {
 		name: "the younger of two equal routes never decides",
 		routes: func() []*gwv1.HTTPRoute {
@@ -66,7 +67,7 @@ func TestCheck(t *testing.T) {
 				route("old", 0, nil, rule("api", gwv1.HTTPRouteMatch{Path: path(gwv1.PathMatchPathPrefix, "/api")})),
 			}
 		},
-		want: `warning GW003: HTTPRoute ns/young spec.rules[0].matches[0]: never decides: HTTPRoute ns/old rule api matches every request it matches and ranks first (PathPrefix "/api" (4 characters), any method, 0 header and 0 query matches)`,
+		want: `GW003 warning: HTTPRoute ns/young spec.rules[0].matches[0]: never decides: HTTPRoute ns/old rule api matches every request it matches and ranks first (PathPrefix "/api" (4 characters), any method, 0 header and 0 query matches)`,
 	}, {
 		name: "routes on other hostnames do not shadow each other",
 		routes: func() []*gwv1.HTTPRoute {
@@ -84,8 +85,8 @@ func TestCheck(t *testing.T) {
 			r.Spec.Rules[1].BackendRefs[0].Weight = ptr.To(int32(0))
 			return []*gwv1.HTTPRoute{r}
 		},
-		want: "error GW001: HTTPRoute ns/r spec.rules[0].backendRefs[0]: Service ns/s9 does not exist; its share of the requests gets 500\n" +
-			"error GW002: HTTPRoute ns/r spec.rules[1]: every backend has weight 0; every request the rule decides gets 500",
+		want: "GW001 error: HTTPRoute ns/r spec.rules[0].backendRefs[0]: Service ns/s9 does not exist; its share of the requests gets 500\n" +
+			"GW002 error: HTTPRoute ns/r spec.rules[1]: every backend has weight 0; every request the rule decides gets 500",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := gatewayapi.Model{Gateways: []*gwv1.Gateway{gateway()}, HTTPRoutes: tc.routes(), Services: services()}

@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Model is the Gateway API objects a request meets.
@@ -191,23 +193,16 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 // first.
 func decide(routes []*gwv1.HTTPRoute, r Request) (*candidate, []string, error) {
 	var cands []candidate
-	for _, route := range routes {
-		for ri, rule := range route.Spec.Rules {
-			matches := rule.Matches
-			if len(matches) == 0 {
-				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
-			}
-			for mi, match := range matches {
-				c, ok, err := matchRequest(match, r)
-				if err != nil {
-					return nil, nil, fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
-				}
-				if ok {
-					c.route, c.rule, c.match = route, ri, mi
-					cands = append(cands, c)
-				}
-			}
+	err := eachMatch(routes, func(at candidate) error {
+		c, ok, err := matchRequest(at.m, r)
+		if ok {
+			c.route, c.rule, c.match = at.route, at.rule, at.match
+			cands = append(cands, c)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(cands) == 0 {
 		return nil, nil, nil
@@ -461,4 +456,21 @@ func (m Model) resolve(routeNS string, ref gwv1.BackendObjectReference) (service
 		return service, port, colour, fmt.Sprintf("Service %s has no port %d", service, port)
 	}
 	return service, port, "", fmt.Sprintf("Service %s does not exist", service)
+}
+
+// ModelOfMesh returns the Gateway API part of an environment's mesh model:
+// its Gateways, HTTPRoutes and Services (the Services as decoded, which
+// include the per-colour ones the routes name).
+func ModelOfMesh(m *mesh.Model) Model {
+	var out Model
+	for _, g := range m.KubernetesGateways {
+		out.Gateways = append(out.Gateways, g.Object)
+	}
+	for _, r := range m.HTTPRoutes {
+		out.HTTPRoutes = append(out.HTTPRoutes, r.Object)
+	}
+	for _, s := range m.Services {
+		out.Services = append(out.Services, s.Service)
+	}
+	return out
 }

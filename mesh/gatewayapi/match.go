@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -181,4 +182,65 @@ func describe(c candidate) string {
 		method = "method " + string(*c.m.Method)
 	}
 	return fmt.Sprintf("%s, %s, %d header and %d query matches", path, method, len(c.m.Headers), len(c.m.QueryParams))
+}
+
+// RankedRule is one rule of an HTTPRoute, placed by its best match in the
+// order the Gateway API tries matches.
+type RankedRule struct {
+	// Route is the rule's HTTPRoute and Rule its index there.
+	Route *gwv1.HTTPRoute
+	Rule  int
+	// Name is the rule's name, or "#<index>" when it has none.
+	Name string
+	// Precedence describes the rule's best match as the Gateway API ranks
+	// it, such as `PathPrefix "/v1" (3 characters), ...`.
+	Precedence string
+}
+
+// Ranked returns the rules of routes in the order that actually decides:
+// by the precedence of each rule's best match (exact path, longest prefix,
+// method, header matches, query matches, route age, name), not by their
+// order in the list. A request is decided by the first rule in this order
+// that it matches.
+func Ranked(routes []*gwv1.HTTPRoute) ([]RankedRule, error) {
+	var cands []candidate
+	err := eachMatch(routes, func(at candidate) error {
+		c, err := rankOf(at.m)
+		c.route, c.rule, c.match = at.route, at.rule, at.match
+		cands = append(cands, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(cands, precedence)
+	var out []RankedRule
+	for _, c := range cands {
+		if slices.ContainsFunc(out, func(r RankedRule) bool { return r.Route == c.route && r.Rule == c.rule }) {
+			continue
+		}
+		out = append(out, RankedRule{Route: c.route, Rule: c.rule, Name: ruleName(c.route.Spec.Rules[c.rule], c.rule), Precedence: describe(c)})
+	}
+	return out, nil
+}
+
+// eachMatch calls fn with every match of routes, in list order, as a
+// candidate carrying its route, rule and match index (a rule without
+// matches has one: PathPrefix "/"). An error from fn stops the walk and is
+// returned naming the route and rule.
+func eachMatch(routes []*gwv1.HTTPRoute, fn func(candidate) error) error {
+	for _, route := range routes {
+		for ri, rule := range route.Spec.Rules {
+			matches := rule.Matches
+			if len(matches) == 0 {
+				matches = []gwv1.HTTPRouteMatch{prefixMatch("/")}
+			}
+			for mi, match := range matches {
+				if err := fn(candidate{m: match, route: route, rule: ri, match: mi}); err != nil {
+					return fmt.Errorf("httproute %s rule %s: %w", key(route.Namespace, route.Name), ruleName(rule, ri), err)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package gatewayapi
 
 import (
 	"fmt"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"maps"
 	"regexp"
 	"slices"
@@ -13,17 +14,6 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
-
-// The colours of a blue/green app.
-//
-// TODO(merge): use the mesh package's colours.
-const (
-	Blue  = "blue"
-	Green = "green"
-)
-
-// Colours lists the colours in the order rules are written.
-var Colours = []string{Blue, Green}
 
 // Rule names, as HTTPRouteRule names: the same names the VirtualService
 // gives its routes, so that routes, check and graph name a rule the same way
@@ -37,11 +27,12 @@ const (
 
 // Metadata keys the built objects carry.
 const (
-	// LiveAnnotation on the HTTPRoute names the live colour.
-	LiveAnnotation = "bluegreen.io/live"
+	// LiveAnnotation on the HTTPRoute names the live colour, as on the
+	// VirtualService.
+	LiveAnnotation = mesh.LiveAnnotation
 	// CandidateAnnotation on the HTTPRoute names the candidate colour when
 	// it has a release.
-	CandidateAnnotation = "bluegreen.io/candidate"
+	CandidateAnnotation = mesh.CandidateAnnotation
 	// ColourLabel on a per-colour Service names the colour whose pods it
 	// selects; the evaluator reads it to say which colour a backend is.
 	ColourLabel = "bluegreen.io/colour"
@@ -49,11 +40,12 @@ const (
 
 // Spec is an app's routing, in the terms of the routing props of the
 // VirtualService API, plus the Gateway API's own needs (per-colour Services,
-// a GatewayClass).
-//
-// TODO(merge): once the mesh package holds the routing props and their
-// checks (hosts, version paths, cookie and header rules), build from them
-// and keep here only what the Gateway API adds.
+// a GatewayClass). Users write mesh.Routing (with api "gatewayAPI"); SpecOf
+// derives the Spec from it and the app's Target, so the routing settings
+// are written and defaulted once, in package mesh. The Spec stays a type of
+// its own for what only the Gateway API has (MeshService, ClassName) and
+// for the checks the Gateway API's schema adds (lowercase host names,
+// GEP-2257 durations).
 type Spec struct {
 	// App is the app's name; the Gateway, the HTTPRoute and the per-colour
 	// Services (<app>-blue, <app>-green) are named after it. Required.
@@ -171,7 +163,7 @@ type RouteSettings struct {
 func RuleNames() []string {
 	var out []string
 	for _, kind := range []string{RulePath, RuleHeader, RuleCookie} {
-		for _, c := range Colours {
+		for _, c := range mesh.Colours {
 			out = append(out, kind+c)
 		}
 	}
@@ -180,10 +172,10 @@ func RuleNames() []string {
 
 // Candidate returns the colour that is not live.
 func (s Spec) Candidate() string {
-	if s.Live == Green {
-		return Blue
+	if s.Live == mesh.Green {
+		return mesh.Blue
 	}
-	return Green
+	return mesh.Green
 }
 
 // ServiceName returns the name of the Service that selects colour's pods.
@@ -204,10 +196,10 @@ func (s Spec) WithDefaults() Spec {
 	}
 	s.Hosts = slices.Clone(s.Hosts)
 	if s.Live == "" {
-		s.Live = Blue
+		s.Live = mesh.Blue
 	}
 	if s.VersionPaths == nil {
-		s.VersionPaths = map[string]string{Blue: "/v1", Green: "/v2"}
+		s.VersionPaths = map[string]string{mesh.Blue: "/v1", mesh.Green: "/v2"}
 	} else {
 		s.VersionPaths = maps.Clone(s.VersionPaths)
 	}
@@ -215,7 +207,7 @@ func (s Spec) WithDefaults() Spec {
 		s.Cookie.Name = "x-version"
 	}
 	if s.Cookie.Values == nil {
-		s.Cookie.Values = map[string]string{Blue: "v1", Green: "v2"}
+		s.Cookie.Values = map[string]string{mesh.Blue: "v1", mesh.Green: "v2"}
 	} else {
 		s.Cookie.Values = maps.Clone(s.Cookie.Values)
 	}
@@ -250,12 +242,6 @@ var (
 	pathRE = regexp.MustCompile(`^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$`)
 	// headerNameRE is the Gateway API's HTTPHeaderName pattern.
 	headerNameRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$")
-	// cookieNameRE is an RFC 6265 cookie-name (an RFC 7230 token) and
-	// cookieValueRE a cookie-value without quotes.
-	//
-	// TODO(merge): use the mesh package's cookie checks.
-	cookieNameRE  = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	cookieValueRE = regexp.MustCompile(`^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$`)
 )
 
 // Validate reports every problem in s (after defaults) as one error.
@@ -268,14 +254,14 @@ func (s Spec) Validate() error { return fielderr.Join(s.ValidateAt(nil)) }
 func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	// Service names are DNS-1035 labels; <app>-green is the longest.
-	for _, msg := range validation.IsDNS1035Label(s.ServiceName(Green)) {
+	for _, msg := range validation.IsDNS1035Label(s.ServiceName(mesh.Green)) {
 		errs = append(errs, field.Invalid(fld.Child("app"), s.App, "<app>-green names a Service: "+msg))
 	}
 	if s.MeshService != "" {
 		for _, msg := range validation.IsDNS1035Label(s.MeshService) {
 			errs = append(errs, field.Invalid(fld.Child("meshService"), s.MeshService, msg))
 		}
-		for _, c := range Colours {
+		for _, c := range mesh.Colours {
 			if s.MeshService == s.ServiceName(c) {
 				errs = append(errs, field.Invalid(fld.Child("meshService"), s.MeshService, "must be the Service of both colours, not "+c+"'s own"))
 			}
@@ -293,8 +279,8 @@ func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 	for i, r := range s.Releases {
 		rp := fld.Child("releases").Index(i)
 		switch {
-		case !slices.Contains(Colours, r.Colour):
-			errs = append(errs, field.NotSupported(rp.Child("colour"), r.Colour, Colours))
+		case !slices.Contains(mesh.Colours, r.Colour):
+			errs = append(errs, field.NotSupported(rp.Child("colour"), r.Colour, mesh.Colours))
 		case has[r.Colour]:
 			errs = append(errs, field.Duplicate(rp.Child("colour"), r.Colour))
 		}
@@ -304,7 +290,7 @@ func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 		}
 	}
 	release := func(p *field.Path, colour string, value any) field.ErrorList {
-		if !slices.Contains(Colours, colour) || has[colour] {
+		if !slices.Contains(mesh.Colours, colour) || has[colour] {
 			return nil
 		}
 		return field.ErrorList{field.Invalid(p, value, fmt.Sprintf("%q has no release; the app has %v", colour, s.colours()))}
@@ -320,22 +306,22 @@ func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 	}
 	errs = append(errs, s.Gateway.validate(fld.Child("gateway"))...)
 
-	if !slices.Contains(Colours, s.Live) {
-		errs = append(errs, field.NotSupported(fld.Child("live"), s.Live, Colours))
+	if !slices.Contains(mesh.Colours, s.Live) {
+		errs = append(errs, field.NotSupported(fld.Child("live"), s.Live, mesh.Colours))
 	}
 	errs = append(errs, release(fld.Child("live"), s.Live, s.Live)...)
 	for _, colour := range slices.Sorted(maps.Keys(s.VersionPaths)) {
 		pp := fld.Child("versionPaths").Key(colour)
 		prefix := s.VersionPaths[colour]
 		switch {
-		case !slices.Contains(Colours, colour):
-			errs = append(errs, field.NotSupported(pp, colour, Colours))
+		case !slices.Contains(mesh.Colours, colour):
+			errs = append(errs, field.NotSupported(pp, colour, mesh.Colours))
 		case !strings.HasPrefix(prefix, "/") || prefix == "/" || strings.HasSuffix(prefix, "/") || strings.Contains(prefix, "//") || !pathRE.MatchString(prefix):
 			errs = append(errs, field.Invalid(pp, prefix, `must start with "/" and be a path without a trailing "/" or "//", such as "/v1"`))
 		}
 		errs = append(errs, release(pp, colour, prefix)...)
 	}
-	errs = append(errs, s.Cookie.validate(fld.Child("cookie"), cookieNameRE, cookieValueRE, release)...)
+	errs = append(errs, s.Cookie.validate(fld.Child("cookie"), mesh.CookieNameRE, mesh.CookieValueRE, release)...)
 	errs = append(errs, s.Header.validate(fld.Child("header"), headerNameRE, nil, release)...)
 
 	for _, pct := range []struct {
@@ -350,7 +336,7 @@ func (s Spec) ValidateAt(fld *field.Path) field.ErrorList {
 		}
 	}
 	if s.StickyCanary {
-		for _, c := range Colours {
+		for _, c := range mesh.Colours {
 			if s.Cookie.Values[c] == "" {
 				errs = append(errs, field.Required(fld.Child("cookie", "values").Key(c),
 					"stickyCanary sets a cookie that routes the client back to its colour, so both colours need a cookie value"))
@@ -429,8 +415,8 @@ func (r Rule) validate(fld *field.Path, nameRE, valueRE *regexp.Regexp, release 
 		vp := fld.Child("values").Key(colour)
 		v := r.Values[colour]
 		switch {
-		case !slices.Contains(Colours, colour):
-			errs = append(errs, field.NotSupported(vp, colour, Colours))
+		case !slices.Contains(mesh.Colours, colour):
+			errs = append(errs, field.NotSupported(vp, colour, mesh.Colours))
 			continue
 		case v == "":
 			errs = append(errs, field.Required(vp, "the value that selects "+colour))

@@ -1,6 +1,7 @@
 // Package graph draws an app's routing as a picture: client → Gateway →
 // VirtualService rules (with their conditions, in order) → subsets →
-// releases, with the live and candidate colours marked and the weights on
+// releases, or, for the Gateway API, client → Gateway → HTTPRoute rules
+// (numbered in the order their precedence decides) → Services → releases, with the live and candidate colours marked and the weights on
 // the edges. It writes Mermaid (for READMEs and pull requests) and Graphviz
 // DOT (and, where Graphviz is installed, SVG and PNG).
 package graph
@@ -14,8 +15,10 @@ import (
 	"strings"
 
 	networkingv1 "istio.io/api/networking/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // node is one box of the picture.
@@ -97,7 +100,100 @@ func Build(m *mesh.Model) *Graph {
 			}
 		}
 	}
+	drawGatewayAPI(g, m, live, candidates)
 	return g
+}
+
+// drawGatewayAPI draws the Gateway API objects of m: client → Gateway →
+// HTTPRoute → its rules, numbered in the order that decides (precedence,
+// not list order) → the colours' Services → releases.
+func drawGatewayAPI(g *Graph, m *mesh.Model, live string, candidates []string) {
+	for _, gw := range m.KubernetesGateways {
+		var listeners, hosts []string
+		for _, l := range gw.Object.Spec.Listeners {
+			host := "*"
+			if l.Hostname != nil {
+				host = string(*l.Hostname)
+			}
+			if !slices.Contains(hosts, host) {
+				hosts = append(hosts, host)
+			}
+			desc := fmt.Sprintf("%s :%d", l.Protocol, l.Port)
+			if !slices.Contains(listeners, desc) {
+				listeners = append(listeners, desc)
+			}
+		}
+		client := g.node(node{id: "client", label: "client<br/>" + strings.Join(hosts, ", "), shape: "stadium"})
+		gwID := g.node(node{id: id("k8sgw", gw.Object.Name), label: "Gateway " + gw.Object.Name + " (class " + string(gw.Object.Spec.GatewayClassName) + ")<br/>" + strings.Join(listeners, ", "), shape: "box"})
+		g.edge(client, gwID, "")
+	}
+	var routes []*gwv1.HTTPRoute
+	for _, r := range m.HTTPRoutes {
+		routes = append(routes, r.Object)
+		var hosts []string
+		for _, h := range r.Object.Spec.Hostnames {
+			hosts = append(hosts, string(h))
+		}
+		rID := g.node(node{id: id("route", r.Object.Name), label: "HTTPRoute " + r.Object.Name + "<br/>" + strings.Join(hosts, ", "), shape: "box"})
+		for _, ref := range r.Object.Spec.ParentRefs {
+			if ref.Kind == nil || *ref.Kind == "Gateway" {
+				g.edge(g.node(node{id: id("k8sgw", string(ref.Name)), label: "Gateway " + string(ref.Name) + "<br/>(not among the objects)", shape: "box"}), rID, "")
+			}
+		}
+	}
+	ranked, err := gatewayapi.Ranked(routes)
+	if err != nil {
+		return
+	}
+	for i, rr := range ranked {
+		rID := id("route", rr.Route.Name)
+		ruleID := g.node(node{id: fmt.Sprintf("%s_r%d", rID, i+1), label: fmt.Sprintf("%d. %s<br/>%s", i+1, rr.Name, rr.Precedence), shape: "rhombus"})
+		g.edge(rID, ruleID, "")
+		rule := rr.Route.Spec.Rules[rr.Rule]
+		total := int32(0)
+		for _, b := range rule.BackendRefs {
+			total += backendWeight(b)
+		}
+		for _, b := range rule.BackendRefs {
+			pct := 0.0
+			if total > 0 {
+				pct = float64(backendWeight(b)) * 100 / float64(total)
+			}
+			g.edge(ruleID, serviceNode(g, m, rr.Route.Namespace, string(b.Name), live, candidates), fmt.Sprintf("%g%%", pct))
+		}
+	}
+}
+
+func backendWeight(b gwv1.HTTPBackendRef) int32 {
+	if b.Weight == nil {
+		return 1
+	}
+	return *b.Weight
+}
+
+// serviceNode draws a colour's Service and the release behind it.
+func serviceNode(g *Graph, m *mesh.Model, ns, name, live string, candidates []string) string {
+	svcID := id("svc", name)
+	if slices.ContainsFunc(g.nodes, func(n node) bool { return n.id == svcID }) {
+		return svcID
+	}
+	colour, selector := "", "(no such Service)"
+	for _, s := range m.Services {
+		if s.Service.Name == name && s.Service.Namespace == ns {
+			colour = s.Service.Labels[gatewayapi.ColourLabel]
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(s.Service.Spec.Selector)) {
+				parts = append(parts, k+"="+s.Service.Spec.Selector[k])
+			}
+			selector = strings.Join(parts, ", ")
+		}
+	}
+	g.node(node{id: svcID, label: "Service " + name + "<br/>" + selector, shape: "box"})
+	if colour == "" {
+		colour = "(no colour label)"
+	}
+	g.edge(svcID, releaseNode(g, m.Resolve(mesh.Destination{Host: name}, ns), id("release", name), colour, live, candidates), "")
+	return svcID
 }
 
 // subsetNode draws a destination's subset and the release behind it.
@@ -117,11 +213,18 @@ func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination,
 	}
 	g.node(node{id: subID, label: "subset " + subset + "<br/>" + labelsOf, shape: "box"})
 	resolved := m.Resolve(mesh.Destination{Host: d.GetHost(), Subset: subset}, ns)
+	g.edge(subID, releaseNode(g, resolved, id("release", subset), subset, live, candidates), "")
+	return subID
+}
+
+// releaseNode draws the release behind a colour (a subset or a colour's
+// Service), marked live or candidate, and returns its id.
+func releaseNode(g *Graph, resolved mesh.Destination, relID, colour, live string, candidates []string) string {
 	role, class := "", ""
 	switch {
-	case subset == live:
+	case colour == live:
 		role, class = " (live)", "live"
-	case slices.Contains(candidates, subset):
+	case slices.Contains(candidates, colour):
 		role, class = " (candidate)", "candidate"
 	}
 	label := "no release"
@@ -131,9 +234,7 @@ func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination,
 			label += "<br/>answers " + resolved.Text
 		}
 	}
-	relID := g.node(node{id: id("release", subset), label: label, shape: "box", class: class})
-	g.edge(subID, relID, "")
-	return subID
+	return g.node(node{id: relID, label: label, shape: "box", class: class})
 }
 
 // conditions describes a route's match blocks: blocks are alternatives

@@ -1,0 +1,110 @@
+package gatewayistiod_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
+)
+
+// TestIstiodAgreesWithTheEvaluator stores, each in a namespace of its own
+// with a Gateway of its own, the walkthrough with a sticky 10 % canary
+// and mirroring over HTTP and HTTPS, the same behind the HTTPS redirect,
+// the plain walkthrough, the canary with its mesh route (GAMMA) on the
+// app's shared Service, and the precedence routes; runs one istiod with
+// Gateway API support; and wants every request answered by the Envoy
+// routes istiod generates (for each Gateway, and for a sidecar calling the
+// shared Service) as the evaluator answers it on the stored objects. It then promotes the plain walkthrough's green with a 25 %
+// canary, updating the stored HTTPRoute, and checks again: istiod's
+// routes must follow the update. Last, istiod must have accepted every
+// HTTPRoute, and found its backends exactly where gatewayapi.Check does.
+func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
+	cptest.Binaries(t)
+	c := startCluster(t)
+
+	mesh := canary("mesh")
+	mesh.MeshService = "echo"
+	specs := map[string]gatewayapi.Spec{"canary": canary("canary"), "plain": walkthrough("plain"), "mesh": mesh}
+	redirect := canary("redirect")
+	redirect.Gateway.HTTPSRedirect = true
+	specs["redirect"] = redirect
+	for _, s := range specs {
+		c.install(t, build(t, s), s)
+	}
+	c.createServices(t, sharedService(mesh))
+
+	routes := precedenceRoutes("precedence", "precedence-gateway")
+	c.namespace(t, "precedence")
+	c.createServices(t, backendServices(routes...)...)
+	c.createGateway(t, precedenceGateway("precedence", "precedence-gateway"))
+	c.applyRoutes(t, routes[0])
+	// Creation times have whole seconds; the oldest route must be older.
+	time.Sleep(1100 * time.Millisecond)
+	c.applyRoutes(t, routes[1:]...)
+	// gone sends to a Service that does not exist.
+	c.applyRoutes(t, route("precedence", "precedence-gateway", "gone", rule("gone", prefix("/gone"))))
+
+	fallback := fallbackRoute("fallback", "fallback-gateway")
+	c.namespace(t, "fallback")
+	c.createServices(t, backendServices(fallback)...)
+	c.createGateway(t, precedenceGateway("fallback", "fallback-gateway"))
+	c.applyRoutes(t, fallback)
+
+	c.namespace(t, "istio-system")
+	ist, err := c.cp.StartIstiod(context.Background(), controlplane.IstiodOptions{GatewayAPI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	httpReqs, httpsReqs := walkthroughRequests("http"), walkthroughRequests("https")
+	precReqs := precedenceRequests()
+	if len(httpReqs) != 48 || len(httpsReqs) != 48 || len(precReqs) != 27 {
+		t.Fatalf("%d HTTP, %d HTTPS and %d precedence requests; want 48, 48 and 27", len(httpReqs), len(httpsReqs), len(precReqs))
+	}
+	both := append(append([]gatewayapi.Request{}, httpReqs...), httpsReqs...)
+	asked, agreed := 0, 0
+	ask := func(ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) {
+		asked += len(reqs)
+		agreed += check(t, c, ist, ns, proxy, reqs)
+	}
+	ask("canary", gatewayProxy("canary", "canary-gateway"), both)
+	ask("redirect", gatewayProxy("redirect", "redirect-gateway"), both)
+	ask("plain", gatewayProxy("plain", "plain-gateway"), httpReqs)
+	home := gatewayapi.Request{Host: "echo.example.com", Path: "/"}
+	if got, want := answer(t, c, "plain", home), "plain/echo-blue:8600 blue 100%; path /"; got != want {
+		t.Errorf("before the promotion, GET / goes to %q; want %q", got, want)
+	}
+	ask("precedence", gatewayProxy("precedence", "precedence-gateway"), precReqs)
+	ask("fallback", gatewayProxy("fallback", "fallback-gateway"), []gatewayapi.Request{
+		{Host: "eu.shop.example.com", Path: "/x"},
+		{Host: "web.example.com", Path: "/x"},
+	})
+
+	meshReqs := meshRequests(mesh)
+	if len(meshReqs) != 23 {
+		t.Fatalf("%d in-mesh requests; want 23", len(meshReqs))
+	}
+	ask("mesh", sidecarProxy("mesh"), meshReqs)
+
+	promoted := specs["plain"]
+	promoted.Live, promoted.CandidateWeight = gatewayapi.Green, 25
+	c.applyRoutes(t, build(t, promoted).Routes()...)
+	if got, want := answer(t, c, "plain", home), "plain/echo-green:8600 green 75%, plain/echo-blue:8600 blue 25%; path /"; got != want {
+		t.Errorf("after the promotion, GET / goes to %q; want %q", got, want)
+	}
+	ask("plain", gatewayProxy("plain", "plain-gateway"), httpReqs)
+
+	if want := 4*48 + 48 + 27 + 2 + 23 + 48; asked != want {
+		t.Errorf("%d requests asked; want %d", asked, want)
+	}
+	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, asked)
+
+	routesJudged, unresolved := checkStatus(t, c, "canary", "redirect", "plain", "mesh", "precedence", "fallback")
+	if routesJudged != 14 || unresolved != 1 {
+		t.Errorf("%d HTTPRoutes judged by their status, %d of them with an unresolved backend; want 14 and 1 (precedence/gone)", routesJudged, unresolved)
+	}
+}
