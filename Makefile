@@ -196,10 +196,13 @@ integration: bindings
 	go test -run TestClusterStackAppliesOnMoto -v -timeout 20m ./stacks/
 
 # Synthesis time per environment and for all, with Go's and Node's peak
-# memory (3 runs each), then one cold set-up: `make synth` on a fresh clone
-# of HEAD (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
-bench: bindings crds
+# memory (3 runs each); the offline commands routes, check (with istioctl),
+# graph and promote on dev, and the offline pipeline's stages (5 runs
+# each); then one cold set-up: `make synth` on a fresh clone of HEAD
+# (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
+bench: bindings crds $(ISTIOCTL)
 	go test -run '^$$' -bench '^BenchmarkSynth' -benchtime 3x -timeout 30m .
+	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
 deploy: bindings crds

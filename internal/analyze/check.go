@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
@@ -38,9 +39,25 @@ type Objects struct {
 // pass istiocharts.CheckKeys. It reports every release that does not
 // render.
 func Collect(stackDirs []string, kubeVersion string) (Objects, error) {
-	rendered, skipped, err := render.StacksWith(render.Options{KubeVersion: kubeVersion, Remote: istiocharts.Remote}, stackDirs...)
-	errs := []error{err}
-	out := Objects{Skipped: skipped}
+	rendered, skipped, err := render.StacksWith(RenderOptions(kubeVersion), stackDirs...)
+	objs, err2 := FromRendered(rendered, skipped, kubeVersion)
+	return objs, errors.Join(err, err2)
+}
+
+// RenderOptions are the render options Collect renders with, for a cluster
+// of Kubernetes minor version kubeVersion: Istio's charts come from the
+// pinned module (istiocharts.Remote).
+func RenderOptions(kubeVersion string) render.Options {
+	return render.Options{KubeVersion: kubeVersion, Remote: istiocharts.Remote}
+}
+
+// FromRendered makes the Objects of releases already rendered with
+// RenderOptions(kubeVersion) (by Collect, or by package pipeline from the
+// constructs' release specs): it adds, for each Sail Operator Istio
+// resource among them, the istiod the operator will install.
+func FromRendered(rendered []render.Rendered, skipped []render.Skipped, kubeVersion string) (Objects, error) {
+	var errs []error
+	out := Objects{Skipped: slices.Clone(skipped)}
 	add := func(r render.Release, ms []render.Manifest) {
 		out.Rendered = append(out.Rendered, r)
 		for _, m := range ms {
@@ -50,6 +67,12 @@ func Collect(stackDirs []string, kubeVersion string) (Objects, error) {
 	for _, r := range rendered {
 		add(r.Release, r.Manifests)
 		for _, m := range r.Manifests {
+			// Only an Istio resource names the Sail Operator's API group;
+			// decoding every manifest (Istio's CRDs among them) to find it
+			// would cost most of a second.
+			if !strings.Contains(m.YAML, istiocharts.SailGroup) {
+				continue
+			}
 			o, err := render.Decode(m)
 			if err != nil || !istiocharts.IsSailIstio(o) {
 				continue
@@ -137,20 +160,41 @@ func (r Result) Err() error {
 // file. Findings that fail the check are in Result.Failing; Result.Err
 // turns them into an error.
 func Check(ctx context.Context, stackDirs []string, o Options) (Result, error) {
-	if err := o.Allowlist.Validate(); err != nil {
+	// Say what is wrong with the allowlist or istioctl before rendering.
+	istioctl, err := o.istioctl()
+	if err != nil {
 		return Result{}, err
-	}
-	istioctl := o.Istioctl
-	if istioctl == "" {
-		var err error
-		if istioctl, err = Istioctl(); err != nil {
-			return Result{}, err
-		}
 	}
 	objs, err := Collect(stackDirs, o.KubeVersion)
 	if err != nil {
 		return Result{}, err
 	}
+	return checkObjects(ctx, istioctl, objs, o)
+}
+
+// CheckObjects is Check on objects already collected (Collect, or
+// FromRendered); o.KubeVersion is not used.
+func CheckObjects(ctx context.Context, objs Objects, o Options) (Result, error) {
+	istioctl, err := o.istioctl()
+	if err != nil {
+		return Result{}, err
+	}
+	return checkObjects(ctx, istioctl, objs, o)
+}
+
+// istioctl validates the allowlist and returns the istioctl binary to run.
+func (o Options) istioctl() (string, error) {
+	if err := o.Allowlist.Validate(); err != nil {
+		return "", err
+	}
+	if o.Istioctl != "" {
+		return o.Istioctl, nil
+	}
+	return Istioctl()
+}
+
+func checkObjects(ctx context.Context, istioctl string, objs Objects, o Options) (Result, error) {
+	var err error
 	res := Result{Rendered: objs.Rendered, Skipped: objs.Skipped, Dir: o.Dir}
 	if res.Dir == "" {
 		if res.Dir, err = os.MkdirTemp("", "bluegreen-analyze-"); err != nil {

@@ -14,8 +14,8 @@ import (
 )
 
 // Check implements `check <env> [--allowlist file] [--keep dir]`: it
-// synthesizes the environment, renders every object its mesh and app stacks
-// will create, and runs Istio's analyzer (istioctl analyze, offline) and
+// renders every object the environment's mesh and app stacks will create
+// through the offline pipeline (Istio's own charts included), and runs Istio's analyzer (istioctl analyze, offline) and
 // bluegreen's own checks on them. Any error or warning from the analyzer
 // fails, unless the allowlist allows it with a reason; bluegreen's errors
 // fail, its warnings are printed.
@@ -38,15 +38,22 @@ func Check(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("allowlist: %w", err)
 	}
-	s, err := Synthesize(envName)
+	if err := allow.Validate(); err != nil {
+		return fmt.Errorf("allowlist: %w", err)
+	}
+	r, err := renderEnv(envName, true, io.Discard)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	report, err := CheckSynthesized(context.Background(), s.MeshAndApp(), s.Env.Istio.KubernetesVersion, allow, *keep)
+	objs, err := r.Objects()
 	if err != nil {
 		return err
 	}
+	res, err := analyze.CheckObjects(context.Background(), objs, analyze.Options{Allowlist: allow, Dir: *keep})
+	if err != nil {
+		return err
+	}
+	report := Report{Analyzer: res, Findings: r.Findings}
 	fmt.Fprint(stdout, report.String(envName))
 	return report.Err()
 }

@@ -1,5 +1,7 @@
-// Package cli implements the program's commands besides synth: promote,
-// routes (and, built on the same pieces, check and graph).
+// Package cli implements the program's commands: synth, and the offline
+// commands routes, check, graph and promote, which read cdktf.json through
+// one offline pipeline (package pipeline) and never start Node; only synth
+// and routes --envoy synthesize.
 package cli
 
 import (
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
@@ -20,13 +23,23 @@ func ConfigPath() string {
 	return cmp.Or(os.Getenv("BLUEGREEN_CONFIG"), "cdktf.json")
 }
 
-// environment loads one environment, validated.
-func environment(name string) (config.Environment, error) {
-	envs, err := config.Load(ConfigPath(), name)
+// renderEnv loads environment name from ConfigPath() and renders it through
+// the offline pipeline (with Istio's own charts when istioCharts), then
+// writes bluegreen's findings to stderr, one per line: a diagnostic
+// reports them and still answers.
+func renderEnv(name string, istioCharts bool, stderr io.Writer) (*pipeline.Rendered, error) {
+	e, err := pipeline.Load(ConfigPath(), name)
 	if err != nil {
-		return config.Environment{}, err
+		return nil, err
 	}
-	return envs[0], nil
+	r, err := e.Render(istioCharts)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range r.FindingLines() {
+		fmt.Fprintln(stderr, line)
+	}
+	return r, nil
 }
 
 // Synthesized is one environment synthesized into a temporary folder.
@@ -35,9 +48,6 @@ type Synthesized struct {
 	Env config.Environment
 	// Outdir is the temporary output folder.
 	Outdir string
-	// Findings are bluegreen's checks' findings, errors included: the
-	// diagnostics report them and still answer.
-	Findings []string
 }
 
 // StackDir returns the folder of the environment's stack with suffix (such
@@ -56,8 +66,9 @@ func (s Synthesized) Close() { os.RemoveAll(s.Outdir) }
 
 // Synthesize synthesizes one environment into a new temporary folder, so a
 // command sees what the configuration says now, not a stale cdktf.out.
+// Only routes --envoy needs it: its installer reads the synthesized stacks.
 // bluegreen's checks do not stop it: a diagnostic must show where requests
-// go exactly when a check fails, so their findings are returned to report.
+// go exactly when a check fails (the pipeline reports their findings).
 func Synthesize(env string) (*Synthesized, error) {
 	tmp, err := os.MkdirTemp("", "bluegreen-"+env+"-")
 	if err != nil {
@@ -72,17 +83,5 @@ func Synthesize(env string) (*Synthesized, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("environment %q: synthesized %d environments", env, len(res.Environments))
 	}
-	var findings []string
-	for _, f := range res.Findings {
-		findings = append(findings, "environment "+env+": "+f.String())
-	}
-	return &Synthesized{Env: res.Environments[0], Outdir: res.Outdir, Findings: findings}, nil
-}
-
-// ReportFindings writes the findings of bluegreen's checks to w, one per
-// line, before a diagnostic's answer.
-func (s Synthesized) ReportFindings(w io.Writer) {
-	for _, f := range s.Findings {
-		fmt.Fprintln(w, f)
-	}
+	return &Synthesized{Env: res.Environments[0], Outdir: res.Outdir}, nil
 }

@@ -14,16 +14,23 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-// envoyRoutes installs the synthesized mesh and app stacks into a local
+// envoyRoutes synthesizes environment env (the installer reads the
+// synthesized stacks: their namespaces, secrets and dependency order as
+// Terraform sees them), installs the mesh and app stacks into a local
 // control plane, runs istiod, prints the route table istiod generates for
 // the ingress gateway, and evaluates cases against it beside what routes
 // says. It fails when they disagree, or, naming how to build them, when the
 // control plane's binaries are not built.
-func envoyRoutes(s *Synthesized, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
+func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	bins, err := controlplane.FindBinaries(".")
 	if err != nil {
 		return fmt.Errorf("routes --envoy: %w", err)
 	}
+	s, err := Synthesize(env)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintln(stderr, "Starting a local control plane (etcd, kube-apiserver, kube-controller-manager, istiod on 127.0.0.1)...")

@@ -7,13 +7,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
-	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
-// Graph implements `graph <env> [-o dir]`: it synthesizes the environment
-// and writes its routing as Mermaid (<env>-routing.mmd) and Graphviz DOT
+// Graph implements `graph <env> [-o dir]`: it renders the environment
+// offline (package pipeline), prints bluegreen's findings, and writes its routing as Mermaid (<env>-routing.mmd) and Graphviz DOT
 // (<env>-routing.dot), plus SVG and PNG when Graphviz's dot is installed.
 func Graph(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
@@ -29,17 +27,11 @@ func Graph(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("graph: unexpected arguments %q", fs.Args())
 	}
-	s, err := Synthesize(envName)
+	r, err := renderEnv(envName, false, stderr)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	s.ReportFindings(stderr)
-	m, err := render.Model(s.StackDir(stacks.AppSuffix))
-	if err != nil {
-		return err
-	}
-	g := graph.Build(m)
+	g := graph.Build(r.Model)
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}

@@ -9,85 +9,93 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
-	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
+	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Promote implements `promote <env> <colour>`: it makes colour the live
 // colour of env by changing routing.live in cdktf.json, and nothing else,
-// after checking that the colour has a release. It prints the change.
+// after checking that the colour has a release and that the edited file
+// validates and its charts render (offline pipeline). It prints the change:
+// the edited line, the default rule before and after, and which Helm
+// releases change (their specs compared through the pipeline).
 func Promote(args []string, stdout, stderr io.Writer) error {
 	if len(args) != 2 {
 		return fmt.Errorf("usage: promote <environment> <colour>  (colour: %s)", strings.Join(bluegreen.Colours, " or "))
 	}
 	envName, colour := args[0], args[1]
 	path := ConfigPath()
-	env, err := environment(envName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	before, err := pipeline.Parse(path, data, envName)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(bluegreen.Colours, colour) {
 		return fmt.Errorf("promote %s: colour %q: must be one of %s", envName, colour, strings.Join(bluegreen.Colours, ", "))
 	}
-	target := bluegreen.TargetOf(env.App)
-	released := target.Colours()
+	released := bluegreen.TargetOf(before.Env.App).Colours()
 	if !slices.Contains(released, colour) {
 		return fmt.Errorf("promote %s: %s has no release (context.environments[%s].app.releases has %s); deploy a %s release first",
 			envName, colour, envName, strings.Join(released, ", "), colour)
 	}
-	before := env.Routing
-	if before.Live == colour {
+	was := before.Env.Routing.Live
+	if was == colour {
 		fmt.Fprintf(stdout, "%s is already live in %s; nothing to change.\n", colour, envName)
 		return nil
 	}
-	after := before
-	after.Live = colour
-	oldObjs, err := mesh.Build(before, target)
-	if err != nil {
-		return err
-	}
-	newObjs, err := mesh.Build(after, target)
-	if err != nil {
-		return fmt.Errorf("promote %s: with live %s: %w", envName, colour, err)
-	}
 
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	livePath := []string{"context", "environments", envName, "routing", "live"}
 	edited, err := jsonedit.Set(data, colour, livePath...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	// Check the edited file before it replaces the original.
-	envs, err := config.Parse(path, edited, envName)
+	// Check the edited file, and render both, before it replaces the
+	// original.
+	after, err := pipeline.Parse(path, edited, envName)
 	if err != nil {
 		return fmt.Errorf("promote %s: the edited configuration does not validate, nothing written: %w", envName, err)
 	}
-	if envs[0].Routing.Live != colour {
-		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, envs[0].Routing.Live)
+	if after.Env.Routing.Live != colour {
+		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, after.Env.Routing.Live)
+	}
+	target := bluegreen.TargetOf(before.Env.App)
+	oldObjs, err := mesh.Build(before.Env.Routing, target)
+	if err != nil {
+		return err
+	}
+	newObjs, err := mesh.Build(after.Env.Routing, target)
+	if err != nil {
+		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
+	}
+	// The charts must render with the new value, as the deploy will.
+	if _, err := after.Render(false); err != nil {
+		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}
 	if err := writeAtomic(path, edited); err != nil {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "%s: context.environments.%s.routing.live: %q -> %q\n", path, envName, before.Live, colour)
+	fmt.Fprintf(stdout, "%s: context.environments.%s.routing.live: %q -> %q\n", path, envName, was, colour)
 	for _, line := range diffLines(string(data), string(edited)) {
 		fmt.Fprintln(stdout, "  "+line)
 	}
 	// Both APIs build the default rule from the same props, to the same
 	// colours and weights (mesh/gatewayapi.SpecOf); only the object differs.
-	object, unchanged := "VirtualService "+oldObjs.VirtualServiceName, "the Service, the Gateway and the DestinationRule"
-	if before.API == mesh.APIGatewayAPI {
-		object, unchanged = "HTTPRoute "+target.Name, "the Services (shared and per colour) and the Gateway"
+	object := "VirtualService " + oldObjs.VirtualServiceName
+	if before.Env.Routing.API == mesh.APIGatewayAPI {
+		object = "HTTPRoute " + target.Name
 	}
 	fmt.Fprintf(stdout, "\n%s, rule %q (the default rule):\n", object, mesh.RouteDefault)
 	fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldObjs), defaultRoute(newObjs))
-	fmt.Fprintf(stdout, "\nOnly the %s's Helm release changes; the releases, %s stay as they are.\n", strings.Fields(object)[0], unchanged)
-	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit cdktf.json, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
-		envName, envName, envName, before.Live)
+	changed, kept := changedReleases(before.Releases, after.Releases)
+	fmt.Fprintf(stdout, "\nHelm releases that change: %s; the other %d stay as they are.\n", strings.Join(changed, ", "), kept)
+	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
+		envName, filepath.Base(path), envName, envName, was)
 	return nil
 }
 
@@ -100,6 +108,25 @@ func defaultRoute(o mesh.Objects) string {
 		parts = append(parts, fmt.Sprintf("%s %d%%", d.GetDestination().GetSubset(), mesh.Weight(last, j)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// changedReleases lists, as "<stack>/<release>", the releases of after
+// that differ from before's (a release added, or a different name,
+// namespace, chart or values), and counts the others.
+func changedReleases(before, after []render.Release) (changed []string, kept int) {
+	old := map[string]render.Release{}
+	for _, r := range before {
+		old[r.Path] = r
+	}
+	for _, r := range after {
+		o, ok := old[r.Path]
+		if ok && o.Name == r.Name && o.Namespace == r.Namespace && o.Chart == r.Chart && o.Version == r.Version && slices.Equal(o.Values, r.Values) {
+			kept++
+			continue
+		}
+		changed = append(changed, r.Stack+"/"+r.Name)
+	}
+	return changed, kept
 }
 
 // diffLines returns the changed lines of a one-place edit as "- old" and

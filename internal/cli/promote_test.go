@@ -59,7 +59,11 @@ func TestPromoteChangesOneLine(t *testing.T) {
 	if len(changed) != 1 || changed[0] != `"live": "blue" -> "live": "green"` {
 		t.Errorf("changed lines: got %q, want exactly the live line", changed)
 	}
-	for _, want := range []string{`routing.live: "blue" -> "green"`, "before: blue 100%", "after:  green 100%", "go run . promote walk blue"} {
+	// Defaults: Istio base, istiod and gateway, Kiali, Prometheus and
+	// Grafana, blue, green and the Service, the Gateway, the
+	// DestinationRule and the VirtualService; only the last changes.
+	for _, want := range []string{`routing.live: "blue" -> "green"`, `VirtualService echo, rule "default"`, "before: blue 100%", "after:  green 100%",
+		"Helm releases that change: walk-app/echo-virtualservice; the other 11 stay as they are.", "go run . promote walk blue"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
-	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -32,9 +31,11 @@ func (h headerFlags) Set(s string) error {
 	return nil
 }
 
-// Routes implements `routes <env> [flags]`: it synthesizes the environment,
-// renders its routing through Helm, and prints where requests go: the
-// standard set, or one request described by the flags.
+// Routes implements `routes <env> [flags]`: it renders the environment's
+// releases through Helm's engine, offline (package pipeline), prints
+// bluegreen's findings, and prints where requests go: the standard set, or
+// one request described by the flags. With --envoy it also synthesizes the
+// environment and installs the stacks into a local control plane.
 func Routes(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https] [--envoy]")
@@ -57,24 +58,19 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("routes: unexpected arguments %q", fs.Args())
 	}
 	if *envoy {
-		// Say how to build the control plane before synthesizing.
+		// Say how to build the control plane before anything else.
 		if _, err := controlplane.FindBinaries("."); err != nil {
 			return fmt.Errorf("routes --envoy: %w", err)
 		}
 	}
 
-	s, err := Synthesize(envName)
+	r, err := renderEnv(envName, false, stderr)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	s.ReportFindings(stderr)
-	m, err := render.Model(s.MeshAndApp()...)
-	if err != nil {
-		return err
-	}
+	env, m := r.Env.Env, r.Model
 	if *host == "" {
-		*host = mesh.RequestHost(s.Env.Routing, s.Env.App.Name)
+		*host = mesh.RequestHost(env.Routing, env.App.Name)
 	}
 	table := mesh.Table
 	if m.UsesGatewayAPI() {
@@ -86,12 +82,12 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		// bluegreen.io/live annotation), the same the picture shows.
 		live, _ := m.Intent()
 		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
-		cases := mesh.StandardCases(s.Env.Routing, *host)
+		cases := mesh.StandardCases(env.Routing, *host)
 		if err := table(stdout, m, cases); err != nil || !*envoy {
 			return err
 		}
 		fmt.Fprintln(stdout)
-		return envoyRoutes(s, m, cases, stdout, stderr)
+		return envoyRoutes(envName, m, cases, stdout, stderr)
 	}
 	if *cookie != "" {
 		headers["cookie"] = *cookie
@@ -106,7 +102,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return envoyRoutes(s, m, cases, stdout, stderr)
+	return envoyRoutes(envName, m, cases, stdout, stderr)
 }
 
 func orSlash(p string) string {

@@ -16,8 +16,19 @@ func Model(stackDirs ...string) (*mesh.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ModelOf(rendered)
+}
+
+// ModelOf decodes the objects of rendered releases with local charts into
+// the mesh model, strictly (see mesh.Model.Add); releases of charts from a
+// repository are left out, as Model leaves them out. The VirtualServices
+// are sorted by name.
+func ModelOf(rendered []Rendered) (*mesh.Model, error) {
 	m := &mesh.Model{}
 	for _, r := range rendered {
+		if !r.Local() {
+			continue
+		}
 		for _, mf := range r.Manifests {
 			obj, err := Decode(mf)
 			if err == nil {

@@ -12,14 +12,17 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -333,49 +336,85 @@ func Stacks(stackDirs ...string) (rendered []Rendered, skipped []Release, err er
 // reason for each release it skips.
 func StacksWith(o Options, stackDirs ...string) (rendered []Rendered, skipped []Skipped, err error) {
 	var errs []error
+	var all []Release
 	for _, dir := range stackDirs {
 		releases, err := Releases(dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, r := range releases {
-			var ms []Manifest
-			if r.Local() {
-				chrt, err := loader.Load(r.ChartDir)
-				if err == nil {
-					ms, err = r.renderWith(chrt, o.KubeVersion)
-				}
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-					continue
-				}
-				rendered = append(rendered, Rendered{Release: r, Manifests: ms})
-				continue
+		all = append(all, releases...)
+	}
+	rendered, skipped, err = ReleasesWith(o, all)
+	return rendered, skipped, errors.Join(append(errs, err)...)
+}
+
+// ReleasesWith renders releases, read from synthesized stacks or computed
+// from the constructs' pure release specs (package pipeline), as
+// StacksWith does: local charts, and charts from a repository where
+// o.Remote finds them; the others are skipped with the reason. It reports
+// every release that does not render, not only the first.
+func ReleasesWith(o Options, releases []Release) (rendered []Rendered, skipped []Skipped, err error) {
+	// Each release renders on its own (Istio's charts take most of a
+	// second each); render them side by side, one per CPU.
+	type result struct {
+		ms     []Manifest
+		reason string
+		err    error
+	}
+	results := make([]result, len(releases))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, r := range releases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ms, reason, err := o.render(r)
+			if err != nil {
+				err = fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err)
 			}
-			reason := fmt.Sprintf("chart %s from %s: no chart repository is reachable offline", r.Chart, r.Repository)
-			if o.Remote != nil {
-				chrt, why, err := o.Remote(r)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-					continue
-				}
-				if chrt != nil {
-					if ms, err = r.renderWith(chrt, o.KubeVersion); err != nil {
-						errs = append(errs, fmt.Errorf("%s: helm_release.%s: %w", r.Stack, r.ID, err))
-						continue
-					}
-					rendered = append(rendered, Rendered{Release: r, Manifests: ms})
-					continue
-				}
-				if why != "" {
-					reason = why
-				}
-			}
-			skipped = append(skipped, Skipped{Release: r, Reason: reason})
+			results[i] = result{ms, reason, err}
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for i, r := range releases {
+		switch res := results[i]; {
+		case res.err != nil:
+			errs = append(errs, res.err)
+		case res.reason != "":
+			skipped = append(skipped, Skipped{Release: r, Reason: res.reason})
+		default:
+			rendered = append(rendered, Rendered{Release: r, Manifests: res.ms})
 		}
 	}
 	return rendered, skipped, errors.Join(errs...)
+}
+
+// render renders one release for ReleasesWith, or says why it does not.
+func (o Options) render(r Release) (ms []Manifest, reason string, err error) {
+	if r.Local() {
+		chrt, err := loader.Load(r.ChartDir)
+		if err != nil {
+			return nil, "", err
+		}
+		ms, err = r.renderWith(chrt, o.KubeVersion)
+		return ms, "", err
+	}
+	reason = fmt.Sprintf("chart %s from %s: no chart repository is reachable offline", r.Chart, r.Repository)
+	if o.Remote == nil {
+		return nil, reason, nil
+	}
+	chrt, why, err := o.Remote(r)
+	if err != nil {
+		return nil, "", err
+	}
+	if chrt == nil {
+		return nil, cmp.Or(why, reason), nil
+	}
+	ms, err = r.renderWith(chrt, o.KubeVersion)
+	return ms, "", err
 }
 
 // renderWith renders the release's values with chrt.

@@ -1,0 +1,281 @@
+// Package pipeline is the offline path from cdktf.json to what an
+// environment deploys, shared by `routes`, `check`, `graph` and `promote`:
+//
+//	cdktf.json -> internal/config (props) -> each construct's pure release
+//	specs (istio, kiali, meshnamespace, bluegreen, routing HelmReleases) ->
+//	Helm's engine in process (package render; Istio's own charts from the
+//	pinned module for the analyzer) -> mesh.Model -> checks, routes, picture
+//
+// Nothing here creates a construct, starts Node or synthesizes: each
+// construct's New turns exactly the specs its pure function returns into
+// helm_release resources (constructs/addon/specs_test.go), and this
+// package's test proves, for every environment of the frozen fixture, that
+// the releases it computes (count, names, namespaces, charts, values) equal
+// those of the synthesized stacks.
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bluegreen-mesh/bluegreen/charts"
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
+	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
+	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/check"
+	"github.com/bluegreen-mesh/bluegreen/stacks"
+)
+
+// Spec is one Helm release of an environment, as its construct computes it
+// from its props.
+type Spec struct {
+	// Stack is the stack the release is in, such as "dev-mesh".
+	Stack string
+	// Construct is the construct's id in the stack, such as "istio".
+	Construct string
+	// Release is the construct's spec of the release.
+	Release addon.Release
+}
+
+// Path is the release's construct path, as cdktf records it in the
+// synthesized JSON: <stack>/<construct>/<release id>.
+func (s Spec) Path() string { return s.Stack + "/" + s.Construct + "/" + s.Release.ID }
+
+// Specs returns the Helm releases of env's mesh and app stacks, in the
+// order the stacks create them, from the constructs' pure release specs.
+// It composes the constructs as stacks/mesh.go and stacks/app.go do (the
+// construct ids are theirs): the Istio control plane; Kiali in its
+// namespace; the injected namespace; with routing.api gatewayAPI, the
+// Gateway API CRDs; the app in that namespace; the routing served by the
+// control plane's ingress gateway. The test of this
+// package fails when the two compositions disagree.
+func Specs(env config.Environment) ([]Spec, error) {
+	var out []Spec
+	add := func(stack, construct string, rs []addon.Release) {
+		for _, r := range rs {
+			out = append(out, Spec{Stack: env.Name + stack, Construct: construct, Release: r})
+		}
+	}
+	cp := env.Istio.WithDefaults()
+	rs, err := cp.HelmReleases()
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: istio: %w", env.Name, err)
+	}
+	add(stacks.MeshSuffix, "istio", rs)
+	if rs, err = env.Kiali.WithDefaults(cp.Namespace).HelmReleases(cp); err != nil {
+		return nil, fmt.Errorf("environment %q: kiali: %w", env.Name, err)
+	}
+	add(stacks.MeshSuffix, "kiali", rs)
+	ns := env.Namespace.WithDefaults()
+	add(stacks.MeshSuffix, "namespace", ns.HelmReleases())
+	if env.Routing.API == mesh.APIGatewayAPI {
+		if err := gatewayapicrds.CheckPairing(env.Istio.Version); err != nil {
+			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
+		}
+		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace)})
+	}
+	app := env.App
+	app.Namespace = ns.Name
+	app = app.WithDefaults()
+	add(stacks.AppSuffix, "app", app.HelmReleases())
+	if rs, _, err = routing.HelmReleases(env.Routing, app, cp); err != nil {
+		return nil, fmt.Errorf("environment %q: routing: %w", env.Name, err)
+	}
+	add(stacks.AppSuffix, "routing", rs)
+	return out, nil
+}
+
+// HelmRelease returns the helm_release the spec becomes, as package render
+// reads one from a synthesized stack: the values as the one YAML document
+// the construct writes, a local chart (one of package charts, or a chart
+// folder) in ChartDir, a repository chart by name, repository and version.
+// ID is the construct path below the stack, as synthesized IDs are not
+// computed here.
+func (s Spec) HelmRelease() (render.Release, error) {
+	r := s.Release
+	out := render.Release{
+		Stack: s.Stack, ID: s.Construct + "/" + r.ID, Path: s.Path(),
+		Name: r.Name, Namespace: r.Namespace,
+	}
+	if out.Namespace == "" {
+		out.Namespace = "default"
+	}
+	if len(r.Values) > 0 {
+		doc, err := addon.YAML(r.Values)
+		if err != nil {
+			return render.Release{}, fmt.Errorf("%s: values: %w", s.Path(), err)
+		}
+		out.Values = []string{doc}
+	}
+	switch c := r.Chart; {
+	case c.Local != "":
+		dir, err := charts.Dir(c.Local)
+		if err != nil {
+			return render.Release{}, fmt.Errorf("%s: %w", s.Path(), err)
+		}
+		out.Chart, out.ChartDir = c.Local, dir
+	case c.Dir != "":
+		out.Chart, out.ChartDir = c.Dir, c.Dir
+	case c.Name != "":
+		out.Chart, out.Repository, out.Version = c.Name, c.Repository, c.Version
+	default:
+		return render.Release{}, fmt.Errorf("%s: release %s has no chart", s.Path(), r.Name)
+	}
+	return out, nil
+}
+
+// Environment is one environment on its way through the pipeline.
+type Environment struct {
+	// Env is the environment, defaults applied (config.Load).
+	Env config.Environment
+	// Specs are its Helm releases' specs, mesh stack first (Specs).
+	Specs []Spec
+	// Releases are the specs as helm_release resources, in the same order.
+	Releases []render.Release
+}
+
+// Load reads environment name from the cdktf.json at path, validated, and
+// computes its releases.
+func Load(path, name string) (*Environment, error) {
+	envs, err := config.Load(path, name)
+	if err != nil {
+		return nil, err
+	}
+	return New(envs[0])
+}
+
+// Parse is Load on the file's content already read; path names it in
+// errors.
+func Parse(path string, data []byte, name string) (*Environment, error) {
+	envs, err := config.Parse(path, data, name)
+	if err != nil {
+		return nil, err
+	}
+	return New(envs[0])
+}
+
+// New computes the releases of env (already loaded and validated).
+func New(env config.Environment) (*Environment, error) {
+	specs, err := Specs(env)
+	if err != nil {
+		return nil, err
+	}
+	e := &Environment{Env: env, Specs: specs}
+	var errs []error
+	for _, s := range specs {
+		r, err := s.HelmRelease()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e.Releases = append(e.Releases, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("environment %q: %w", env.Name, err)
+	}
+	return e, nil
+}
+
+// KubeVersion is the Kubernetes minor version of the environment's
+// cluster, which the charts are rendered for.
+func (e *Environment) KubeVersion() string { return e.Env.Istio.KubernetesVersion }
+
+// Rendered is what an environment's releases render to.
+type Rendered struct {
+	// Env is the environment.
+	Env *Environment
+	// Releases are the rendered releases: those with local charts, and
+	// with Istio's charts when asked for.
+	Releases []render.Rendered
+	// Skipped are the releases not rendered, each with the reason.
+	Skipped []render.Skipped
+	// Model is the mesh model of the local charts' objects.
+	Model *mesh.Model
+	// Findings are bluegreen's checks' findings on Model, errors included:
+	// the diagnostics report them and still answer.
+	Findings []check.Finding
+	// istio records whether Istio's charts were rendered.
+	istio bool
+	// kubeVersion is the version the charts were rendered for.
+	kubeVersion string
+}
+
+// Render renders the environment's releases with Helm's engine for its
+// cluster's Kubernetes version, decodes the local charts' objects into the
+// mesh model and runs bluegreen's checks on it. With istioCharts, the
+// releases of Istio's own charts are rendered too, from the module pinned
+// in tools/go.mod (as the analyzer needs them; see analyze.RenderOptions),
+// or from the cache of an earlier run of the same program with the same
+// values (see renderCache; BLUEGREEN_NO_RENDER_CACHE=1 turns it off);
+// without, they are skipped, which routes and graph can afford.
+func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
+	o := render.Options{KubeVersion: e.KubeVersion()}
+	if istioCharts {
+		o = analyze.RenderOptions(e.KubeVersion())
+	}
+	// Istio's charts come from the cache of an earlier run when they can.
+	var cache *renderCache
+	if istioCharts {
+		cache = newRenderCache()
+	}
+	cached := map[string][]render.Manifest{}
+	var todo []render.Release
+	for _, r := range e.Releases {
+		if istiocharts.IsIstio(r) {
+			if ms, ok := cache.get(r, o.KubeVersion); ok {
+				cached[r.Path] = ms
+				continue
+			}
+		}
+		todo = append(todo, r)
+	}
+	fresh, skipped, err := render.ReleasesWith(o, todo)
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
+	}
+	byPath := map[string]render.Rendered{}
+	for _, r := range fresh {
+		if istiocharts.IsIstio(r.Release) {
+			cache.put(r.Release, o.KubeVersion, r.Manifests)
+		}
+		byPath[r.Path] = r
+	}
+	var rendered []render.Rendered
+	for _, r := range e.Releases {
+		if ms, ok := cached[r.Path]; ok {
+			rendered = append(rendered, render.Rendered{Release: r, Manifests: ms})
+		} else if rr, ok := byPath[r.Path]; ok {
+			rendered = append(rendered, rr)
+		}
+	}
+	m, err := render.ModelOf(rendered)
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
+	}
+	return &Rendered{Env: e, Releases: rendered, Skipped: skipped, Model: m, Findings: check.Run(m), istio: istioCharts, kubeVersion: o.KubeVersion}, nil
+}
+
+// FindingLines are the findings as the diagnostics print them, one per
+// line, each naming the environment.
+func (r *Rendered) FindingLines() []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, "environment "+r.Env.Env.Name+": "+f.String())
+	}
+	return out
+}
+
+// Objects are the rendered objects for Istio's analyzer, with the istiod
+// the Sail Operator installs for an Istio resource (analyze.FromRendered).
+// It needs Istio's charts rendered (Render(true)).
+func (r *Rendered) Objects() (analyze.Objects, error) {
+	if !r.istio {
+		return analyze.Objects{}, errors.New("the analyzer needs Istio's charts rendered: call Render(true)")
+	}
+	return analyze.FromRendered(r.Releases, r.Skipped, r.kubeVersion)
+}
