@@ -5,7 +5,6 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
-	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // buildMesh composes the <env>-mesh stack in order: the Istio control
@@ -30,7 +29,7 @@ func buildMesh(set *Set) error {
 	// asks for the Gateway API. The namespace (and its waypoint) comes
 	// after them.
 	var crds *gatewayapicrds.CRDs
-	if env.Routing.API == mesh.APIGatewayAPI || env.Istio.NeedsGatewayAPICRDs() {
+	if env.NeedsGatewayAPICRDs() {
 		if crds, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Releases()...); err != nil {
 			return err
 		}

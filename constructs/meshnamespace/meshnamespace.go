@@ -55,11 +55,10 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane,
 	p = p.WithDefaults()
 	err := p.Validate(revision)
 	labels := p.AllLabels(revision)
-	specs := p.HelmReleases()
+	specs := p.ReleasesFor(cp.Props())
 	if ambient {
 		err = p.ValidateAmbient()
 		labels = p.AllAmbientLabels()
-		specs = append(specs, p.WaypointRelease(revision))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("namespace %q: %w", id, err)
@@ -112,6 +111,19 @@ func (p Props) HelmReleases() []addon.Release {
 		Values: addon.MergeValues(map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication}, p.ExtraValues),
 		Flags:  addon.Waited(300),
 	}}
+}
+
+// ReleasesFor are the namespace's Helm releases, as New creates them from p
+// (defaults applied here) for a control plane with props cp: HelmReleases,
+// and with cp's ambient data plane the waypoint (WaypointRelease for cp's
+// injection revision) after them. It creates nothing.
+func (p Props) ReleasesFor(cp istio.Props) []addon.Release {
+	p = p.WithDefaults()
+	out := p.HelmReleases()
+	if cp.Ambient() {
+		out = append(out, p.WaypointRelease(cp.InjectionRevision()))
+	}
+	return out
 }
 
 // WaypointRelease is the release of the namespace's waypoint (ambient data

@@ -54,6 +54,13 @@ func (e Environment) validateMesh(p *field.Path) field.ErrorList {
 	return errs
 }
 
+// NeedsGatewayAPICRDs reports whether the environment's mesh stack installs
+// the Gateway API CRDs: its routing uses the Gateway API, or its ambient
+// waypoint is a Gateway API object.
+func (e Environment) NeedsGatewayAPICRDs() bool {
+	return e.Routing.API == mesh.APIGatewayAPI || e.Istio.NeedsGatewayAPICRDs()
+}
+
 // meshWarnings lists the warnings of the istio, kiali and namespace
 // sections.
 func (e Environment) meshWarnings(p *field.Path) []string {

@@ -72,8 +72,8 @@ func Specs(env config.Environment) ([]Spec, error) {
 	}
 	add(stacks.MeshSuffix, "kiali", rs)
 	ns := env.Namespace.WithDefaults()
-	add(stacks.MeshSuffix, "namespace", ns.HelmReleases())
-	if env.Routing.API == mesh.APIGatewayAPI {
+	add(stacks.MeshSuffix, "namespace", ns.ReleasesFor(cp))
+	if env.NeedsGatewayAPICRDs() {
 		if err := gatewayapicrds.CheckPairing(env.Istio.Version); err != nil {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
 		}

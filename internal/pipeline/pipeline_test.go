@@ -36,6 +36,25 @@ var fixtureReleases = map[string][]string{
 func TestPureReleasesEqualSynthesized(t *testing.T) {
 	// Rendered afresh, not from an earlier run's cache.
 	t.Setenv(pipeline.EnvNoCache, "1")
+	pureEqualsSynthesized(t, fixture, "dev", "prod", "qa", "staging")
+}
+
+// TestAmbientPureReleasesEqualSynthesized does the same for the ambient
+// fixture (cni, ztunnel, the Gateway API CRDs and the waypoint).
+func TestAmbientPureReleasesEqualSynthesized(t *testing.T) {
+	t.Setenv(pipeline.EnvNoCache, "1")
+	pureEqualsSynthesized(t, "../../testdata/ambient.cdktf.json", "ambient")
+}
+
+// ambientReleases are the Helm releases of the ambient fixture's mesh
+// stack, by construct path (literals).
+var ambientReleases = []string{
+	"ambient-mesh/istio/base", "ambient-mesh/istio/istiod", "ambient-mesh/istio/cni", "ambient-mesh/istio/ztunnel", "ambient-mesh/istio/gateway",
+	"ambient-mesh/kiali/kiali", "ambient-mesh/kiali/prometheus", "ambient-mesh/kiali/grafana",
+	"ambient-mesh/gateway-api-crds/gateway-api-crds", "ambient-mesh/namespace/peer-authentication", "ambient-mesh/namespace/waypoint",
+}
+
+func pureEqualsSynthesized(t *testing.T, fixture string, want ...string) {
 	envs, err := config.Load(fixture)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +63,7 @@ func TestPureReleasesEqualSynthesized(t *testing.T) {
 	for _, e := range envs {
 		names = append(names, e.Name)
 	}
-	if want := []string{"dev", "prod", "qa", "staging"}; !slices.Equal(names, want) {
+	if !slices.Equal(names, want) {
 		t.Fatalf("%s: environments %v, want %v", fixture, names, want)
 	}
 	res, err := synth.Run(synth.Options{Config: fixture, Outdir: filepath.Join(t.TempDir(), "cdktf.out"), WarnOnly: true})
@@ -72,6 +91,17 @@ func TestPureReleasesEqualSynthesized(t *testing.T) {
 			}
 			if want, ok := fixtureReleases[env.Name]; ok && !slices.Equal(sorted(paths(synthesized)), sorted(want)) {
 				t.Errorf("synthesized releases: got %v, want %v", sorted(paths(synthesized)), sorted(want))
+			}
+			if env.Name == "ambient" {
+				var mesh []string
+				for _, p := range paths(synthesized) {
+					if strings.HasPrefix(p, "ambient-mesh/") {
+						mesh = append(mesh, p)
+					}
+				}
+				if !slices.Equal(sorted(mesh), sorted(ambientReleases)) {
+					t.Errorf("synthesized mesh releases: got %v, want %v", sorted(mesh), sorted(ambientReleases))
+				}
 			}
 			byPath := map[string]render.Release{}
 			for _, r := range synthesized {
