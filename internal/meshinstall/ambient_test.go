@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
@@ -48,7 +45,6 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 	e := synthesize(t, cfgPath, "ambient")["ambient"]
 	cp := cptest.Start(t, controlplane.Options{})
 	ctx := context.Background()
-	installGatewayAPICRDs(t, cp)
 
 	plan, err := meshinstall.Load(e.mesh, e.app)
 	if err != nil {
@@ -70,10 +66,12 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 		t.Fatalf("install: %v", err)
 	}
 	checkSteps(t, plan, steps, []string{"grafana", "kiali", "prometheus"})
-	wantOrder := []string{"istio-base", "istiod-1-31", "istio-cni", "ztunnel", "istio-ingressgateway"}
+	// The Gateway API CRDs (the mesh stack's own release) come after the
+	// control plane and before the waypoint, which needs them.
+	wantOrder := []string{"istio-base", "istiod-1-31", "istio-cni", "ztunnel", "istio-ingressgateway", "gateway-api-crds", "shop-waypoint"}
 	got := slices.DeleteFunc(slices.Clone(order), func(name string) bool { return !slices.Contains(wantOrder, name) })
 	if !slices.Equal(got, wantOrder) {
-		t.Errorf("install order of Istio's releases: got %v (all: %v); want %v", got, order, wantOrder)
+		t.Errorf("install order of Istio's releases, the CRDs and the waypoint: got %v (all: %v); want %v", got, order, wantOrder)
 	}
 
 	kc, err := kubernetes.NewForConfig(cp.Config)
@@ -121,62 +119,3 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 	}
 }
 
-// installGatewayAPICRDs creates the standard channel's CRDs of the pinned
-// sigs.k8s.io/gateway-api module, standing in for the mesh stack's Gateway
-// API CRD install (another branch), and waits until the gateways CRD is
-// established.
-func installGatewayAPICRDs(t *testing.T, cp *controlplane.ControlPlane) {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
-	if err != nil {
-		t.Fatalf("go list -m sigs.k8s.io/gateway-api: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
-	files, err := filepath.Glob(filepath.Join(dir, "gateway.networking.k8s.io_*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var u unstructured.Unstructured
-		if err := yaml.Unmarshal(b, &u.Object); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if u.GetKind() != "CustomResourceDefinition" {
-			continue
-		}
-		if _, err := dyn.Resource(crdGVR).Create(context.Background(), &u, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("CRD %s: %v", u.GetName(), err)
-		}
-		crds++
-	}
-	if crds < 5 {
-		t.Fatalf("created %d Gateway API CRDs from %s; want the standard channel's", crds, dir)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		crd, err := dyn.Resource(crdGVR).Get(context.Background(), "gateways.gateway.networking.k8s.io", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		conds, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Established" && m["status"] == "True" {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the gateways CRD is not established after 30 s: %v", conds)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
