@@ -118,4 +118,3 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 		t.Errorf("waypoint after teardown: got %v; want not found", err)
 	}
 }
-
