@@ -130,11 +130,13 @@ func known() string {
 }
 
 // Release is the Helm release of the CRDs, in namespace (the control
-// plane's; the CRDs themselves are cluster-scoped).
+// plane's; the CRDs themselves are cluster-scoped), installed after what
+// New is given to depend on.
 func Release(namespace string) addon.Release {
 	return addon.Release{
 		ID: "gateway-api-crds", Name: "gateway-api-crds", Namespace: namespace,
 		Chart: addon.Chart{Local: Chart}, Values: map[string]any{}, Flags: addon.Applied(),
+		Order: addon.Order{After: []string{addon.Upstream}},
 	}
 }
 
@@ -154,7 +156,7 @@ func New(scope constructs.Construct, id, istioVersion, namespace string, depends
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
 	c := &CRDs{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	h, err := addon.NewInstaller(c.Construct).Install(Release(namespace), dependsOn...)
+	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace))
 	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
