@@ -1,10 +1,13 @@
-// Package meshinstall installs what an environment's synthesized mesh and
-// app stacks (cdktf.out/stacks/<env>-mesh and <env>-app) would create into a
-// Kubernetes cluster, the way Terraform's helm and kubernetes providers
-// would: every helm_release with Helm's own install, upgrade and uninstall
-// actions (helm.sh/helm/v3/pkg/action, the code the helm provider runs),
-// every kubernetes_* resource with client-go, in Terraform's dependency
-// order (explicit depends_on and references), stack after stack.
+// Package meshinstall installs what an environment's mesh and app stacks
+// would create into a Kubernetes cluster, the way Terraform's helm and
+// kubernetes providers would: every helm_release with Helm's own install,
+// upgrade and uninstall actions (helm.sh/helm/v3/pkg/action, the code the
+// helm provider runs), every kubernetes_* resource with client-go, in
+// Terraform's dependency order (explicit depends_on and references), stack
+// after stack. The plan comes from the synthesized stacks (Load:
+// cdktf.out/stacks/<env>-mesh and <env>-app), or from the same resources
+// computed without synthesizing (NewPlan, as
+// pipeline.Environment.InstallPlan does).
 //
 // The providers themselves do not run (they cannot be built here); releases
 // are installed without waiting for readiness, because no pod ever runs on
