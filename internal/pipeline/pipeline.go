@@ -6,12 +6,15 @@
 //	Helm's engine in process (package render; Istio's own charts from the
 //	pinned module for the analyzer) -> mesh.Model -> checks, routes, picture
 //
+// The same specs, with the constructs' namespaces, secrets and install
+// order, give the plan `routes --envoy` installs (InstallPlan).
+//
 // Nothing here creates a construct, starts Node or synthesizes: each
 // construct's New turns exactly the specs its pure function returns into
 // helm_release resources (constructs/addon/specs_test.go), and this
-// package's test proves, for every environment of the frozen fixture, that
-// the releases it computes (count, names, namespaces, charts, values) equal
-// those of the synthesized stacks.
+// package's test proves, for every environment of the frozen fixtures, that
+// the releases it computes (count, names, namespaces, charts, values) and
+// the install plan equal those of the synthesized stacks.
 package pipeline
 
 import (
