@@ -213,7 +213,7 @@ func GatewayAPIObjects(p Props, app bluegreen.Props, controlPlane istio.Props, m
 // ValidateGatewayAPI reports, with field paths under fld (the routing
 // section), what the Gateway API adds to the checks of p (api
 // "gatewayAPI", defaults applied) for an app with props app: settings it
-// cannot express, and its own rules such as lowercase host names. It
+// cannot express, and its own rules such as whole-millisecond timeouts. It
 // reports nothing for another api.
 func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.ErrorList {
 	if p.API != mesh.APIGatewayAPI {
@@ -227,7 +227,7 @@ func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.Err
 	if err != nil {
 		return field.ErrorList{field.InternalError(fld, err)}
 	}
-	return spec.ValidateAt(fld)
+	return spec.ValidateOwnAt(fld)
 }
 
 // GatewayAPIReleases are the releases of the Gateway API objects of the
