@@ -322,3 +322,23 @@ func TestNamespaceByType(t *testing.T) {
 		testutil.AssertSubset(t, d.Resource(t, "helm_release", path), map[string]any{"namespace": "shop", "depends_on": []string{nsRef}})
 	}
 }
+
+// TestWithNamespace: the props New builds with in a namespace, from the
+// namespace's props alone.
+func TestWithNamespace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ns   meshnamespace.Props
+		want string
+	}{
+		{"named", meshnamespace.Props{Name: "shop"}, "shop"},
+		{"the namespace's default", meshnamespace.Props{}, "bluegreen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := bluegreen.WithNamespace(bluegreen.Props{}, tc.ns)
+			if p.Namespace != tc.want || p.Name != "echo" {
+				t.Errorf("got namespace %q, name %q; want %q, echo (defaults applied)", p.Namespace, p.Name, tc.want)
+			}
+		})
+	}
+}
