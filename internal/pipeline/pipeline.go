@@ -23,6 +23,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
@@ -114,9 +115,7 @@ func parts(env config.Environment) ([]part, error) {
 	}
 	ns := env.Namespace.WithDefaults()
 	out = append(out, part{stack: mesh, construct: "namespace", resources: ns.ResourcesFor(cp), upstream: nsUpstream})
-	a := env.App
-	a.Namespace = ns.Name
-	a = a.WithDefaults()
+	a := bluegreen.WithNamespace(env.App, ns)
 	out = append(out, part{stack: app, construct: "app", resources: addon.Resources{Releases: a.HelmReleases()}})
 	rs, _, err := routing.HelmReleases(env.Routing, a, cp)
 	if err != nil {
