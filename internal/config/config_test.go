@@ -172,8 +172,8 @@ func TestParseBadInput(t *testing.T) {
 			"context.environments[dev].routing.retries", `not available with api "gatewayAPI"`},
 		{"fails/sub-millisecond timeout with the Gateway API", `{"dev":{"region":"eu-west-1","routing":{"api":"gatewayAPI","timeout":"1500500us"},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
 			"context.environments[dev].routing.timeout", "in whole milliseconds"},
-		{"fails/Gateway API with an Istio release of unknown pairing", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"1.33"}},"istio":{"version":"1.30.2"},"routing":{"api":"gatewayAPI"}}}`,
-			"context.environments[dev].istio.version", `with routing.api "gatewayAPI": the Gateway API version Istio 1.30 requires is not known here`},
+		{"fails/Gateway API with an Istio release of unknown pairing", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"1.33"}},"istio":{"version":"1.27.3"},"routing":{"api":"gatewayAPI"}}}`,
+			"context.environments[dev].istio.version", `with routing.api "gatewayAPI": Istio 1.27 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); allowed: Istio 1.28 (v1.4.1), Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)`},
 		{"fails/cluster setting checked by the construct", `{"dev":{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.19","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
 			"context.environments[dev].cluster.kubernetesVersion", `Unsupported value: "1.19"`},
 	} {
