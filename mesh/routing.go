@@ -79,9 +79,11 @@ type Gateway struct {
 	// Name of the Gateway. Default: "<app>-gateway".
 	Name string `json:"name"`
 	// Selector selects the ingress gateway pods that serve the Gateway.
-	// Required here; routing.New (package constructs/routing) fills it,
-	// when empty, from the ingress gateway of the control plane it is given
-	// (Istio's default {"istio": "ingressgateway"} without one).
+	// Required with api "virtualService"; routing.New (package
+	// constructs/routing) fills it, when empty, from the ingress gateway of
+	// the control plane it is given (Istio's default
+	// {"istio": "ingressgateway"} without one). Not used with api
+	// "gatewayAPI", where Istio deploys the Gateway's pods itself.
 	Selector map[string]string `json:"selector"`
 	// HTTPPort is the plain HTTP port. Default: 80.
 	HTTPPort int `json:"httpPort"`
@@ -96,8 +98,9 @@ type Gateway struct {
 
 // TLS is the HTTPS server of the Gateway.
 type TLS struct {
-	// CredentialName is the Kubernetes secret (in the ingress gateway's
-	// namespace) holding the certificate and key. Required.
+	// CredentialName is the Kubernetes secret holding the certificate and
+	// key: in the ingress gateway's namespace with api "virtualService", in
+	// the app's (the Gateway's) with api "gatewayAPI". Required.
 	CredentialName string `json:"credentialName"`
 	// Mode is "SIMPLE" (server TLS) or "MUTUAL" (client certificates too).
 	// Default: "SIMPLE".
@@ -256,7 +259,7 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(hp, h, `must be a fully qualified host name such as "echo.example.com", optionally starting with "*.", or "*"`))
 		}
 	}
-	errs = append(errs, p.Gateway.validate(fld.Child("gateway"))...)
+	errs = append(errs, p.Gateway.validate(fld.Child("gateway"), p.API)...)
 	if !slices.Contains(Colours, p.Live) {
 		errs = append(errs, field.NotSupported(fld.Child("live"), p.Live, Colours))
 	}
@@ -270,7 +273,7 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 			continue
 		}
 		if !pathPrefixRE.MatchString(prefix) {
-			errs = append(errs, field.Invalid(pp, prefix, `must start with "/" and be a path without a trailing "/", such as "/v1"`))
+			errs = append(errs, field.Invalid(pp, prefix, `must start with "/" and be a path without a trailing "/" or "//", such as "/v1"`))
 			continue
 		}
 		if other, ok := prefixes[prefix]; ok {
@@ -314,12 +317,14 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 	return errs
 }
 
-func (g Gateway) validate(fld *field.Path) field.ErrorList {
+// validate checks g for the routing API api: the Gateway API's Gateway
+// needs no selector, and its TLS secret lives in the app's namespace.
+func (g Gateway) validate(fld *field.Path, api string) field.ErrorList {
 	var errs field.ErrorList
 	for _, msg := range validation.IsDNS1123Subdomain(g.Name) {
 		errs = append(errs, field.Invalid(fld.Child("name"), g.Name, msg))
 	}
-	if len(g.Selector) == 0 {
+	if len(g.Selector) == 0 && api != APIGatewayAPI {
 		errs = append(errs, field.Required(fld.Child("selector"), `the labels of the ingress gateway pods, such as {"istio": "ingressgateway"}`))
 	}
 	for _, k := range slices.Sorted(maps.Keys(g.Selector)) {
@@ -349,7 +354,11 @@ func (g Gateway) validate(fld *field.Path) field.ErrorList {
 	}
 	tp := fld.Child("tls")
 	if g.TLS.CredentialName == "" {
-		errs = append(errs, field.Required(tp.Child("credentialName"), "the Kubernetes secret, in the ingress gateway's namespace, that holds the certificate and key"))
+		where := "the ingress gateway's namespace"
+		if api == APIGatewayAPI {
+			where = "the app's namespace"
+		}
+		errs = append(errs, field.Required(tp.Child("credentialName"), "the Kubernetes secret, in "+where+", that holds the certificate and key"))
 	} else {
 		for _, msg := range validation.IsDNS1123Subdomain(g.TLS.CredentialName) {
 			errs = append(errs, field.Invalid(tp.Child("credentialName"), g.TLS.CredentialName, msg))

@@ -120,6 +120,22 @@ func TestValidateBadInput(t *testing.T) {
 	}
 }
 
+// TestGatewayAPIGateway checks what the API changes in the Gateway's
+// checks: the Gateway API deploys its own gateway pods, so it needs no
+// selector, and its TLS secret lives in the app's namespace.
+func TestGatewayAPIGateway(t *testing.T) {
+	p := props()
+	p.API, p.Gateway.Selector = mesh.APIGatewayAPI, nil
+	if errs := p.WithDefaults("echo").ValidateAt(nil); len(errs) != 0 {
+		t.Errorf("api gatewayAPI without a selector: got %v; want no problem", errs)
+	}
+	for api, where := range map[string]string{mesh.APIVirtualService: "the ingress gateway's namespace", mesh.APIGatewayAPI: "the app's namespace"} {
+		p := props()
+		p.API, p.Gateway.TLS = api, &mesh.TLS{}
+		assertFieldError(t, p.WithDefaults("echo").ValidateAt(nil), "gateway.tls.credentialName", "Required value: the Kubernetes secret, in "+where+", that holds the certificate and key")
+	}
+}
+
 func TestRetriesRejectUnknownFields(t *testing.T) {
 	var r mesh.Retries
 	err := json.Unmarshal([]byte(`{"attempt": 3}`), &r)

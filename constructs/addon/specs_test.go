@@ -22,6 +22,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/stacktest"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -56,7 +57,8 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			app: bluegreen.Props{Name: "cart", Namespace: "shop", ServiceExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}},
 				Releases: map[string]bluegreen.Release{"blue": {ExtraValues: map[string]any{"labels": map[string]any{"team": "cart"}}}, "green": {}}},
 			route: routing.Props{
-				Hosts: []string{"cart.example.com"}, Live: bluegreen.Green, CandidateWeight: 10,
+				Routing:     mesh.Routing{Hosts: []string{"cart.example.com"}, Live: bluegreen.Green, CandidateWeight: 10},
+				ExtraValues: map[string]map[string]any{"virtualservice": {"labels": map[string]any{"team": "cart"}}},
 			},
 			extra: map[string]map[string]any{
 				"istio/gateway":                 {"podAnnotations": map[string]any{"team": "edge"}},
@@ -64,6 +66,7 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 				"namespace/peer-authentication": {"labels": map[string]any{"team": "shop"}, "mtlsMode": "STRICT"},
 				"app/blue":                      {"labels": map[string]any{"team": "cart"}, "versionLabel": map[string]any{"key": "version", "value": "blue"}},
 				"app/service":                   {"labels": map[string]any{"team": "cart"}, "name": "cart"},
+				"routing/virtualservice":        {"labels": map[string]any{"team": "cart"}, "annotations": map[string]any{"bluegreen.io/live": "green", "bluegreen.io/candidate": "blue"}},
 			},
 		},
 	} {

@@ -55,7 +55,7 @@ func New(scope constructs.Construct, id string, p Props, ns *meshnamespace.Names
 		if p.Namespace != "" && p.Namespace != ns.Name() {
 			return nil, fmt.Errorf("app %q: namespace %q differs from the namespace %q the app is installed in; leave it empty", id, p.Namespace, ns.Name())
 		}
-		p.Namespace = ns.Name()
+		p = WithNamespace(p, ns.Props())
 		if *cdktf.TerraformStack_Of(scope).Node().Path() == *cdktf.TerraformStack_Of(ns.Construct).Node().Path() {
 			deps = ns.Resources()
 		}
@@ -78,6 +78,17 @@ func New(scope constructs.Construct, id string, p Props, ns *meshnamespace.Names
 		}
 	}
 	return a, nil
+}
+
+// WithNamespace returns p with defaults applied for an app installed in the
+// sidecar-injected namespace with props ns: its Namespace is ns's name
+// (ns's defaults applied), as New derives it from the namespace construct
+// it is given. Code that has the namespace's props but no construct (a
+// configuration loader, an offline pipeline) calls it to get the props New
+// builds with.
+func WithNamespace(p Props, ns meshnamespace.Props) Props {
+	p.Namespace = ns.WithDefaults().Name
+	return p.WithDefaults()
 }
 
 // HelmReleases are the app's Helm releases, as New creates them from p

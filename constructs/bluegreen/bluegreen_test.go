@@ -174,18 +174,8 @@ func TestImagePullSecrets(t *testing.T) {
 			continue
 		}
 		deployments++
-		manifests, err := render.Render(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj, err := render.Decode(manifests[0])
-		if err != nil {
-			t.Fatal(err)
-		}
 		var d appsv1.Deployment
-		if err := render.Strict(obj.Raw, &d); err != nil {
-			t.Fatalf("release %s: %v", r.Name, err)
-		}
+		renderObject(t, r, &d)
 		got := d.Spec.Template.Spec.ImagePullSecrets
 		if len(got) != 1 || got[0].Name != "regcred" {
 			t.Errorf("release %s: imagePullSecrets %v, want [{regcred}]", r.Name, got)
@@ -255,20 +245,10 @@ func TestChartsTakeNamesFromGo(t *testing.T) {
 		t.Fatalf("subsets: got %+v, want one selecting version=cart-v1", subsets)
 	}
 	for _, r := range releases {
-		manifests, err := render.Render(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj, err := render.Decode(manifests[0])
-		if err != nil {
-			t.Fatal(err)
-		}
 		switch r.Name {
 		case "cart-v1":
 			var d appsv1.Deployment
-			if err := render.Strict(obj.Raw, &d); err != nil {
-				t.Fatal(err)
-			}
+			renderObject(t, r, &d)
 			for k, v := range subsets[0].Labels {
 				if got := d.Spec.Template.Labels[k]; got != v {
 					t.Errorf("pod label %s: got %q, want %q (the subset's)", k, got, v)
@@ -279,9 +259,7 @@ func TestChartsTakeNamesFromGo(t *testing.T) {
 			}
 		case "cart-service":
 			var s corev1.Service
-			if err := render.Strict(obj.Raw, &s); err != nil {
-				t.Fatal(err)
-			}
+			renderObject(t, r, &s)
 			if host := s.Name + "." + s.Namespace + ".svc.cluster.local"; host != "cart.shop.svc.cluster.local" || host != bluegreen.ServiceHostOf(p.WithDefaults()) {
 				t.Errorf("Service %s/%s; want cart in shop, the host routes use", s.Namespace, s.Name)
 			}
@@ -291,6 +269,26 @@ func TestChartsTakeNamesFromGo(t *testing.T) {
 		default:
 			t.Errorf("unexpected release %s", r.Name)
 		}
+	}
+}
+
+// renderObject renders release r, which must render exactly one manifest,
+// and decodes that object strictly into v.
+func renderObject(t *testing.T, r render.Release, v any) {
+	t.Helper()
+	manifests, err := render.Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(manifests) != 1 {
+		t.Fatalf("release %s rendered %d manifests, want 1", r.Name, len(manifests))
+	}
+	obj, err := render.Decode(manifests[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := render.Strict(obj.Raw, v); err != nil {
+		t.Fatalf("release %s: %v", r.Name, err)
 	}
 }
 
@@ -322,5 +320,25 @@ func TestNamespaceByType(t *testing.T) {
 	nsRef := "kubernetes_namespace_v1." + d.LogicalID(t, "resource", "kubernetes_namespace_v1", "namespace/namespace")
 	for _, path := range []string{"app/blue", "app/green", "app/service"} {
 		testutil.AssertSubset(t, d.Resource(t, "helm_release", path), map[string]any{"namespace": "shop", "depends_on": []string{nsRef}})
+	}
+}
+
+// TestWithNamespace: the props New builds with in a namespace, from the
+// namespace's props alone.
+func TestWithNamespace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ns   meshnamespace.Props
+		want string
+	}{
+		{"named", meshnamespace.Props{Name: "shop"}, "shop"},
+		{"the namespace's default", meshnamespace.Props{}, "bluegreen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := bluegreen.WithNamespace(bluegreen.Props{}, tc.ns)
+			if p.Namespace != tc.want || p.Name != "echo" {
+				t.Errorf("got namespace %q, name %q; want %q, echo (defaults applied)", p.Namespace, p.Name, tc.want)
+			}
+		})
 	}
 }

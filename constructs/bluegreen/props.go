@@ -29,8 +29,8 @@ type Props struct {
 	Name string `json:"name"`
 	// Namespace is where the releases and the Service go, a namespace with
 	// Istio sidecar injection. New takes it from the meshnamespace.Namespace
-	// it is given; set it only for a namespace made by other means.
-	// Default: "bluegreen".
+	// it is given (WithNamespace, from the namespace's props); set it only
+	// for a namespace made by other means. Default: "bluegreen".
 	Namespace string `json:"-"`
 	// Image is the container image repository. Default: "hashicorp/http-echo".
 	Image string `json:"image"`

@@ -317,3 +317,14 @@ func TestAccessEntryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestNameDefaultsToTheEnvironment uses the construct as a team importing
+// it would: without a name, the cluster of environment "dev" is
+// "bluegreen-dev", and so are the names derived from it.
+func TestNameDefaultsToTheEnvironment(t *testing.T) {
+	p := validProps()
+	p.Name, p.Environment = "", "dev"
+	d := synth(t, p)
+	testutil.AssertSubset(t, d.Resource(t, "aws_eks_cluster", "eks/cluster"), map[string]any{"name": "bluegreen-dev"})
+	testutil.AssertSubset(t, d.Resource(t, "aws_kms_alias", "eks/secrets-key-alias"), map[string]any{"name": "alias/bluegreen-dev-eks-secrets"})
+}

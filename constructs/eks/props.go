@@ -90,8 +90,14 @@ var DefaultAddonVersions = map[string]map[string]string{
 // Props configure a Cluster. The zero value of every optional field means
 // its default.
 type Props struct {
-	// Name is the EKS cluster name. Required.
+	// Name is the EKS cluster name. Default: DefaultName(Environment),
+	// "bluegreen-<environment>"; required when Environment is empty.
 	Name string `json:"name"`
+	// Environment is the name of the environment the cluster serves, such
+	// as "dev"; it names the cluster when Name is empty. bluegreen's
+	// configuration sets it to the environment's key in cdktf.json.
+	// Default: "".
+	Environment string `json:"-"`
 	// KubernetesVersion is the Kubernetes minor version, one of
 	// SupportedKubernetesVersions. Default: DefaultKubernetesVersion.
 	KubernetesVersion string `json:"kubernetesVersion"`
@@ -286,9 +292,24 @@ var (
 	accessPolicyRE = regexp.MustCompile(`^arn:aws[a-z-]*:eks::aws:cluster-access-policy/[A-Za-z0-9]+$`)
 )
 
+// DefaultName is the name of the cluster of the environment env when
+// Props.Name is empty: "bluegreen-<env>". The construct names clusters
+// after the environment, not after a construct id (renaming an id must not
+// replace a cluster) nor with a generated suffix (the name is what `aws eks
+// update-kubeconfig --name` and the IAM console show, so a team reads it
+// and can predict it), and the "bluegreen-" prefix keeps an account's
+// clusters of different environments, and of other tools, apart. The
+// environment is a prop rather than read from anywhere else, so a team
+// importing the construct gets the cluster name bluegreen's own stacks
+// give, from the same props.
+func DefaultName(env string) string { return "bluegreen-" + env }
+
 // WithDefaults returns a copy of p with every unset field given its default.
 // It never changes p.
 func (p Props) WithDefaults() Props {
+	if p.Name == "" && p.Environment != "" {
+		p.Name = DefaultName(p.Environment)
+	}
 	if p.KubernetesVersion == "" {
 		p.KubernetesVersion = DefaultKubernetesVersion
 	}

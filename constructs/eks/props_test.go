@@ -193,3 +193,27 @@ func TestKubernetesVersions(t *testing.T) {
 	q.KubernetesVersion = "1.31"
 	testutil.AssertFieldError(t, q.WithDefaults().ValidateAt(nil), "kubernetesVersion", `Unsupported value: "1.31": supported values: "1.32", "1.33", "1.34", "1.35", "1.36"`)
 }
+
+func TestNameDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name, clusterName, env, want string
+	}{
+		{"from the environment", "", "dev", "bluegreen-dev"},
+		{"a name wins", "shop", "dev", "shop"},
+		{"neither", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := validProps()
+			p.Name, p.Environment = tc.clusterName, tc.env
+			if got := p.WithDefaults().Name; got != tc.want {
+				t.Errorf("name: got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	p := validProps()
+	p.Name = ""
+	err := p.WithDefaults().Validate()
+	if err == nil || !strings.Contains(err.Error(), "name: Required value: the EKS cluster name") {
+		t.Errorf("no name, no environment: got %v, want name required", err)
+	}
+}

@@ -16,7 +16,9 @@
 //     (sailoperator.io/v1) built from the same props and delivered through
 //     the local chart istio-sail-controlplane (kubernetes_manifest would need
 //     the CRD at plan time, which a single apply cannot give it), then the
-//     same gateway chart.
+//     same gateway chart. With Dataplane "ambient" the same local chart
+//     also renders the Sail Operator's IstioCNI and ZTunnel resources, and
+//     the Istio resource gets the "ambient" profile.
 //
 // The istiod values are built once from the props and used in either mode
 // (as the istiod release's values, or as the Istio resource's spec.values),

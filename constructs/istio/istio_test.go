@@ -2,8 +2,10 @@ package istio_test
 
 import (
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,9 +187,10 @@ type istiodValues struct {
 	MeshConfig json.RawMessage `json:"meshConfig"`
 }
 
-// renderIstio renders the Istio resource exactly as the synthesized
-// helm_release carries it, and decodes it strictly.
-func renderIstio(t *testing.T, stackDir string) (sailIstio, map[string]any) {
+// renderSail renders the local chart of the Sail Operator's resources
+// exactly as the synthesized helm_release carries it, and checks that it
+// renders want objects.
+func renderSail(t *testing.T, stackDir string, want int) []render.Manifest {
 	t.Helper()
 	rels, err := render.Releases(stackDir)
 	if err != nil {
@@ -209,9 +212,25 @@ func renderIstio(t *testing.T, stackDir string) (sailIstio, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(manifests) != 1 {
-		t.Fatalf("got %d manifests, want the Istio resource only", len(manifests))
+	if len(manifests) != want {
+		t.Fatalf("got %d manifests, want %d", len(manifests), want)
 	}
+	return manifests
+}
+
+// renderIstio renders the Istio resource exactly as the synthesized
+// helm_release carries it (the chart's only object with the sidecar data
+// plane), and decodes it strictly.
+func renderIstio(t *testing.T, stackDir string) (sailIstio, map[string]any) {
+	t.Helper()
+	return decodeIstio(t, renderSail(t, stackDir, 1)[0])
+}
+
+// decodeIstio decodes a rendered Istio resource strictly, and its
+// spec.values both as Istio's values and untyped.
+func decodeIstio(t *testing.T, m render.Manifest) (sailIstio, map[string]any) {
+	t.Helper()
+	manifests := []render.Manifest{m}
 	obj, err := render.Decode(manifests[0])
 	if err != nil {
 		t.Fatal(err)
@@ -340,14 +359,7 @@ func TestAmbientHelmMode(t *testing.T) {
 		Hub: "registry.example.com/istio", ImagePullSecrets: []string{"regcred"},
 		ExtraValues: istio.ExtraValues{Ztunnel: map[string]any{"logLevel": "debug"}},
 	}
-	rels, err := p.HelmReleases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var order []string
-	for _, r := range rels {
-		order = append(order, r.ID)
-	}
+	order := releaseOrder(t, p)
 	if want := []string{"base", "istiod", "cni", "ztunnel", "gateway"}; !reflect.DeepEqual(order, want) {
 		t.Fatalf("release order: got %v, want %v", order, want)
 	}
@@ -402,4 +414,81 @@ func TestAmbientHelmMode(t *testing.T) {
 	if gw := testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")); gw["profile"] != nil {
 		t.Errorf("gateway profile: got %v; want none, as in Istio's ambient Helm install", gw["profile"])
 	}
+}
+
+// TestAmbientOperatorMode checks the ambient data plane with the Sail
+// Operator: no cni or ztunnel chart, but the Sail Operator's IstioCNI and
+// ZTunnel resources beside its Istio resource (profile "ambient"), in the
+// control plane's namespace, with the same images as istiod and ztunnel
+// pointed at istiod's revision, as in helm mode.
+func TestAmbientOperatorMode(t *testing.T) {
+	p := istio.Props{
+		KubernetesVersion: "1.34", InstallMode: istio.ModeOperator, Dataplane: istio.DataplaneAmbient, Revision: "canary",
+		Hub: "registry.example.com/istio", ImagePullSecrets: []string{"regcred"},
+		ExtraValues: istio.ExtraValues{Ztunnel: map[string]any{"ztunnel": map[string]any{"logLevel": "debug"}}},
+	}
+	if err := p.WithDefaults().Validate(); err != nil {
+		t.Fatalf("ambient with the Sail Operator: %v", err)
+	}
+	order := releaseOrder(t, p)
+	if want := []string{"sail-operator", "controlplane", "gateway"}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("release order: got %v, want %v", order, want)
+	}
+
+	_, stackDir := synth(t, p)
+	manifests := renderSail(t, stackDir, 3)
+	byKind := map[string]map[string]any{}
+	for _, m := range manifests {
+		obj, err := render.Decode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u map[string]any
+		if err := json.Unmarshal(obj.Raw, &u); err != nil {
+			t.Fatal(err)
+		}
+		byKind[u["kind"].(string)] = u
+	}
+	if len(byKind) != 3 {
+		t.Fatalf("got kinds %v, want Istio, IstioCNI and ZTunnel", slices.Sorted(maps.Keys(byKind)))
+	}
+	if got := byKind["Istio"]["spec"].(map[string]any)["profile"]; got != "ambient" {
+		t.Errorf("Istio spec.profile: got %v, want ambient", got)
+	}
+	global := map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"}}
+	for _, c := range []struct {
+		kind string
+		spec map[string]any
+	}{
+		{"IstioCNI", map[string]any{
+			"version": "v1.31.0", "namespace": "istio-system", "profile": "ambient",
+			"values": map[string]any{"global": global},
+		}},
+		{"ZTunnel", map[string]any{
+			"version": "v1.31.0", "namespace": "istio-system",
+			"values": map[string]any{"global": global, "ztunnel": map[string]any{"istioNamespace": "istio-system", "revision": "canary", "logLevel": "debug"}},
+		}},
+	} {
+		u := byKind[c.kind]
+		if u["apiVersion"] != "sailoperator.io/v1" || u["metadata"].(map[string]any)["name"] != "default" {
+			t.Errorf("%s: got %v %v, want sailoperator.io/v1 named default (the Sail Operator allows no other name)", c.kind, u["apiVersion"], u["metadata"])
+		}
+		if !reflect.DeepEqual(u["spec"], c.spec) {
+			t.Errorf("%s spec:\ngot  %v\nwant %v", c.kind, u["spec"], c.spec)
+		}
+	}
+}
+
+// releaseOrder is the ids of p's Helm releases, in install order.
+func releaseOrder(t *testing.T, p istio.Props) []string {
+	t.Helper()
+	rels, err := p.HelmReleases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, r := range rels {
+		order = append(order, r.ID)
+	}
+	return order
 }

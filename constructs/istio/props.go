@@ -135,11 +135,13 @@ type Props struct {
 	// default revision, selected with istio-injection=enabled).
 	Revision string `json:"revision"`
 	// Dataplane is "sidecar" (an Envoy sidecar in every app pod) or
-	// "ambient" (no sidecars: Istio's cni and ztunnel charts are installed
-	// after istiod, istiod and the charts get the ambient profile, and the
-	// app namespace is enrolled with istio.io/dataplane-mode=ambient and
-	// gets a waypoint). Ambient needs installMode "helm" and the Gateway
-	// API CRDs (see NeedsGatewayAPICRDs). Default: "sidecar".
+	// "ambient" (no sidecars: in helm mode Istio's cni and ztunnel charts
+	// are installed after istiod, in operator mode the Sail Operator's
+	// IstioCNI and ZTunnel resources sit beside its Istio resource; the
+	// control plane gets the ambient profile, and the app namespace is
+	// enrolled with istio.io/dataplane-mode=ambient and gets a waypoint).
+	// Ambient needs the Gateway API CRDs (see NeedsGatewayAPICRDs).
+	// Default: "sidecar".
 	Dataplane string `json:"dataplane"`
 	// Pilot configures istiod.
 	Pilot Pilot `json:"pilot"`
@@ -296,10 +298,13 @@ type ExtraValues struct {
 	Istiod map[string]any `json:"istiod"`
 	// Gateway goes to the gateway chart. Default: none.
 	Gateway map[string]any `json:"gateway"`
-	// CNI goes to the cni chart (dataplane "ambient" only). Default: none.
+	// CNI goes to the cni chart in helm mode and to the IstioCNI
+	// resource's spec.values (the Sail Operator's shape: global, cni) in
+	// operator mode (dataplane "ambient" only). Default: none.
 	CNI map[string]any `json:"cni"`
-	// Ztunnel goes to the ztunnel chart (dataplane "ambient" only).
-	// Default: none.
+	// Ztunnel goes to the ztunnel chart in helm mode and to the ZTunnel
+	// resource's spec.values (the Sail Operator's shape: global, ztunnel)
+	// in operator mode (dataplane "ambient" only). Default: none.
 	Ztunnel map[string]any `json:"ztunnel"`
 	// SailOperator goes to the sail-operator chart (operator mode only).
 	// Default: none.
@@ -539,11 +544,6 @@ func (p Props) validateDataplane(fld *field.Path) field.ErrorList {
 			errs = append(errs, field.Forbidden(ev.Child("ztunnel"), `only with dataplane "ambient": the ztunnel chart is installed only then`))
 		}
 		return errs
-	}
-	if p.InstallMode != ModeHelm {
-		// The Sail Operator has IstioCNI and ZTunnel resources, but this
-		// construct renders only its Istio resource.
-		errs = append(errs, field.Invalid(dp, p.Dataplane, `ambient needs installMode "helm": the operator mode does not create the Sail Operator's IstioCNI and ZTunnel resources`))
 	}
 	if p.Profile == ProfileDemo || p.Profile == ProfilePreview {
 		errs = append(errs, field.Invalid(fld.Child("profile"), p.Profile,

@@ -191,8 +191,6 @@ func TestValidateBadInput(t *testing.T) {
 			"operator.chart.repository", "Istio removed gcr.io/istio-release"},
 		{"fails/unknown data plane", istio.Props{Dataplane: "sidecarless"},
 			"dataplane", `Unsupported value: "sidecarless": supported values: "sidecar", "ambient"`},
-		{"fails/ambient with the Sail Operator", istio.Props{Dataplane: "ambient", InstallMode: istio.ModeOperator},
-			"dataplane", `Invalid value: "ambient": ambient needs installMode "helm"`},
 		{"fails/ambient with the demo profile", istio.Props{Dataplane: "ambient", Profile: "demo"},
 			"profile", `Invalid value: "demo": Istio's charts take one profile, and with dataplane "ambient" it is "ambient"; use profile "default" or "minimal"`},
 		{"fails/ambient with sidecar injector options", istio.Props{Dataplane: "ambient", ExtraValues: istio.ExtraValues{Istiod: map[string]any{"sidecarInjectorWebhook": map[string]any{"rewriteAppHTTPProbe": false}}}},

@@ -31,6 +31,9 @@ func (p Props) gatewayProfile() string {
 // sailProfile is the Istio resource's spec.profile: the Sail Operator has
 // a "default" profile, and "minimal" is the default control plane.
 func (p Props) sailProfile() string {
+	if p.Dataplane == DataplaneAmbient {
+		return ProfileAmbient
+	}
 	if p.Profile == ProfileMinimal {
 		return ProfileDefault
 	}
@@ -184,11 +187,7 @@ func (p Props) gatewayValues() map[string]any {
 // the ambient profile (which turns on cni.ambient.enabled), and images as
 // istiod's. The chart reads the hub, tag and pull secrets under global.
 func (p Props) cniValues() map[string]any {
-	global := map[string]any{"hub": p.Hub, "tag": p.Version}
-	if len(p.ImagePullSecrets) > 0 {
-		global["imagePullSecrets"] = p.pullSecretNames()
-	}
-	v := map[string]any{"profile": ProfileAmbient, "global": global}
+	v := map[string]any{"profile": ProfileAmbient, "global": p.imageGlobals()}
 	if p.Revision != "" {
 		v["revision"] = p.Revision
 	}
@@ -216,9 +215,12 @@ func (p Props) ztunnelValues() map[string]any {
 }
 
 // sailResourceValues are the values of the local chart
-// istio-sail-controlplane, which renders the Istio resource.
+// istio-sail-controlplane, which renders the Istio resource and, with the
+// ambient data plane, the IstioCNI and ZTunnel resources. All three live in
+// the control plane's namespace, as Istio's ambient Helm install puts istiod,
+// cni and ztunnel together.
 func (p Props) sailResourceValues() map[string]any {
-	return map[string]any{
+	v := map[string]any{
 		"name":           p.ResourceName(),
 		"version":        "v" + p.Version,
 		"namespace":      p.Namespace,
@@ -226,6 +228,43 @@ func (p Props) sailResourceValues() map[string]any {
 		"updateStrategy": map[string]any{"type": p.Operator.UpdateStrategy},
 		"values":         p.ControlPlaneValues(),
 	}
+	if p.Dataplane == DataplaneAmbient {
+		v["cni"] = map[string]any{"namespace": p.Namespace, "values": p.sailCNIValues()}
+		v["ztunnel"] = map[string]any{"namespace": p.Namespace, "values": p.sailZtunnelValues()}
+	}
+	return v
+}
+
+// imageGlobals are the image settings Istio's charts (and the Sail
+// Operator's resources) read under global: hub, tag and pull secret names.
+func (p Props) imageGlobals() map[string]any {
+	global := map[string]any{"hub": p.Hub, "tag": p.Version}
+	if len(p.ImagePullSecrets) > 0 {
+		global["imagePullSecrets"] = p.pullSecretNames()
+	}
+	return global
+}
+
+// sailCNIValues are the spec.values of the Sail Operator's IstioCNI
+// resource (operator mode, ambient data plane). The resource takes the cni
+// chart's settings in the Sail Operator's own shape (global and cni); the
+// ambient profile is its spec.profile.
+func (p Props) sailCNIValues() map[string]any {
+	return addon.MergeValues(map[string]any{"global": p.imageGlobals()}, p.ExtraValues.CNI)
+}
+
+// sailZtunnelValues are the spec.values of the Sail Operator's ZTunnel
+// resource (operator mode, ambient data plane): images under global, and
+// under ztunnel where istiod is (its namespace, and its revision when the
+// control plane has one), as ztunnelValues gives the chart in helm mode.
+// The resource's targetRef would copy these from the Istio resource, but
+// it appeared only in the Sail Operator 1.30, so they are set explicitly.
+func (p Props) sailZtunnelValues() map[string]any {
+	zt := map[string]any{"istioNamespace": p.Namespace}
+	if rev := p.InjectionRevision(); rev != "" {
+		zt["revision"] = rev
+	}
+	return addon.MergeValues(map[string]any{"global": p.imageGlobals(), "ztunnel": zt}, p.ExtraValues.Ztunnel)
 }
 
 // pullSecretNames renders ImagePullSecrets as Istio's

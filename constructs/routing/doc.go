@@ -14,6 +14,7 @@
 // without any cdktf involvement; this package is the thin cdktf construct
 // that delivers them to the cluster through local Helm charts (custom
 // resources go through Helm because kubernetes_manifest needs the CRD at
-// plan time). Props, Target, Objects and the other exported names are
+// plan time). Props embeds mesh's Routing and adds ExtraValues, the Helm
+// values of each release; Target, Objects and the other exported names are
 // aliases of mesh's.
 package routing

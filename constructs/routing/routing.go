@@ -135,6 +135,10 @@ func WithGateway(p Props, app bluegreen.Props, controlPlane istio.Props) Props {
 // redirect) that GatewayAPIObjects returns, and Objects is empty; in
 // ambient mode also "httproute-mesh", attached to the app's shared Service
 // for callers inside the mesh.
+//
+// p.ExtraValues are deep-merged last into the values of the release of
+// each role; values for a role that is not among the releases are an
+// error.
 func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]addon.Release, Objects, error) {
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
@@ -142,7 +146,7 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 		rels, err := GatewayAPIReleases(p, app, controlPlane, eastWestService(app, controlPlane))
 		return rels, Objects{}, err
 	}
-	objs, err := mesh.Build(p, bluegreen.TargetOf(app))
+	objs, err := mesh.Build(p.Routing, bluegreen.TargetOf(app))
 	if err != nil {
 		return nil, Objects{}, err
 	}
@@ -177,6 +181,9 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 			Chart: addon.Chart{Local: o.chart}, Values: v, Flags: addon.Applied(),
 		})
 	}
+	if out, err = withExtraValues(out, p); err != nil {
+		return nil, Objects{}, err
+	}
 	return out, objs, nil
 }
 
@@ -198,7 +205,7 @@ func eastWestService(app bluegreen.Props, controlPlane istio.Props) string {
 func GatewayAPIObjects(p Props, app bluegreen.Props, controlPlane istio.Props, meshService string) (gatewayapi.Objects, error) {
 	app = app.WithDefaults()
 	p = WithGateway(p, app, controlPlane)
-	spec, err := gatewayapi.SpecOf(p, gatewayapi.App{
+	spec, err := gatewayapi.SpecOf(p.Routing, gatewayapi.App{
 		Target:      bluegreen.TargetOf(app),
 		PodLabels:   bluegreen.PodLabelsOf(app),
 		TargetPort:  app.ContainerPort,
@@ -213,21 +220,21 @@ func GatewayAPIObjects(p Props, app bluegreen.Props, controlPlane istio.Props, m
 // ValidateGatewayAPI reports, with field paths under fld (the routing
 // section), what the Gateway API adds to the checks of p (api
 // "gatewayAPI", defaults applied) for an app with props app: settings it
-// cannot express, and its own rules such as lowercase host names. It
+// cannot express, and its own rules such as whole-millisecond timeouts. It
 // reports nothing for another api.
 func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.ErrorList {
 	if p.API != mesh.APIGatewayAPI {
 		return nil
 	}
-	if errs := gatewayapi.Unsupported(fld, p); len(errs) > 0 {
+	if errs := gatewayapi.Unsupported(fld, p.Routing); len(errs) > 0 {
 		return errs
 	}
 	app = app.WithDefaults()
-	spec, err := gatewayapi.SpecOf(p, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort})
+	spec, err := gatewayapi.SpecOf(p.Routing, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort})
 	if err != nil {
 		return field.ErrorList{field.InternalError(fld, err)}
 	}
-	return spec.ValidateAt(fld)
+	return spec.ValidateOwnAt(fld)
 }
 
 // GatewayAPIReleases are the releases of the Gateway API objects of the
@@ -236,6 +243,7 @@ func ValidateGatewayAPI(fld *field.Path, p Props, app bluegreen.Props) field.Err
 // when not empty, adds the release "httproute-mesh": the same rules in an
 // HTTPRoute attached to that Service, for callers inside the mesh
 // (east-west; in ambient mode the Service's waypoint applies it).
+// p.ExtraValues are merged as HelmReleases says.
 func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, meshService string) ([]addon.Release, error) {
 	o, err := GatewayAPIObjects(p, app, controlPlane, meshService)
 	if err != nil {
@@ -286,7 +294,7 @@ func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, 
 			return nil, err
 		}
 	}
-	return out, nil
+	return withExtraValues(out, p)
 }
 
 // Props returns the props the routing was built with, defaults applied.

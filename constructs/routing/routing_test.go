@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,14 +12,21 @@ import (
 	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
 	kubernetesprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-func TestNewInstallsTheObjectsInOrder(t *testing.T) {
+// synthShop synthesizes the echo app in namespace shop and its routing
+// with props p, without a control plane, and returns the routing and the
+// stack's Helm releases.
+func synthShop(t *testing.T, p routing.Props) (*routing.Routing, []render.Release) {
+	t.Helper()
 	outdir := t.TempDir()
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
@@ -27,17 +35,22 @@ func TestNewInstallsTheObjectsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := routing.New(stack, "routing", props(), echo, nil)
+	r, err := routing.New(stack, "routing", p, echo, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if r.Objects().VirtualService.GetHttp()[0].GetRoute()[0].GetDestination().GetHost() != "echo.shop.svc.cluster.local" {
-		t.Errorf("routes do not point at the app's Service: %v", r.Objects().VirtualService)
 	}
 	app.Synth()
 	releases, err := render.Releases(filepath.Join(outdir, "stacks", "test"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r, releases
+}
+
+func TestNewInstallsTheObjectsInOrder(t *testing.T) {
+	r, releases := synthShop(t, props())
+	if r.Objects().VirtualService.GetHttp()[0].GetRoute()[0].GetDestination().GetHost() != "echo.shop.svc.cluster.local" {
+		t.Errorf("routes do not point at the app's Service: %v", r.Objects().VirtualService)
 	}
 	ids := map[string]string{}
 	byName := map[string]render.Release{}
@@ -138,10 +151,10 @@ func TestStandaloneDefaults(t *testing.T) {
 }
 
 func props() routing.Props {
-	return routing.Props{
+	return routing.Props{Routing: mesh.Routing{
 		Hosts:   []string{"echo.example.com"},
 		Gateway: routing.Gateway{Selector: map[string]string{"istio": "ingressgateway"}},
-	}
+	}}
 }
 
 func TestHelmReleasesForTheGatewayAPI(t *testing.T) {
@@ -230,5 +243,107 @@ func TestAmbientGatewayAPIRoutesInsideTheMesh(t *testing.T) {
 				t.Errorf("mesh route parent: got %v; want the Service cart", parent)
 			}
 		}
+	}
+}
+
+// TestExtraValuesReachTheRenderedObjects: each role's extraValues are
+// merged into that release's values only, after the construct's own, and
+// reach the objects its chart renders.
+func TestExtraValuesReachTheRenderedObjects(t *testing.T) {
+	p := props()
+	p.ExtraValues = map[string]map[string]any{
+		"gateway":        {"labels": map[string]any{"team": "edge"}},
+		"virtualservice": {"annotations": map[string]any{"example.com/owner": "shop"}},
+	}
+	_, releases := synthShop(t, p)
+	objects := map[string]render.Object{}
+	for _, rel := range releases {
+		if !strings.HasPrefix(rel.Name, "echo-") || rel.Name == "echo-service" {
+			continue
+		}
+		manifests, err := render.Render(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(manifests) != 1 {
+			t.Fatalf("release %s rendered %d manifests, want 1", rel.Name, len(manifests))
+		}
+		o, err := render.Decode(manifests[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects[o.Kind] = o
+	}
+	if len(objects) != 3 {
+		t.Fatalf("rendered kinds %v; want Gateway, VirtualService and DestinationRule", slices.Sorted(maps.Keys(objects)))
+	}
+	if got := objects["Gateway"].Metadata.Labels["team"]; got != "edge" {
+		t.Errorf("Gateway label team: got %q, want edge", got)
+	}
+	if got := objects["Gateway"].Metadata.Labels["app.kubernetes.io/name"]; got != "istio-gateway" {
+		t.Errorf("Gateway label app.kubernetes.io/name: got %q, want istio-gateway (the chart's own labels kept)", got)
+	}
+	want := map[string]string{"example.com/owner": "shop", "bluegreen.io/live": "blue", "bluegreen.io/candidate": "green"}
+	if got := objects["VirtualService"].Metadata.Annotations; !reflect.DeepEqual(got, want) {
+		t.Errorf("VirtualService annotations: got %v, want %v (the intent kept, the extra added)", got, want)
+	}
+	if got, ok := objects["DestinationRule"].Metadata.Labels["team"]; ok {
+		t.Errorf("DestinationRule label team: got %q; the gateway's values must not reach it", got)
+	}
+}
+
+func TestExtraValuesOfTheGatewayAPIReleases(t *testing.T) {
+	p := props()
+	p.API = "gatewayAPI"
+	p.ExtraValues = map[string]map[string]any{"httproute": {"labels": map[string]any{"team": "edge"}}}
+	rels, _, err := routing.HelmReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := addon.Find(rels, "httproute")
+	if !ok {
+		t.Fatalf("no httproute release among %d", len(rels))
+	}
+	if got, want := r.Values["labels"], map[string]any{"team": "edge"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("httproute labels: got %v, want %v", got, want)
+	}
+	if got := r.Values["name"]; got != "echo" {
+		t.Errorf("httproute name: got %v, want echo (the construct's value kept)", got)
+	}
+	if g, _ := addon.Find(rels, "gateway"); g.Values["labels"] != nil {
+		t.Errorf("gateway labels: got %v; the httproute's values must not reach it", g.Values["labels"])
+	}
+}
+
+func TestExtraValuesForAReleaseNotInstalled(t *testing.T) {
+	for _, tc := range []struct {
+		name, api, role, want string
+	}{
+		{"fails/a Gateway API role with virtualService", "", "httproute",
+			`extraValues[httproute]: Unsupported value: "httproute": supported values: "destinationrule", "gateway", "virtualservice"`},
+		{"fails/the redirect route without httpsRedirect", "gatewayAPI", "httproute-redirect",
+			`extraValues[httproute-redirect]: Unsupported value: "httproute-redirect": supported values: "service-blue", "service-green", "gateway", "httproute"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := props()
+			p.API = tc.api
+			p.ExtraValues = map[string]map[string]any{tc.role: {"labels": map[string]any{"team": "edge"}}}
+			_, _, err := routing.HelmReleases(p, bluegreen.Props{Namespace: "shop"}, istio.Props{})
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateExtraValuesRoles(t *testing.T) {
+	p := props().WithDefaults("echo")
+	p.ExtraValues = map[string]map[string]any{"virtualservice": {}, "VirtualService": {}}
+	errs := p.ValidateAt(field.NewPath("routing"))
+	if len(errs) != 1 {
+		t.Fatalf("got %d problems (%v), want 1", len(errs), errs)
+	}
+	if got, want := errs[0].Error(), `routing.extraValues[VirtualService]: Unsupported value: "VirtualService": supported values: "destinationrule", "gateway", "virtualservice"`; got != want {
+		t.Errorf("got %s\nwant %s", got, want)
 	}
 }

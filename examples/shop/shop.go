@@ -23,6 +23,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Props configure the shop's stack.
@@ -66,7 +67,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (cdktf.TerraformSt
 	if err != nil {
 		return nil, err
 	}
-	if _, err := routing.New(stack, "routing", routing.Props{Hosts: []string{"shop.example.com"}, Live: p.Live}, app, cp); err != nil {
+	if _, err := routing.New(stack, "routing", routing.Props{Routing: mesh.Routing{Hosts: []string{"shop.example.com"}, Live: p.Live}}, app, cp); err != nil {
 		return nil, err
 	}
 	return stack, nil

@@ -11,11 +11,12 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 )
 
 // ImportPrefix is the import path of the upstream module's packages, which
@@ -93,11 +94,11 @@ func Missing(root, schemaFile, typesFile, genDir string) ([]string, error) {
 		return nil, err
 	}
 	var types Types
-	if err := readJSON(typesFile, &types); err != nil {
+	if err := jsonedit.ReadFile(typesFile, &types); err != nil {
 		return nil, err
 	}
 	var s schema
-	if err := readJSON(schemaFile, &s); err != nil {
+	if err := jsonedit.ReadFile(schemaFile, &s); err != nil {
 		return nil, err
 	}
 	aws, ok := s.ProviderSchemas[fqpn]
@@ -142,15 +143,4 @@ func Missing(root, schemaFile, typesFile, genDir string) ([]string, error) {
 func hasGoFiles(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	return len(m) > 0
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }

@@ -64,11 +64,11 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, after.Env.Routing.Live)
 	}
 	target := bluegreen.TargetOf(before.Env.App)
-	oldObjs, err := mesh.Build(before.Env.Routing, target)
+	oldObjs, err := mesh.Build(before.Env.Routing.Routing, target)
 	if err != nil {
 		return err
 	}
-	newObjs, err := mesh.Build(after.Env.Routing, target)
+	newObjs, err := mesh.Build(after.Env.Routing.Routing, target)
 	if err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}

@@ -70,7 +70,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	}
 	env, m := r.Env.Env, r.Model
 	if *host == "" {
-		*host = mesh.RequestHost(env.Routing, env.App.Name)
+		*host = mesh.RequestHost(env.Routing.Routing, env.App.Name)
 	}
 	table := mesh.Table
 	if m.UsesGatewayAPI() {
@@ -82,7 +82,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		// bluegreen.io/live annotation), the same the picture shows.
 		live, _ := m.Intent()
 		fmt.Fprintf(stdout, "Routing of %s (live: %s), host %s:\n\n", envName, live, *host)
-		cases := mesh.StandardCases(env.Routing, *host)
+		cases := mesh.StandardCases(env.Routing.Routing, *host)
 		if err := table(stdout, m, cases); err != nil || !*envoy {
 			return err
 		}

@@ -3,20 +3,20 @@ package config
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // appProps maps the environment onto the props of the app and routing
-// constructs, and applies the constructs' own defaults: the app runs in the
-// environment's injected namespace, and the routing takes its Gateway's
-// selector from the environment's Istio ingress gateway (as routing.New
-// does with the control plane) unless routing says otherwise. It runs
-// after meshProps.
+// constructs, with the constructs' own functions, as their New derives them
+// from the constructs they are given: the app runs in the environment's
+// injected namespace (bluegreen.WithNamespace), and the routing's Gateway
+// takes its selector from the environment's Istio ingress gateway unless
+// routing says otherwise (routing.WithGateway). It runs after meshProps.
 func (e Environment) appProps() Environment {
-	e.App.Namespace = e.Namespace.Name
-	e.App = e.App.WithDefaults()
+	e.App = bluegreen.WithNamespace(e.App, e.Namespace)
 	e.Routing = routing.WithGateway(e.Routing, e.App, e.Istio)
 	return e
 }

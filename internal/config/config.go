@@ -66,7 +66,8 @@ type Environment struct {
 	// AWS holds settings of the AWS provider.
 	AWS AWS `json:"aws"`
 	// Cluster configures the new EKS cluster. Only for target.type "eks";
-	// cluster.name defaults to "bluegreen-<env>".
+	// the environment's name is its Environment, so cluster.name defaults
+	// to "bluegreen-<env>" (eks.DefaultName).
 	Cluster eks.Props `json:"cluster"`
 	// Istio configures the Istio control plane in <env>-mesh.
 	Istio istio.Props `json:"istio"`

@@ -174,6 +174,12 @@ func TestParseBadInput(t *testing.T) {
 			"context.environments[dev].routing.timeout", "in whole milliseconds"},
 		{"fails/Gateway API with an Istio release of unknown pairing", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"1.33"}},"istio":{"version":"1.27.3"},"routing":{"api":"gatewayAPI"}}}`,
 			"context.environments[dev].istio.version", `with routing.api "gatewayAPI": Istio 1.27 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); allowed: Istio 1.28 (v1.4.1), Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)`},
+		{"fails/unknown routing field", `{"dev":{"region":"eu-west-1","routing":{"extraValue":{}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].routing.extraValue", "unknown field (a typo?); allowed: api, candidateWeight, cookie, extraValues, gateway, header, hosts, live, mirrorPercent, retries, routes, stickyCanary, timeout, versionPaths"},
+		{"fails/routing extraValues for an unknown release", `{"dev":{"region":"eu-west-1","routing":{"extraValues":{"VirtualService":{}}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].routing.extraValues[VirtualService]", `Unsupported value: "VirtualService": supported values: "destinationrule", "gateway", "virtualservice"`},
+		{"fails/routing extraValues not an object", `{"dev":{"region":"eu-west-1","routing":{"extraValues":{"gateway":"team=edge"}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
+			"context.environments[dev].routing.extraValues[gateway]", "must be an object"},
 		{"fails/cluster setting checked by the construct", `{"dev":{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.19","endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
 			"context.environments[dev].cluster.kubernetesVersion", `Unsupported value: "1.19"`},
 	} {
@@ -246,6 +252,25 @@ func TestEndOfSupportWarnings(t *testing.T) {
 				t.Errorf("got warnings %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestParseRoutingExtraValues(t *testing.T) {
+	envs, err := config.Parse("cdktf.json", file(`{"dev":{"region":"eu-west-1","routing":{"live":"green","extraValues":{"gateway":{"labels":{"team":"edge"}}}},`+
+		`"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(envs) != 1 {
+		t.Fatalf("got %d environments, want 1", len(envs))
+	}
+	r := envs[0].Routing
+	if r.Live != "green" {
+		t.Errorf("routing.live: got %q, want green", r.Live)
+	}
+	labels, _ := r.ExtraValues["gateway"]["labels"].(map[string]any)
+	if len(r.ExtraValues) != 1 || labels["team"] != "edge" {
+		t.Errorf("routing.extraValues: got %v, want gateway labels team=edge", r.ExtraValues)
 	}
 }
 

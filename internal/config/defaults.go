@@ -26,6 +26,14 @@ const EnvironmentTag = "bluegreen:environment"
 
 // WithDefaults returns a copy of e with every unset field given its default.
 // It never changes e.
+//
+// The defaults this package applies itself are the stacks' own settings
+// only, each documented on its field (Target, Backend, Providers, AWS) and
+// in the README's environment tables: target.type and target.auth, the
+// backend, the provider constraints and the environment tag. Every
+// construct's props (cluster, istio, kiali, namespace, app, routing) are
+// mapped from the environment and get their defaults from the construct
+// (its WithDefaults, or the function its New uses), never from here.
 func (e Environment) WithDefaults() Environment {
 	if e.Target.Type == "" {
 		e.Target.Type = TargetEKS
@@ -62,9 +70,9 @@ func (e Environment) WithDefaults() Environment {
 		e.Providers.Kubernetes = DefaultKubernetesConstraint
 	}
 	if e.Target.Type == TargetEKS {
-		if e.Cluster.Name == "" {
-			e.Cluster.Name = "bluegreen-" + e.Name
-		}
+		// The cluster serves this environment; the eks construct names it
+		// after the environment unless cluster.name is set.
+		e.Cluster.Environment = e.Name
 		e.Cluster = e.Cluster.WithDefaults()
 	}
 	e = e.meshProps()

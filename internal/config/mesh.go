@@ -6,24 +6,26 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-// kubernetesVersion is the Kubernetes minor version of the environment's
-// cluster, new or existing.
-func (e Environment) kubernetesVersion() string {
-	if e.Target.Type == TargetKubeconfig {
-		return e.Target.Kubeconfig.KubernetesVersion
-	}
-	return e.Cluster.KubernetesVersion
-}
-
 // meshProps maps the environment onto the props of the istio, kiali and
 // namespace constructs, and applies the constructs' own defaults (their
 // WithDefaults), so that validation sees what the constructs will build.
 // It hands them what they take from the rest of the environment: Istio
 // checks its version against the cluster's Kubernetes version; Kiali
 // learns whether the environment is production. Kiali's namespace and the
-// namespace's revision the constructs derive from the control plane.
+// namespace's revision the constructs derive from the control plane. It
+// runs after the cluster's props have their defaults.
 func (e Environment) meshProps() Environment {
-	e.Istio.KubernetesVersion = e.kubernetesVersion()
+	// A mapping, not a default: the Kubernetes version of the cluster the
+	// mesh goes into, as the environment states it (an existing cluster's
+	// target.kubeconfig.kubernetesVersion, required; or the new EKS
+	// cluster's cluster.kubernetesVersion, which the eks construct's
+	// WithDefaults has filled). Istio's own default, no check, applies
+	// only where the cluster is unknown, which no environment is.
+	if e.Target.Type == TargetKubeconfig {
+		e.Istio.KubernetesVersion = e.Target.Kubeconfig.KubernetesVersion
+	} else {
+		e.Istio.KubernetesVersion = e.Cluster.KubernetesVersion
+	}
 	e.Istio = e.Istio.WithDefaults()
 	e.Kiali.Production = e.Production
 	e.Kiali = e.Kiali.WithDefaults(e.Istio.Namespace)

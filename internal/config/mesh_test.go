@@ -72,8 +72,6 @@ func TestMeshBadInput(t *testing.T) {
 			"context.environments[dev].namespace.labels[istio-injection]", "both injection labels requested"},
 		{"fails/unknown data plane", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"sidecarless"}}}`,
 			"context.environments[dev].istio.dataplane", `Unsupported value: "sidecarless": supported values: "sidecar", "ambient"`},
-		{"fails/ambient with the Sail Operator", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient","installMode":"operator"}}}`,
-			"context.environments[dev].istio.dataplane", `ambient needs installMode "helm"`},
 		{"fails/ambient with sidecar injection", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient"},"namespace":{"injection":true}}}`,
 			"context.environments[dev].namespace.injection", `sidecar-only setting: with istio.dataplane "ambient" no sidecars are injected`},
 		{"fails/ambient with an injection label", `{"dev":{"region":"eu-west-1",` + endpoint + `,"istio":{"dataplane":"ambient"},"namespace":{"labels":{"istio.io/rev":"canary"}}}}`,

@@ -26,9 +26,11 @@ func walkthrough(ns string) gatewayapi.Spec {
 			{Colour: mesh.Blue, Selector: map[string]string{"app": "echo", "version": "blue"}},
 			{Colour: mesh.Green, Selector: map[string]string{"app": "echo", "version": "green"}},
 		},
-		Hosts:   []string{"echo.example.com", "*.shop.example.com"},
-		Header:  gatewayapi.Rule{Name: "x-version", Values: map[string]string{mesh.Blue: "v1", mesh.Green: "v2"}},
-		Gateway: gatewayapi.Gateway{Name: ns + "-gateway"},
+		Routing: mesh.Routing{
+			Hosts:   []string{"echo.example.com", "*.shop.example.com"},
+			Header:  mesh.Rule{Name: "x-version", Values: map[string]string{mesh.Blue: "v1", mesh.Green: "v2"}},
+			Gateway: mesh.Gateway{Name: ns + "-gateway"},
+		},
 	}.WithDefaults()
 }
 
@@ -36,9 +38,9 @@ func walkthrough(ns string) gatewayapi.Spec {
 // and 20 % of the default traffic mirrored to the candidate.
 func canary(ns string) gatewayapi.Spec {
 	s := walkthrough(ns)
-	s.Gateway.TLS = &gatewayapi.TLS{CredentialName: "echo-tls"}
+	s.Gateway.TLS = &mesh.TLS{CredentialName: "echo-tls"}
 	s.CandidateWeight, s.StickyCanary, s.MirrorPercent = 10, true, 20
-	return s
+	return s.WithDefaults()
 }
 
 func build(t *testing.T, s gatewayapi.Spec) gatewayapi.Objects {

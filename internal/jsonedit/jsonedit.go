@@ -1,6 +1,6 @@
-// Package jsonedit changes one member of a JSON document in place, leaving
-// every other byte as it was, so a reviewed config change is a one-line
-// diff.
+// Package jsonedit reads JSON files, and changes one member of a JSON
+// document in place, leaving every other byte as it was, so a reviewed
+// config change is a one-line diff.
 package jsonedit
 
 import (
@@ -8,8 +8,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 )
+
+// ReadFile decodes the JSON file at path into v; a document that does not
+// decode is an error naming the file.
+func ReadFile(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
 
 // member is where a path led in a document.
 type member struct {

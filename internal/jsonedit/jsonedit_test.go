@@ -2,6 +2,10 @@ package jsonedit_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +80,26 @@ func TestGetMissing(t *testing.T) {
 	}
 	if _, _, err := jsonedit.Get([]byte(`[1]`), "a"); err == nil {
 		t.Error("got no error for a document that is not an object")
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(good, []byte(`{"live": "green"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(`{"live": }`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Live string }
+	if err := jsonedit.ReadFile(good, &v); err != nil || v.Live != "green" {
+		t.Errorf("good file: got %+v, %v; want live green", v, err)
+	}
+	if err := jsonedit.ReadFile(bad, &v); err == nil || !strings.HasPrefix(err.Error(), bad+": invalid character") {
+		t.Errorf("bad file: got %v; want an error starting with the file's path", err)
+	}
+	if err := jsonedit.ReadFile(filepath.Join(dir, "missing.json"), &v); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: got %v; want fs.ErrNotExist", err)
 	}
 }

@@ -529,13 +529,13 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := mesh.RequestHost(e.Routing, e.App.Name)
-	cases := mesh.StandardCases(e.Routing, host)
+	host := mesh.RequestHost(e.Routing.Routing, e.App.Name)
+	cases := mesh.StandardCases(e.Routing.Routing, host)
 	cases = append(cases, edgeCases(e, host)...)
 	if servesHTTPS(m) {
 		// The standard requests redirect to HTTPS; send them over HTTPS
 		// too (routes --https), to judge the routes behind the redirect.
-		for _, c := range mesh.StandardCases(e.Routing, host) {
+		for _, c := range mesh.StandardCases(e.Routing.Routing, host) {
 			c.Name += " (https)"
 			c.Request.Scheme = "https"
 			cases = append(cases, c)

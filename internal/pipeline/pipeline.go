@@ -20,6 +20,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
@@ -80,9 +81,7 @@ func Specs(env config.Environment) ([]Spec, error) {
 		}
 		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)})
 	}
-	app := env.App
-	app.Namespace = ns.Name
-	app = app.WithDefaults()
+	app := bluegreen.WithNamespace(env.App, ns)
 	add(stacks.AppSuffix, "app", app.HelmReleases())
 	if rs, _, err = routing.HelmReleases(env.Routing, app, cp); err != nil {
 		return nil, fmt.Errorf("environment %q: routing: %w", env.Name, err)

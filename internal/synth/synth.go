@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
+	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 	"github.com/bluegreen-mesh/bluegreen/mesh/graph"
@@ -189,7 +190,7 @@ type manifest struct {
 
 func summarize(dir string, envs []config.Environment) ([]Stack, error) {
 	var m manifest
-	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
+	if err := jsonedit.ReadFile(filepath.Join(dir, "manifest.json"), &m); err != nil {
 		return nil, err
 	}
 	var out []Stack
@@ -198,7 +199,7 @@ func summarize(dir string, envs []config.Environment) ([]Stack, error) {
 			Resource map[string]map[string]json.RawMessage `json:"resource"`
 			Data     map[string]map[string]json.RawMessage `json:"data"`
 		}
-		if err := readJSON(filepath.Join(dir, s.SynthesizedStackPath), &doc); err != nil {
+		if err := jsonedit.ReadFile(filepath.Join(dir, s.SynthesizedStackPath), &doc); err != nil {
 			return nil, err
 		}
 		st := Stack{Name: name, Path: s.SynthesizedStackPath}
@@ -217,15 +218,4 @@ func summarize(dir string, envs []config.Environment) ([]Stack, error) {
 	}
 	slices.SortFunc(out, func(a, b Stack) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }

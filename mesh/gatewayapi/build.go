@@ -1,7 +1,6 @@
 package gatewayapi
 
 import (
-	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -9,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // Objects are the Gateway API objects of an app's routing.
@@ -150,7 +151,7 @@ func buildGateway(s Spec) *gwv1.Gateway {
 	gw := &gwv1.Gateway{
 		TypeMeta:   metav1.TypeMeta{APIVersion: gwv1.GroupVersion.String(), Kind: "Gateway"},
 		ObjectMeta: metav1.ObjectMeta{Name: s.Gateway.Name, Namespace: s.Namespace},
-		Spec:       gwv1.GatewaySpec{GatewayClassName: gwv1.ObjectName(s.Gateway.ClassName)},
+		Spec:       gwv1.GatewaySpec{GatewayClassName: gwv1.ObjectName(s.GatewayClassName)},
 	}
 	listeners := func(proto string, protocol gwv1.ProtocolType, port int, tls *gwv1.ListenerTLSConfig) {
 		for i, h := range s.Hosts {
@@ -248,7 +249,7 @@ func rules(s Spec) []gwv1.HTTPRouteRule {
 			BackendRefs: []gwv1.HTTPBackendRef{backend(colour, nil)},
 		})
 	}
-	headerRule := func(kind string, rule Rule, header func(value string) gwv1.HTTPHeaderMatch) {
+	headerRule := func(kind string, rule mesh.Rule, header func(value string) gwv1.HTTPHeaderMatch) {
 		if rule.Name == "" {
 			return
 		}

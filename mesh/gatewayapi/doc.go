@@ -60,8 +60,10 @@
 //			{Colour: "blue", Selector: map[string]string{"app": "echo", "version": "blue"}},
 //			{Colour: "green", Selector: map[string]string{"app": "echo", "version": "green"}},
 //		},
-//		Hosts: []string{"echo.example.com"},
-//		CandidateWeight: 10, StickyCanary: true,
+//		Routing: mesh.Routing{
+//			Hosts:           []string{"echo.example.com"},
+//			CandidateWeight: 10, StickyCanary: true,
+//		},
 //	}.WithDefaults())
 //	...
 //	out, err := gatewayapi.ModelOf(o).Evaluate(gatewayapi.Request{Host: "echo.example.com", Path: "/v1/a?b=c"})

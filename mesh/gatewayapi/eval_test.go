@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -25,8 +26,10 @@ func walkthrough() gatewayapi.Spec {
 			{Colour: "blue", Selector: map[string]string{"app": "echo", "version": "blue"}},
 			{Colour: "green", Selector: map[string]string{"app": "echo", "version": "green"}},
 		},
-		Hosts:  []string{"echo.example.com"},
-		Header: gatewayapi.Rule{Name: "x-version", Values: map[string]string{"blue": "v1", "green": "v2"}},
+		Routing: mesh.Routing{
+			Hosts:  []string{"echo.example.com"},
+			Header: mesh.Rule{Name: "x-version", Values: map[string]string{"blue": "v1", "green": "v2"}},
+		},
 	}.WithDefaults()
 }
 
@@ -253,8 +256,9 @@ func TestMirror(t *testing.T) {
 
 func TestHTTPSRedirect(t *testing.T) {
 	s := walkthrough()
-	s.Gateway.TLS = &gatewayapi.TLS{CredentialName: "echo-example-com-tls"}
+	s.Gateway.TLS = &mesh.TLS{CredentialName: "echo-example-com-tls"}
 	s.Gateway.HTTPSRedirect = true
+	s = s.WithDefaults()
 	m := model(t, s)
 
 	out := evaluate(t, m, gatewayapi.Request{Host: "echo.example.com", Path: "/v1/a?b=c"})

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/gateway-api/pkg/consts"
 	"sigs.k8s.io/yaml"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -37,13 +38,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.yaml")
 func full() gatewayapi.Spec {
 	s := walkthrough()
 	s.Hosts = []string{"echo.example.com", "*.echo.example.com"}
-	s.Gateway.TLS = &gatewayapi.TLS{CredentialName: "echo-example-com-tls"}
+	s.Gateway.TLS = &mesh.TLS{CredentialName: "echo-example-com-tls"}
 	s.Gateway.HTTPSRedirect = true
 	s.CandidateWeight, s.StickyCanary, s.MirrorPercent = 10, true, 20
 	s.Timeout = "10s"
 	s.MeshService = "echo"
-	s.Routes = map[string]gatewayapi.RouteSettings{"default": {Timeout: "2s"}}
-	return s
+	s.Routes = map[string]mesh.RouteSettings{"default": {Timeout: "2s"}}
+	return s.WithDefaults()
 }
 
 // objects returns the built objects in the order the golden file lists

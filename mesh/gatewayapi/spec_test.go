@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -24,7 +25,8 @@ func TestDefaults(t *testing.T) {
 		{"cookie blue", d.Cookie.Values["blue"], "v1"},
 		{"cookie green", d.Cookie.Values["green"], "v2"},
 		{"gateway name", d.Gateway.Name, "echo-gateway"},
-		{"gateway class", d.Gateway.ClassName, "istio"},
+		{"gateway class", d.GatewayClassName, "istio"},
+		{"api", d.API, "gatewayAPI"},
 		{"port name", d.PortName, "http"},
 	} {
 		if c.got != c.want {
@@ -55,7 +57,7 @@ func TestValidate(t *testing.T) {
 		{"fails/mirrorPercent below 0", func(s *gatewayapi.Spec) { s.MirrorPercent = -1 },
 			[]string{"mirrorPercent: Invalid value: -1: must be a percentage from 0 to 100"}},
 		{"fails/mirror to a candidate without a release", func(s *gatewayapi.Spec) { blueOnly(s); s.MirrorPercent = 5 },
-			[]string{`mirrorPercent: Invalid value: 5: "green" has no release; the app has [blue]`}},
+			[]string{`mirrorPercent: Invalid value: 5: would mirror traffic to the candidate "green" has no release; the app has [blue]`}},
 		{"fails/candidateWeight above 100", func(s *gatewayapi.Spec) { s.CandidateWeight = 150 },
 			[]string{"candidateWeight: Invalid value: 150: must be a percentage from 0 to 100"}},
 		{"fails/sticky without a green cookie value", func(s *gatewayapi.Spec) {
@@ -73,19 +75,31 @@ func TestValidate(t *testing.T) {
 		{"fails/version path with a trailing slash", func(s *gatewayapi.Spec) { s.VersionPaths["green"] = "/v2/" },
 			[]string{`versionPaths[green]: Invalid value: "/v2/": must start with "/" and be a path without a trailing "/" or "//"`}},
 		{"fails/uppercase host", func(s *gatewayapi.Spec) { s.Hosts = []string{"Echo.example.com"} },
-			[]string{`hosts[0]: Invalid value: "Echo.example.com": must be a lowercase host name`}},
+			[]string{`hosts[0]: Invalid value: "Echo.example.com": must be a fully qualified host name`}},
 		{"fails/header name with a space", func(s *gatewayapi.Spec) { s.Header.Name = "x version" },
-			[]string{`header.name: Invalid value: "x version": must be a token`}},
+			[]string{`header.name: Invalid value: "x version": must be a lowercase HTTP header name`}},
 		{"fails/cookie value with a semicolon", func(s *gatewayapi.Spec) { s.Cookie.Values["green"] = "v2;x" },
 			[]string{`cookie.values[green]: Invalid value: "v2;x": must be a cookie value`}},
 		{"fails/timeout below a millisecond", func(s *gatewayapi.Spec) { s.Timeout = "100us" },
-			[]string{`timeout: Invalid value: "100us": must be a duration of at least 1ms in whole milliseconds`}},
-		{"fails/unknown rule override", func(s *gatewayapi.Spec) { s.Routes = map[string]gatewayapi.RouteSettings{"cookie": {Timeout: "1s"}} },
+			[]string{`timeout: Invalid value: "100us": must be a duration of at least 1ms`}},
+		{"fails/timeout not in whole milliseconds", func(s *gatewayapi.Spec) { s.Timeout = "1500us" },
+			[]string{`timeout: Invalid value: "1500us": must be a duration of at least 1ms in whole milliseconds`}},
+		{"fails/rule timeout not in whole milliseconds", func(s *gatewayapi.Spec) { s.Routes = map[string]mesh.RouteSettings{"default": {Timeout: "2500us"}} },
+			[]string{`routes[default].timeout: Invalid value: "2500us": must be a duration of at least 1ms in whole milliseconds`}},
+		{"fails/version path with a bare percent sign", func(s *gatewayapi.Spec) { s.VersionPaths["green"] = "/v%2" },
+			[]string{`versionPaths[green]: Invalid value: "/v%2": must write "%" only as an escape such as "%2F"`}},
+		{"fails/unknown rule override", func(s *gatewayapi.Spec) { s.Routes = map[string]mesh.RouteSettings{"cookie": {Timeout: "1s"}} },
 			[]string{`routes[cookie]: Unsupported value: "cookie"`}},
 		{"fails/httpsRedirect without tls", func(s *gatewayapi.Spec) { s.Gateway.HTTPSRedirect = true },
 			[]string{"gateway.httpsRedirect: Invalid value: true: redirecting to HTTPS needs tls"}},
-		{"fails/tls without a secret", func(s *gatewayapi.Spec) { s.Gateway.TLS = &gatewayapi.TLS{} },
-			[]string{"gateway.tls.credentialName: Required value"}},
+		{"fails/tls without a secret", func(s *gatewayapi.Spec) { s.Gateway.TLS = &mesh.TLS{} },
+			[]string{"gateway.tls.credentialName: Required value: the Kubernetes secret, in the app's namespace"}},
+		{"fails/mutual TLS", func(s *gatewayapi.Spec) { s.Gateway.TLS = &mesh.TLS{CredentialName: "c", Mode: "MUTUAL"} },
+			[]string{`gateway.tls.mode: Forbidden: not available with api "gatewayAPI"`}},
+		{"fails/retries", func(s *gatewayapi.Spec) { s.Retries = &mesh.Retries{} },
+			[]string{`retries: Forbidden: not available with api "gatewayAPI"`}},
+		{"fails/gateway class not a name", func(s *gatewayapi.Spec) { s.GatewayClassName = "Istio" },
+			[]string{`gatewayClassName: Invalid value: "Istio": a lowercase RFC 1123 subdomain`}},
 		{"fails/app name too long for its Services", func(s *gatewayapi.Spec) { s.App = strings.Repeat("a", 58) },
 			[]string{"app: Invalid value: \"" + strings.Repeat("a", 58) + "\": <app>-green names a Service: must be no more than 63 characters"}},
 		{"fails/meshService is a colour's Service", func(s *gatewayapi.Spec) { s.MeshService = "echo-blue" },
@@ -98,6 +112,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := walkthrough()
 			tc.change(&s)
+			s = s.WithDefaults()
 			err := s.Validate()
 			if err == nil {
 				t.Fatal("no error")
@@ -129,7 +144,7 @@ func TestValidateAtPrefixesPaths(t *testing.T) {
 func TestTimeouts(t *testing.T) {
 	s := walkthrough()
 	s.Timeout = "90s"
-	s.Routes = map[string]gatewayapi.RouteSettings{"default": {Timeout: "1500ms"}}
+	s.Routes = map[string]mesh.RouteSettings{"default": {Timeout: "1500ms"}}
 	o, err := gatewayapi.Build(s)
 	if err != nil {
 		t.Fatal(err)

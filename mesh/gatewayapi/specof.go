@@ -33,34 +33,17 @@ type App struct {
 // and mutual TLS or a minimum TLS version at the Gateway (a Gateway
 // listener has only certificate references).
 func SpecOf(p mesh.Routing, app App) (Spec, error) {
-	t := app.Target
 	if err := fielderr.Join(Unsupported(nil, p)); err != nil {
 		return Spec{}, err
 	}
+	t := app.Target
 	s := Spec{
-		App:             t.Name,
-		Namespace:       t.Namespace,
-		Port:            t.Port,
-		TargetPort:      app.TargetPort,
-		Hosts:           p.Hosts,
-		Live:            p.Live,
-		VersionPaths:    p.VersionPaths,
-		Cookie:          Rule{Name: p.Cookie.Name, Values: p.Cookie.Values},
-		Header:          Rule{Name: p.Header.Name, Values: p.Header.Values},
-		CandidateWeight: p.CandidateWeight,
-		StickyCanary:    p.StickyCanary,
-		MirrorPercent:   p.MirrorPercent,
-		Timeout:         p.Timeout,
-		MeshService:     app.MeshService,
-		Gateway: Gateway{
-			Name:          p.Gateway.Name,
-			HTTPPort:      p.Gateway.HTTPPort,
-			HTTPSPort:     p.Gateway.HTTPSPort,
-			HTTPSRedirect: p.Gateway.HTTPSRedirect,
-		},
-	}
-	if p.Gateway.TLS != nil {
-		s.Gateway.TLS = &TLS{CredentialName: p.Gateway.TLS.CredentialName}
+		Routing:     p,
+		App:         t.Name,
+		Namespace:   t.Namespace,
+		Port:        t.Port,
+		TargetPort:  app.TargetPort,
+		MeshService: app.MeshService,
 	}
 	for _, sub := range t.Subsets {
 		sel := maps.Clone(app.PodLabels)
@@ -69,12 +52,6 @@ func SpecOf(p mesh.Routing, app App) (Spec, error) {
 		}
 		maps.Copy(sel, sub.Labels)
 		s.Releases = append(s.Releases, Release{Colour: sub.Colour, Selector: sel})
-	}
-	for name, rs := range p.Routes {
-		if s.Routes == nil {
-			s.Routes = map[string]RouteSettings{}
-		}
-		s.Routes[name] = RouteSettings{Timeout: rs.Timeout}
 	}
 	return s.WithDefaults(), nil
 }
