@@ -21,7 +21,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -84,12 +83,7 @@ func startCluster(t *testing.T) *cluster {
 // waits until each is established.
 func (c *cluster) installCRDs(t *testing.T, files ...string) {
 	t.Helper()
-	ext, err := apiextclient.NewForConfig(c.cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	var names []string
+	var crds []*apiextensionsv1.CustomResourceDefinition
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -111,33 +105,13 @@ func (c *cluster) installCRDs(t *testing.T, files ...string) {
 			if crd.Kind != "CustomResourceDefinition" {
 				continue
 			}
-			if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, crd, metav1.CreateOptions{}); err != nil {
-				t.Fatalf("%s: CRD %s: %v", f, crd.Name, err)
-			}
-			names = append(names, crd.Name)
+			crds = append(crds, crd)
 		}
 	}
-	if len(names) == 0 {
+	if len(crds) == 0 {
 		t.Fatalf("no CRD in %v", files)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for _, name := range names {
-		for {
-			crd, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if slices.ContainsFunc(crd.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
-				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
-			}) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("CRD %s is not established after 30 s: %+v", name, crd.Status.Conditions)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	cptest.CreateCRDs(t, c.cp, crds...)
 }
 
 // namespace creates namespace name.

@@ -75,10 +75,11 @@ func Specs(env config.Environment) ([]Spec, error) {
 	ns := env.Namespace.WithDefaults()
 	add(stacks.MeshSuffix, "namespace", ns.ReleasesFor(cp))
 	if env.NeedsGatewayAPICRDs() {
-		if err := gatewayapicrds.CheckPairing(env.Istio.Version); err != nil {
+		version, err := gatewayapicrds.Required(env.Istio.Version)
+		if err != nil {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
 		}
-		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace)})
+		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)})
 	}
 	app := bluegreen.WithNamespace(env.App, ns)
 	add(stacks.AppSuffix, "app", app.HelmReleases())
