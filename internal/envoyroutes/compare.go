@@ -217,7 +217,8 @@ func Table(w io.Writer, rows []Row) error {
 
 // PrintRoutes writes the route configurations as a table: configuration,
 // virtual host and its domains, then each route in order with its match and
-// where it sends requests.
+// where it sends requests (clusters and shares, rewrites, mirrors, and the
+// timeout where one applies).
 func PrintRoutes(w io.Writer, rcs []*routev3.RouteConfiguration) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE CONFIG\tVIRTUAL HOST\tROUTE\tMATCH\tACTION")
@@ -292,6 +293,14 @@ func describeAction(rt *routev3.Route) string {
 		}
 		if r := a.Route.GetRegexRewrite(); r != nil {
 			out += fmt.Sprintf("; regex rewrite %s -> %s", r.GetPattern().GetRegex(), r.GetSubstitution())
+		}
+		for _, m := range mirrors(a.Route) {
+			out += fmt.Sprintf("; mirror %s %g%%", m.Cluster, m.Percent)
+		}
+		if t := a.Route.GetTimeout(); t == nil {
+			out += fmt.Sprintf("; timeout %s (Envoy's default)", DefaultTimeout)
+		} else if t.AsDuration() != 0 {
+			out += "; timeout " + t.AsDuration().String()
 		}
 		return out
 	case *routev3.Route_Redirect:

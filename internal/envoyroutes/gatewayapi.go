@@ -84,6 +84,19 @@ func gatewayHeaders(hs []gwv1.HTTPHeader) []Header {
 	return out
 }
 
+// CompareGatewayCases is CompareGateway for cases, each row keeping its
+// case (and so its name).
+func CompareGatewayCases(m gatewayapi.Model, rcs []*routev3.RouteConfiguration, cases []mesh.Case) ([]Row, error) {
+	rows, err := CompareGateway(m, rcs, RequestsOf(cases))
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Case = cases[i]
+	}
+	return rows, nil
+}
+
 // RequestsOf returns cases as requests to the Gateway API evaluator.
 func RequestsOf(cases []mesh.Case) []gatewayapi.Request {
 	var out []gatewayapi.Request

@@ -26,7 +26,7 @@ func oneRoute(cluster string, timeout *durationpb.Duration) []*routev3.RouteConf
 	}}}}
 }
 
-// TestCompareTimeouts wants Compare (VirtualService) and CompareGateway
+// TestCompareTimeouts wants Compare (VirtualService) and CompareGatewayCases
 // (HTTPRoute) to agree only where Envoy's route timeout is the one routing
 // configures: equal timeouts agree; a planted other timeout, and a route
 // action without a timeout (Envoy's default of 15 s applies, where routing
@@ -76,13 +76,13 @@ func TestCompareTimeouts(t *testing.T) {
 			return envoyroutes.Compare(vs(""), oneRoute(vsBlue, nil), home)
 		}, "blue 100%; path /", "blue 100%; path /; timeout 15s"},
 		{"gatewayAPI/equal", func() ([]envoyroutes.Row, error) {
-			return envoyroutes.CompareGateway(gw("10s"), oneRoute(gwBlue, durationpb.New(10*time.Second)), envoyroutes.RequestsOf(home))
+			return envoyroutes.CompareGatewayCases(gw("10s"), oneRoute(gwBlue, durationpb.New(10*time.Second)), home)
 		}, "shop/echo-blue:8600 blue 100%; path /; timeout 10s", "shop/echo-blue:8600 blue 100%; path /; timeout 10s"},
 		{"fails/gatewayAPI/planted other timeout", func() ([]envoyroutes.Row, error) {
-			return envoyroutes.CompareGateway(gw("10s"), oneRoute(gwBlue, durationpb.New(2500*time.Millisecond)), envoyroutes.RequestsOf(home))
+			return envoyroutes.CompareGatewayCases(gw("10s"), oneRoute(gwBlue, durationpb.New(2500*time.Millisecond)), home)
 		}, "shop/echo-blue:8600 blue 100%; path /; timeout 10s", "shop/echo-blue:8600 blue 100%; path /; timeout 2.5s"},
 		{"fails/gatewayAPI/Envoy's default", func() ([]envoyroutes.Row, error) {
-			return envoyroutes.CompareGateway(gw(""), oneRoute(gwBlue, nil), envoyroutes.RequestsOf(home))
+			return envoyroutes.CompareGatewayCases(gw(""), oneRoute(gwBlue, nil), home)
 		}, "shop/echo-blue:8600 blue 100%; path /", "shop/echo-blue:8600 blue 100%; path /; timeout 15s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,8 +100,8 @@ func TestCompareTimeouts(t *testing.T) {
 			if want := tc.wantRoutes == tc.wantEnv; r.Agree() != want {
 				t.Errorf("Agree() = %v; want %v", r.Agree(), want)
 			}
-			if r.RouteConfig != "http.80" || r.Route != "any default" {
-				t.Errorf("decided by %q %q; want http.80, any default", r.RouteConfig, r.Route)
+			if r.Case.Name != "GET /" || r.RouteConfig != "http.80" || r.Route != "any default" {
+				t.Errorf("row of %q decided by %q %q; want GET /, decided by http.80, any default", r.Case.Name, r.RouteConfig, r.Route)
 			}
 		})
 	}
