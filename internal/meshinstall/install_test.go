@@ -763,9 +763,53 @@ func checkGatewayEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.
 	if len(reqs) != want {
 		t.Fatalf("%d requests; want %d", len(reqs), want)
 	}
-	return judge(t, ist, proxy, host, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+	rows := judge(t, ist, proxy, host, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
 		return envoyroutes.CompareGateway(g, rcs, reqs)
 	})
+	if e.Routing.StickyCanary && e.Routing.CandidateWeight > 0 {
+		if n := followSticky(t, ist, proxy, host); n != 2 {
+			t.Errorf("followed the sticky cookie of %d backends of GET /; want blue's and green's", n)
+		}
+	}
+	return rows
+}
+
+// followSticky follows a sticky canary through the Envoy routes istiod
+// sends proxy: for each backend of GET / whose answers set a cookie, the
+// next request, carrying that cookie beside another, must go to that
+// backend alone. It returns the number of backends followed.
+func followSticky(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host string) int {
+	t.Helper()
+	rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rcs, func(rc *routev3.RouteConfiguration) bool { return strings.HasPrefix(rc.GetName(), "http.") })
+	if i < 0 {
+		t.Fatalf("no HTTP route configuration among %d", len(rcs))
+	}
+	first, err := envoyroutes.Evaluate(rcs[i], envoyroutes.Request{Host: host, Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	followed := 0
+	for _, d := range first.Destinations {
+		for _, h := range d.ResponseHeaders {
+			if !strings.EqualFold(h.Name, "set-cookie") {
+				continue
+			}
+			cookie, _, _ := strings.Cut(h.Value, ";")
+			next, err := envoyroutes.Evaluate(rcs[i], envoyroutes.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": "session=abc; " + cookie}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(next.Destinations) != 1 || next.Destinations[0].Cluster != d.Cluster {
+				t.Errorf("GET / with the cookie %q that %s set goes to %s; want %s alone", cookie, d.Cluster, envoyroutes.Summary(next), d.Cluster)
+			}
+			followed++
+		}
+	}
+	return followed
 }
 
 // edgeCases are requests beyond the standard set where a model of Istio
