@@ -29,15 +29,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/repo"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
-
-// gatewayNameLabel is the label Istio gives a Gateway's pods, and selects
-// them by.
-const gatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
 
 // cluster is the local control plane with the CRDs istiod needs.
 type cluster struct {
@@ -144,7 +141,7 @@ func (c *cluster) createGateway(t *testing.T, gw *gwv1.Gateway) {
 	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: gw.Name + "-istio", Namespace: gw.Namespace},
-		Spec:       corev1.ServiceSpec{Selector: map[string]string{gatewayNameLabel: gw.Name}},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{envoyroutes.GatewayNameLabel: gw.Name}},
 	}
 	for _, l := range gw.Spec.Listeners {
 		if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == int32(l.Port) }) {
