@@ -159,24 +159,37 @@ $(ETCD_DIR)/.stamp:
 
 controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
 
-# The Gateway API's standard-channel CRDs, copied into the local chart
-# charts/gatewayapi-crds from the sigs.k8s.io/gateway-api module that go.mod
-# pins (Go's module cache; `go mod download` fetches it), so that they are
-# embedded in the program and written into the mesh stack as an asset:
-# deploying needs no module cache. The copies are git-ignored; go.mod is the
-# one place the version is written, and the stamp names it, so moving the
-# pin copies them again.
-GATEWAY_API_VERSION := $(shell awk '$$1=="sigs.k8s.io/gateway-api" {print $$2}' go.mod)
-CRDS_DIR            := charts/gatewayapi-crds/templates
-CRDS_STAMP          := .gen/.crds-stamp-$(GATEWAY_API_VERSION)
+# The Gateway API's standard-channel CRDs, one local chart per version the
+# pairing table lists (constructs/gatewayapicrds/pairing.go: the version each
+# Istio minor release requires): charts/gatewayapi-crds-<version>, made from
+# the committed skeleton charts/gatewayapi-crds (Chart.yaml.in, values) and
+# config/crd/standard of the sigs.k8s.io/gateway-api module at that version
+# in Go's module cache. `go mod download module@version` fetches a version
+# without adding it to go.mod, which keeps requiring only the release whose
+# Go types the code imports. The charts are embedded in the program and
+# written into a mesh stack as an asset (the one its Istio release needs),
+# so deploying needs no module cache. They are generated, so git ignores
+# them; the stamp carries the hash of the versions and the skeleton, so a
+# new row in the table, or an edited skeleton, makes them again.
+GATEWAY_API_VERSIONS := $(shell sed -n 's/^[[:space:]]*"1\.[0-9]*":[[:space:]]*"\(v[0-9][0-9.]*\)",.*$$/\1/p' constructs/gatewayapicrds/pairing.go | sort -u)
+CRDS_SKELETON       := charts/gatewayapi-crds
+CRDS_HASH           := $(shell { echo $(GATEWAY_API_VERSIONS); cat $(CRDS_SKELETON)/*; } | sha256sum | cut -c1-16)
+CRDS_STAMP          := .gen/.crds-stamp-$(CRDS_HASH)
 
-$(CRDS_STAMP): go.mod
-	@set -euo pipefail; src=$$(go mod download -json sigs.k8s.io/gateway-api@$(GATEWAY_API_VERSION) | \
-		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
-	test -d "$$src/config/crd/standard" || { echo "crds: no config/crd/standard in $$src" >&2; exit 1; }; \
-	rm -rf $(CRDS_DIR) .gen/.crds-stamp-* && mkdir -p $(CRDS_DIR) .gen && \
-	cp "$$src"/config/crd/standard/gateway.networking.k8s.io_*.yaml $(CRDS_DIR)/ && chmod u+w $(CRDS_DIR)/*.yaml && \
-	touch $@ && echo "crds: copied $$(ls $(CRDS_DIR)/*.yaml | wc -l) files of sigs.k8s.io/gateway-api $(GATEWAY_API_VERSION)"
+$(CRDS_STAMP):
+	@set -euo pipefail; \
+	test -n "$(GATEWAY_API_VERSIONS)" || { echo "crds: no versions in constructs/gatewayapicrds/pairing.go" >&2; exit 1; }; \
+	rm -rf charts/gatewayapi-crds-v* $(CRDS_SKELETON)/templates .gen/.crds-stamp-* && mkdir -p .gen; \
+	for v in $(GATEWAY_API_VERSIONS); do \
+		src=$$(go mod download -json sigs.k8s.io/gateway-api@$$v | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+		test -d "$$src/config/crd/standard" || { echo "crds: no config/crd/standard in sigs.k8s.io/gateway-api@$$v ($$src)" >&2; exit 1; }; \
+		out=charts/gatewayapi-crds-$$v; mkdir -p $$out/templates; \
+		sed "s/@VERSION@/$$v/g" $(CRDS_SKELETON)/Chart.yaml.in > $$out/Chart.yaml; \
+		cp $(CRDS_SKELETON)/values.yaml $(CRDS_SKELETON)/values.schema.json $$out/; \
+		cp "$$src"/config/crd/standard/gateway.networking.k8s.io_*.yaml $$out/templates/ && chmod u+w $$out/templates/*.yaml; \
+		echo "crds: $$out: $$(ls $$out/templates/*.yaml | wc -l) files of sigs.k8s.io/gateway-api $$v"; \
+	done; \
+	touch $@
 
 .PHONY: crds
 crds: $(CRDS_STAMP)

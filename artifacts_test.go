@@ -39,6 +39,10 @@ func TestShippedEnvironmentsUseCurrentArtifacts(t *testing.T) {
 			"istio-base": {"base", istioRepo, istio}, "istiod-1-31": {"istiod", istioRepo, istio}, "istio-ingressgateway": {"gateway", istioRepo, istio},
 			"kiali": kiali, "prometheus": prometheus, "grafana": grafana,
 		}, "istiod-1-31", false},
+		{"qa", map[string]chart{
+			"istio-base": {"base", istioRepo, istio}, "istiod": {"istiod", istioRepo, istio}, "istio-ingressgateway": {"gateway", istioRepo, istio},
+			"kiali": kiali, "prometheus": prometheus, "grafana": grafana,
+		}, "istiod", false},
 		{"staging", map[string]chart{
 			"sail-operator": {"sail-operator", "https://istio-ecosystem.github.io/sail-operator", "1.31.1"}, "istio-ingressgateway": {"gateway", istioRepo, istio},
 			"kiali": kiali, "prometheus": prometheus, "grafana": grafana,

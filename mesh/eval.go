@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	networkingv1 "istio.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -65,6 +66,9 @@ type Outcome struct {
 	// nil; MirrorPercent is the share of requests mirrored.
 	Mirror        *Destination
 	MirrorPercent float64
+	// Timeout is the route's request timeout; 0 when the route sets none
+	// (Istio then disables Envoy's default of 15 s).
+	Timeout time.Duration
 }
 
 // Evaluate returns where r goes, with Istio's semantics: the Gateway must
@@ -121,6 +125,7 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 				return out, fmt.Errorf("virtualservice %s route %s: redirect, directResponse and delegate routes are not evaluated", out.VirtualService, out.Route)
 			}
 			out.Destinations = m.destinations(route, vs.Namespace)
+			out.Timeout = route.GetTimeout().AsDuration()
 			if mr := route.GetMirror(); mr != nil {
 				d := m.Resolve(Destination{Host: mr.GetHost(), Subset: mr.GetSubset(), Weight: 100}, vs.Namespace)
 				out.Mirror = &d

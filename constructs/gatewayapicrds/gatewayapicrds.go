@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,27 +18,28 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
-// Chart is the local chart that holds the CRDs.
-const Chart = "gatewayapi-crds"
+// ChartPrefix starts the name of each local chart that holds the CRDs of
+// one bundle version: "gatewayapi-crds-v1.6.0". `make crds` makes one per
+// version of IstioRequires.
+const ChartPrefix = "gatewayapi-crds-"
+
+// ChartOf returns the local chart that holds the CRDs of bundle version.
+func ChartOf(version string) string { return ChartPrefix + version }
 
 // BundleVersionAnnotation is the annotation on each Gateway API CRD that
 // names the release (bundle) it comes from.
 const BundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version"
 
-// IstioRequires maps an Istio minor release to the Gateway API bundle
-// version it requires, standard channel. Source: istio.io/istio's go.mod at
-// the release's tag (1.31.0: sigs.k8s.io/gateway-api v1.6.0, the commit
-// tools/go.mod pins), which is also the version Istio's tests install and
-// IST0176 compares against. Add a row when DefaultVersion (package
-// constructs/istio) moves; a release without a row cannot use api
-// "gatewayAPI" until its version is looked up.
-var IstioRequires = map[string]string{
-	"1.31": "v1.6.0",
-}
-
 var minorRE = regexp.MustCompile(`^(\d+\.\d+)\.\d+`)
+
+// Versions returns the bundle versions IstioRequires names, sorted and
+// without repeats: the charts `make crds` makes.
+func Versions() []string {
+	return slices.Compact(slices.Sorted(maps.Values(IstioRequires)))
+}
 
 // CRD is one embedded manifest: a CRD, or the ValidatingAdmissionPolicy
 // that guards CRD upgrades.
@@ -49,16 +52,18 @@ type CRD struct {
 	BundleVersion string
 }
 
-// Embedded returns the manifests of the chart, sorted by file name. It
-// fails when the chart has none: the templates are copied by `make crds`.
-func Embedded() ([]CRD, error) {
-	chart, err := charts.FS(Chart)
+// Embedded returns the manifests of the chart of bundle version, sorted by
+// file name. It fails when the chart is missing or has none: `make crds`
+// makes the charts.
+func Embedded(version string) ([]CRD, error) {
+	name := ChartOf(version)
+	chart, err := charts.FS(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: run `make crds` to make the charts of the Gateway API versions constructs/gatewayapicrds/pairing.go lists", err)
 	}
 	files, _ := fs.Glob(chart, "templates/*.yaml")
 	if len(files) == 0 {
-		return nil, fmt.Errorf("chart %s has no CRDs: run `make crds` to copy them from the sigs.k8s.io/gateway-api module go.mod pins", Chart)
+		return nil, fmt.Errorf("chart %s has no CRDs: run `make crds` to copy them from the sigs.k8s.io/gateway-api module at %s", name, version)
 	}
 	var out []CRD
 	for _, f := range files {
@@ -74,68 +79,119 @@ func Embedded() ([]CRD, error) {
 			} `json:"metadata"`
 		}
 		if err := yaml.Unmarshal(b, &head); err != nil {
-			return nil, fmt.Errorf("chart %s: %s: %w", Chart, f, err)
+			return nil, fmt.Errorf("chart %s: %s: %w", name, f, err)
 		}
 		out = append(out, CRD{File: path.Base(f), Kind: head.Kind, Name: head.Metadata.Name, BundleVersion: head.Metadata.Annotations[BundleVersionAnnotation]})
 	}
 	return out, nil
 }
 
-// BundleVersion returns the one bundle version of the embedded CRDs.
-func BundleVersion() (string, error) {
-	crds, err := Embedded()
-	if err != nil {
-		return "", err
-	}
-	var versions []string
-	for _, c := range crds {
-		if c.Kind == "CustomResourceDefinition" && !slices.Contains(versions, c.BundleVersion) {
-			versions = append(versions, c.BundleVersion)
-		}
-	}
-	if len(versions) != 1 || versions[0] == "" {
-		return "", fmt.Errorf("chart %s: the CRDs carry bundle versions %q; want one (run `make crds` again)", Chart, versions)
-	}
-	return versions[0], nil
-}
+var (
+	checkedMu sync.Mutex
+	checked   = map[string]error{}
+)
 
-// CheckPairing reports whether Istio release istioVersion (such as
-// "1.31.0") requires the Gateway API version the embedded CRDs are. The
-// error says what is required and what is embedded.
-func CheckPairing(istioVersion string) error {
-	have, err := BundleVersion()
-	if err != nil {
+// checkEmbedded reports whether the chart of bundle version holds CRDs of
+// that version only (once per process and version).
+func checkEmbedded(version string) error {
+	checkedMu.Lock()
+	defer checkedMu.Unlock()
+	if err, ok := checked[version]; ok {
 		return err
 	}
-	m := minorRE.FindStringSubmatch(istioVersion)
-	if m == nil {
-		return fmt.Errorf("%q is not an Istio release such as 1.31.0", istioVersion)
-	}
-	want, ok := IstioRequires[m[1]]
-	if !ok {
-		return fmt.Errorf("the Gateway API version Istio %s requires is not known here (known: %s); bluegreen embeds the %s CRDs", m[1], known(), have)
-	}
-	if want != have {
-		return fmt.Errorf("Istio %s requires the Gateway API %s CRDs, bluegreen embeds %s (sigs.k8s.io/gateway-api in go.mod)", m[1], want, have)
-	}
-	return nil
+	err := func() error {
+		crds, err := Embedded(version)
+		if err != nil {
+			return err
+		}
+		var versions []string
+		for _, c := range crds {
+			if c.Kind == "CustomResourceDefinition" && !slices.Contains(versions, c.BundleVersion) {
+				versions = append(versions, c.BundleVersion)
+			}
+		}
+		if len(versions) != 1 || versions[0] != version {
+			return fmt.Errorf("chart %s: the CRDs carry bundle versions %q; want %s only (run `make crds` again)", ChartOf(version), versions, version)
+		}
+		return nil
+	}()
+	checked[version] = err
+	return err
 }
 
+// Required returns the Gateway API bundle version Istio release
+// istioVersion (such as "1.31.0") requires, once it has checked that the
+// program embeds that version's CRDs. For a release without a row in
+// IstioRequires the error names it, says when Istio's support for it ends
+// (constructs/istio SupportEnds) and lists the releases allowed.
+func Required(istioVersion string) (string, error) {
+	m := minorRE.FindStringSubmatch(istioVersion)
+	if m == nil {
+		return "", fmt.Errorf("%q is not an Istio release such as 1.31.0", istioVersion)
+	}
+	minor := m[1]
+	want, ok := IstioRequires[minor]
+	if !ok {
+		return "", fmt.Errorf("Istio %s has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go)%s; allowed: %s",
+			minor, supportOf(minor), known())
+	}
+	if err := checkEmbedded(want); err != nil {
+		return "", fmt.Errorf("Istio %s requires the Gateway API %s CRDs: %w", minor, want, err)
+	}
+	return want, nil
+}
+
+// CheckPairing reports whether the program embeds the Gateway API CRDs
+// Istio release istioVersion (such as "1.31.0") requires (see Required).
+func CheckPairing(istioVersion string) error {
+	_, err := Required(istioVersion)
+	return err
+}
+
+// supportOf says when Istio's support for minor ends, as constructs/istio
+// records it.
+func supportOf(minor string) string {
+	s, ok := istio.SupportEnds[minor]
+	switch {
+	case !ok:
+		return ""
+	case s.Ends.IsZero():
+		return "; Istio supports it until " + s.Until
+	case time.Now().After(s.Ends.AddDate(0, 0, 1)):
+		return "; its support ended on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
+	}
+	return "; its support ends on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
+}
+
+// known lists the releases of IstioRequires with their versions.
 func known() string {
 	var out []string
-	for _, minor := range slices.Sorted(maps.Keys(IstioRequires)) {
-		out = append(out, "Istio "+minor+": "+IstioRequires[minor])
+	for _, minor := range slices.SortedFunc(maps.Keys(IstioRequires), compareMinor) {
+		out = append(out, "Istio "+minor+" ("+IstioRequires[minor]+")")
 	}
 	return strings.Join(out, ", ")
 }
 
-// Release is the Helm release of the CRDs, in namespace (the control
-// plane's; the CRDs themselves are cluster-scoped), installed after what
-// New is given to depend on.
-func Release(namespace string) addon.Release {
+// compareMinor orders minor releases ("1.9" before "1.10").
+func compareMinor(a, b string) int {
+	var am, an, bm, bn int
+	fmt.Sscanf(a, "%d.%d", &am, &an)
+	fmt.Sscanf(b, "%d.%d", &bm, &bn)
+	if c := am - bm; c != 0 {
+		return c
+	}
+	return an - bn
+}
+
+// Release is the Helm release of the CRDs of bundle version, in namespace
+// (the control plane's; the CRDs themselves are cluster-scoped), installed
+// after what New is given to depend on. Its name does not change with the
+// version, so moving to another Istio release upgrades the one release to
+// the other chart.
+func Release(namespace, version string) addon.Release {
 	return addon.Release{
 		ID: "gateway-api-crds", Name: "gateway-api-crds", Namespace: namespace,
-		Chart: addon.Chart{Local: Chart}, Values: map[string]any{}, Flags: addon.Applied(),
+		Chart: addon.Chart{Local: ChartOf(version)}, Values: map[string]any{}, Flags: addon.Applied(),
 		Order: addon.Order{After: []string{addon.Upstream}},
 	}
 }
@@ -144,25 +200,30 @@ func Release(namespace string) addon.Release {
 type CRDs struct {
 	constructs.Construct
 	release cdktf.ITerraformDependable
+	version string
 }
 
-// New installs the CRDs under scope for Istio release istioVersion, as a
-// release in namespace, after dependsOn (the control plane's releases,
+// New installs the CRDs Istio release istioVersion requires under scope,
+// as a release in namespace, after dependsOn (the control plane's releases,
 // which create that namespace; istiod watches for the CRDs and starts its
 // Gateway API controller when they appear). It fails, creating nothing,
 // when the pairing does not hold.
 func New(scope constructs.Construct, id, istioVersion, namespace string, dependsOn ...cdktf.ITerraformDependable) (*CRDs, error) {
-	if err := CheckPairing(istioVersion); err != nil {
+	version, err := Required(istioVersion)
+	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
-	c := &CRDs{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace))
+	c := &CRDs{Construct: constructs.NewConstruct(scope, jsii.String(id)), version: version}
+	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace, version))
 	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
 	c.release = h
 	return c, nil
 }
+
+// Version is the Gateway API bundle version of the CRDs installed.
+func (c *CRDs) Version() string { return c.version }
 
 // Dependable is the CRDs' Helm release, for resources that need the CRDs.
 func (c *CRDs) Dependable() cdktf.ITerraformDependable { return c.release }

@@ -13,6 +13,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
 // envoyRoutes installs the mesh and app stacks of environment env into a
@@ -20,8 +21,12 @@ import (
 // Terraform's dependency order, as the offline pipeline computes them from
 // cdktf.json without synthesizing: pipeline.Environment.InstallPlan), runs
 // istiod, prints the route table istiod generates for the ingress gateway,
-// and evaluates cases against it beside what routes says. It fails when they disagree, or, naming how to build them, when the
-// control plane's binaries are not built.
+// and evaluates cases against it beside what routes says: with the
+// VirtualService evaluator (package mesh), or, where the environment's
+// routing.api is "gatewayAPI", with istiod translating the Gateway API,
+// for the gateway Istio deploys for the Gateway, with the Gateway API
+// evaluator (mesh/gatewayapi). It fails when they disagree, or, naming how
+// to build them, when the control plane's binaries are not built.
 func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	bins, err := controlplane.FindBinaries(".")
 	if err != nil {
@@ -57,12 +62,19 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	gatewayAPI := e.Env.Routing.API == mesh.APIGatewayAPI
 	p := e.Env.Istio.WithDefaults()
-	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision})
+	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: gatewayAPI})
 	if err != nil {
 		return err
 	}
-	proxy, err := envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
+	var proxy envoyroutes.Proxy
+	if gatewayAPI {
+		fmt.Fprintln(stderr, "Waiting for istiod to deploy the gateway of the Gateway (class istio)...")
+		proxy, err = envoyroutes.GatewayAPIProxy(ctx, cp.Client, gatewayapi.ModelOfMesh(m), p.Version)
+	} else {
+		proxy, err = envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
+	}
 	if err != nil {
 		return err
 	}
@@ -74,7 +86,12 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
 		return err
 	}
-	rows, err := envoyroutes.Compare(m, rcs, cases)
+	var rows []envoyroutes.Row
+	if gatewayAPI {
+		rows, err = envoyroutes.CompareGatewayCases(gatewayapi.ModelOfMesh(m), rcs, cases)
+	} else {
+		rows, err = envoyroutes.Compare(m, rcs, cases)
+	}
 	if err != nil {
 		return err
 	}

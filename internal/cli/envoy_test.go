@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 )
 
 // TestRoutesEnvoySaysHowToBuild runs routes --envoy with an empty binary
@@ -23,5 +24,41 @@ func TestRoutesEnvoySaysHowToBuild(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
+	}
+}
+
+// TestRoutesEnvoyGatewayAPI runs `routes qa --envoy` on a copy of the test
+// fixture: qa routes with the Gateway API, so istiod runs with Gateway API
+// support, deploys a gateway for the Gateway, and its Envoy routes are
+// judged by the Gateway API evaluator. Every standard request must agree,
+// and GET / must carry the sticky canary's cookies and the mirror.
+func TestRoutesEnvoyGatewayAPI(t *testing.T) {
+	cptest.Binaries(t)
+	useCopy(t, "../../testdata/cdktf.json")
+	var stdout, stderr strings.Builder
+	if err := cli.Routes([]string{"qa", "--envoy"}, &stdout, &stderr); err != nil {
+		t.Fatalf("routes qa --envoy: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	t.Log(out)
+	_, table, ok := strings.Cut(out, "ROUTES SAYS")
+	if !ok {
+		t.Fatalf("no comparison table in the output")
+	}
+	if agree, disagree := strings.Count(table, "  yes\n"), strings.Count(table, "  NO\n"); agree != 10 || disagree != 0 {
+		t.Errorf("%d requests agree and %d disagree; want 10 (GET /, 2 version paths bare and with a sub-path, 2 headers, 2 cookies, a look-alike cookie) and 0", agree, disagree)
+	}
+	home := "bluegreen/echo-blue:8600 blue 90% (set-cookie: x-version=v1; Path=/), bluegreen/echo-green:8600 green 10% (set-cookie: x-version=v2; Path=/); path /; mirror bluegreen/echo-green:8600 green 5%"
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		if strings.HasPrefix(line, "GET /  ") {
+			rows++
+			if !strings.Contains(line, home) || !strings.HasSuffix(line, "yes") {
+				t.Errorf("GET /: got row %q; want routes and Envoy both saying %q", line, home)
+			}
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d rows for GET /; want 1", rows)
 	}
 }

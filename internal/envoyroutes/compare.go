@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -18,8 +19,9 @@ type Row struct {
 	// Routes is what `routes` says, and Envoy what the route configuration
 	// istiod generated does, in the same words (see Summary).
 	Routes, Envoy string
-	// RouteConfig names the route configuration evaluated.
-	RouteConfig string
+	// RouteConfig names the route configuration evaluated, and Route the
+	// virtual host and route in it that decided ("" when none did).
+	RouteConfig, Route string
 }
 
 // Agree reports whether both answers are the same.
@@ -37,59 +39,158 @@ func Compare(m *mesh.Model, rcs []*routev3.RouteConfiguration, cases []mesh.Case
 		}
 		tls := c.Request.Scheme == "https"
 		req := Request{Host: c.Request.Host, Path: c.Request.Path, Method: c.Request.Method, Headers: c.Request.Headers, TLS: tls}
-		row := Row{Case: c, Routes: SummaryOfRoutes(want)}
-		got := Outcome{NotFound: "no route configuration for the scheme"}
-		for _, rc := range rcs {
-			if strings.HasPrefix(rc.GetName(), "https.") != tls {
-				continue
-			}
-			o, err := Evaluate(rc, req)
-			if err != nil {
-				return nil, fmt.Errorf("%s: route configuration %s: %w", c.Name, rc.GetName(), err)
-			}
-			got, row.RouteConfig = o, rc.GetName()
-			if o.VirtualHost != "" {
-				break
-			}
+		got, rc, err := evaluateFirst(rcs, req, func(rc *routev3.RouteConfiguration) bool { return strings.HasPrefix(rc.GetName(), "https.") == tls })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		row.Envoy = Summary(got)
-		rows = append(rows, row)
+		rows = append(rows, Row{Case: c, Routes: SummaryOfRoutes(want), Envoy: Summary(got), RouteConfig: rc, Route: decided(got)})
 	}
 	return rows, nil
 }
 
-// SummaryOfRoutes says where a request goes per package routes: "404",
-// "redirect <url>", or the subsets with their weights and the path the app
-// receives, such as "blue 90%, green 10%; path /".
-func SummaryOfRoutes(o mesh.Outcome) string {
-	switch {
-	case o.NotFound != "":
-		return "404"
-	case o.Redirect != "":
-		return "redirect " + o.Redirect
+// evaluateFirst evaluates req on the route configurations that serves
+// admits, in order, and returns the outcome of the first with a virtual
+// host for the request's host (else of the last one tried) and its name.
+func evaluateFirst(rcs []*routev3.RouteConfiguration, req Request, serves func(*routev3.RouteConfiguration) bool) (Outcome, string, error) {
+	got, name := Outcome{NotFound: "no route configuration for the request"}, ""
+	for _, rc := range rcs {
+		if !serves(rc) {
+			continue
+		}
+		o, err := Evaluate(rc, req)
+		if err != nil {
+			return o, rc.GetName(), fmt.Errorf("route configuration %s: %w", rc.GetName(), err)
+		}
+		got, name = o, rc.GetName()
+		if o.VirtualHost != "" {
+			break
+		}
 	}
-	var parts []string
-	for _, d := range o.Destinations {
-		parts = append(parts, fmt.Sprintf("%s %d%%", orNone(d.Subset), d.Weight))
-	}
-	return strings.Join(parts, ", ") + "; path " + o.Path
+	return got, name, nil
 }
 
-// Summary says where Envoy sends a request, in SummaryOfRoutes's words.
-func Summary(o Outcome) string {
+// decided names the virtual host and route of an outcome.
+func decided(o Outcome) string { return strings.TrimSpace(o.VirtualHost + " " + o.Route) }
+
+// answer is an outcome in the words both sides of a comparison share.
+type answer struct {
+	// notFound says the answer is a 404.
+	notFound bool
+	// status is a redirect's status (0 where the evaluator does not
+	// say), or the status of any other answer the proxy gives itself.
+	status   int
+	redirect string
+	// targets receive the request, mirrors a copy.
+	targets, mirrors []target
+	// path is the path the upstream receives.
+	path string
+	// headers are response headers added to every answer.
+	headers []Header
+	// timeout is the request timeout; 0 for none.
+	timeout time.Duration
+}
+
+// target is a backend and its share of the requests, with the response
+// headers added to its answers.
+type target struct {
+	name    string
+	percent float64
+	headers []Header
+}
+
+// String writes the answer: "404", "redirect [<status> ]<location>",
+// "status <status>", or "<targets>; path <path>" with each target as
+// "<name> <percent>%" and its response headers, then the response headers
+// of every answer, the mirrors and the timeout, such as
+// "blue 90%, green 10% (set-cookie: x-version=v2; Path=/); path /;
+// mirror green 5%; timeout 10s". Header names are written in lower case
+// (they are case-insensitive).
+func (a answer) String() string {
 	switch {
-	case o.NotFound != "":
+	case a.notFound:
 		return "404"
-	case o.Redirect != "":
-		return "redirect " + o.Redirect
-	case o.Direct != 0:
-		return fmt.Sprintf("direct response %d", o.Direct)
+	case a.redirect != "" && a.status != 0:
+		return fmt.Sprintf("redirect %d %s", a.status, a.redirect)
+	case a.redirect != "":
+		return "redirect " + a.redirect
+	case a.status != 0:
+		return fmt.Sprintf("status %d", a.status)
+	}
+	var targets, mirrors []string
+	for _, t := range a.targets {
+		targets = append(targets, fmt.Sprintf("%s %g%%", t.name, t.percent)+inParens(t.headers))
+	}
+	for _, m := range a.mirrors {
+		mirrors = append(mirrors, fmt.Sprintf("%s %g%%", m.name, m.percent))
+	}
+	s := strings.Join(targets, ", ") + "; path " + a.path + inParens(a.headers)
+	if len(mirrors) > 0 {
+		s += "; mirror " + strings.Join(mirrors, ", ")
+	}
+	if a.timeout != 0 {
+		s += "; timeout " + a.timeout.String()
+	}
+	return s
+}
+
+// inParens writes headers as " (name: value, ...)" with lower-case names,
+// or "" when there are none.
+func inParens(hs []Header) string {
+	if len(hs) == 0 {
+		return ""
 	}
 	var parts []string
-	for _, d := range o.Destinations {
-		parts = append(parts, fmt.Sprintf("%s %d%%", orNone(d.Subset), d.Weight))
+	for _, h := range hs {
+		parts = append(parts, strings.ToLower(h.Name)+": "+h.Value)
 	}
-	return strings.Join(parts, ", ") + "; path " + o.Path
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// SummaryOfRoutes says where a request goes per package routes, in
+// Summary's words, with subsets as the targets: "404",
+// "redirect <url>", or the subsets with their weights and sticky cookies,
+// the path the app receives, the mirror and the timeout, such as
+// "blue 90%, green 10%; path /".
+func SummaryOfRoutes(o mesh.Outcome) string {
+	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, path: o.Path, timeout: o.Timeout}
+	for _, d := range o.Destinations {
+		t := target{name: orNone(d.Subset), percent: float64(d.Weight)}
+		if d.SetCookie != "" {
+			t.headers = []Header{{Name: "Set-Cookie", Value: d.SetCookie}}
+		}
+		a.targets = append(a.targets, t)
+	}
+	if o.Mirror != nil {
+		a.mirrors = []target{{name: orNone(o.Mirror.Subset), percent: o.MirrorPercent}}
+	}
+	return a.String()
+}
+
+// Summary says where Envoy sends a request, in SummaryOfRoutes's words:
+// clusters are named by their Istio subset. A redirect's status is left
+// out, as package routes does not say it.
+func Summary(o Outcome) string {
+	a := ofEnvoy(o, func(host, port, subset string) string { return orNone(subset) })
+	if o.Redirect != "" {
+		a.status = 0
+	}
+	return a.String()
+}
+
+// ofEnvoy returns Envoy's outcome as an answer, naming each cluster by
+// name(host, port, subset) of its Istio outbound name.
+func ofEnvoy(o Outcome, name func(host, port, subset string) string) answer {
+	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, status: o.RedirectStatus, path: o.Path, headers: o.ResponseHeaders, timeout: o.Timeout}
+	if o.Redirect == "" {
+		a.status = int(o.Direct)
+	}
+	for _, d := range o.Destinations {
+		a.targets = append(a.targets, target{name: name(d.Host, d.Port, d.Subset), percent: float64(d.Weight), headers: d.ResponseHeaders})
+	}
+	for _, m := range o.Mirrors {
+		a.mirrors = append(a.mirrors, target{name: name(m.Host, m.Port, m.Subset), percent: m.Percent})
+	}
+	return a
 }
 
 func orNone(s string) string {
@@ -103,20 +204,21 @@ func orNone(s string) string {
 // whether they agree.
 func Table(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REQUEST\tROUTES SAYS\tENVOY (ISTIOD'S ROUTES)\tROUTE CONFIG\tAGREE")
+	fmt.Fprintln(tw, "REQUEST\tROUTES SAYS\tENVOY (ISTIOD'S ROUTES)\tROUTE CONFIG / VIRTUAL HOST / ROUTE\tAGREE")
 	for _, r := range rows {
 		agree := "yes"
 		if !r.Agree() {
 			agree = "NO"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Routes, r.Envoy, r.RouteConfig, agree)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Routes, r.Envoy, strings.TrimSpace(r.RouteConfig+" "+r.Route), agree)
 	}
 	return tw.Flush()
 }
 
 // PrintRoutes writes the route configurations as a table: configuration,
 // virtual host and its domains, then each route in order with its match and
-// where it sends requests.
+// where it sends requests (clusters and shares, rewrites, mirrors, and the
+// timeout where one applies).
 func PrintRoutes(w io.Writer, rcs []*routev3.RouteConfiguration) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE CONFIG\tVIRTUAL HOST\tROUTE\tMATCH\tACTION")
@@ -191,6 +293,14 @@ func describeAction(rt *routev3.Route) string {
 		}
 		if r := a.Route.GetRegexRewrite(); r != nil {
 			out += fmt.Sprintf("; regex rewrite %s -> %s", r.GetPattern().GetRegex(), r.GetSubstitution())
+		}
+		for _, m := range mirrors(a.Route) {
+			out += fmt.Sprintf("; mirror %s %g%%", m.Cluster, m.Percent)
+		}
+		if t := a.Route.GetTimeout(); t == nil {
+			out += fmt.Sprintf("; timeout %s (Envoy's default)", DefaultTimeout)
+		} else if t.AsDuration() != 0 {
+			out += "; timeout " + t.AsDuration().String()
 		}
 		return out
 	case *routev3.Route_Redirect:

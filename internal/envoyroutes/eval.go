@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -76,7 +77,14 @@ type Outcome struct {
 	NotFound string
 	// Direct is the status of a direct response, if any.
 	Direct uint32
+	// Timeout is the route action's timeout: Envoy's default of 15 s when
+	// the action sets none, 0 when it disables the timeout.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is the timeout Envoy applies to a route whose action sets
+// none (RouteAction.timeout).
+const DefaultTimeout = 15 * time.Second
 
 // Evaluate routes r through rc as Envoy does.
 func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
@@ -130,6 +138,10 @@ func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
 				return out, fmt.Errorf("route %s: %w", rt.GetName(), err)
 			}
 			out.Mirrors = mirrors(a.Route)
+			out.Timeout = DefaultTimeout
+			if a.Route.GetTimeout() != nil {
+				out.Timeout = a.Route.GetTimeout().AsDuration()
+			}
 			out.ResponseHeaders = headersToAdd(rt.GetResponseHeadersToAdd(), vh.GetResponseHeadersToAdd(), rc.GetResponseHeadersToAdd())
 		case *routev3.Route_Redirect:
 			rd := a.Redirect

@@ -5,6 +5,7 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
@@ -15,8 +16,10 @@ const (
 	green = "outbound|8600|green|echo.bluegreen.svc.cluster.local"
 )
 
+// to is a route action to cluster with the timeout disabled, as istiod
+// writes it for a route that configures none.
 func to(cluster string) *routev3.Route_Route {
-	return &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}}
+	return &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: durationpb.New(0)}}
 }
 
 // config is a route configuration of the shape istiod generates for a
@@ -30,7 +33,7 @@ func config() *routev3.RouteConfiguration {
 	v2 := to(green)
 	v2.Route.PrefixRewrite = "/"
 	weighted := &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_WeightedClusters{WeightedClusters: &routev3.WeightedCluster{
-		Clusters: []*routev3.WeightedCluster_ClusterWeight{{Name: blue, Weight: wrapperspb.UInt32(90)}, {Name: green, Weight: wrapperspb.UInt32(10)}}}}}}
+		Clusters: []*routev3.WeightedCluster_ClusterWeight{{Name: blue, Weight: wrapperspb.UInt32(90)}, {Name: green, Weight: wrapperspb.UInt32(10)}}}}, Timeout: durationpb.New(0)}}
 	return &routev3.RouteConfiguration{Name: "http.8080", VirtualHosts: []*routev3.VirtualHost{
 		{Name: "catch-all", Domains: []string{"*"}, Routes: []*routev3.Route{{Name: "none", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
 			Action: &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: 404}}}}},

@@ -4,7 +4,8 @@
 // evaluates requests against it with Envoy's route semantics: virtual host
 // by domain, routes in order, path, prefix and safe-regex matchers, header
 // and query parameter matchers, prefix and regex rewrites, weighted
-// clusters, response headers added, request mirrors, redirects.
+// clusters, response headers added, request mirrors, route timeouts,
+// redirects.
 package envoyroutes
 
 import (

@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/gwcases"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -53,32 +54,9 @@ func build(t *testing.T, s gatewayapi.Spec) gatewayapi.Objects {
 }
 
 // walkthroughRequests are the walkthrough's requests to both hosts over
-// scheme: version paths and their look-alikes, with and without query
-// strings; the cookie in each position, without the space after ";", and
-// look-alike cookies; the header, its case, and header against cookie;
-// then two hosts no listener admits. 48 requests.
+// scheme (gwcases.Walkthrough). 48 requests.
 func walkthroughRequests(scheme string) []gatewayapi.Request {
-	var out []gatewayapi.Request
-	for _, host := range []string{"echo.example.com", "eu.shop.example.com"} {
-		get := func(path string, headers map[string]string) gatewayapi.Request {
-			return gatewayapi.Request{Host: host, Scheme: scheme, Path: path, Headers: headers}
-		}
-		cookie := func(c string) gatewayapi.Request { return get("/", map[string]string{"cookie": c}) }
-		out = append(out,
-			get("/", nil), get("/v1", nil), get("/v1/", nil), get("/v1/health", nil), get("/v1/a?b=c", nil), get("/v1?b=c", nil),
-			get("/v2", nil), get("/v2/health", nil), get("/v10", nil), get("/v20/x", nil), get("/x/v1", nil),
-			cookie("x-version=v2"), cookie("x-version=v1"), cookie("session=abc; x-version=v2"), cookie("session=abc;x-version=v2"),
-			cookie("x-version=v2; session=abc"), cookie("x-version=v20"), cookie("my-x-version=v2"),
-			get("/", map[string]string{"x-version": "v2"}),
-			get("/", map[string]string{"x-version": "v1"}),
-			get("/", map[string]string{"x-version": "V2"}),
-			get("/", map[string]string{"x-version": "v2", "cookie": "x-version=v1"}),
-			get("/v1/a", map[string]string{"cookie": "x-version=v2"}),
-		)
-	}
-	return append(out,
-		gatewayapi.Request{Host: "other.example.com", Scheme: scheme, Path: "/"},
-		gatewayapi.Request{Host: "shop.example.com", Scheme: scheme, Path: "/"})
+	return gwcases.Walkthrough(scheme, "echo.example.com", "eu.shop.example.com")
 }
 
 // sharedService is the app's Service of both colours, which its chart

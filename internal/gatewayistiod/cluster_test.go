@@ -21,7 +21,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -30,15 +29,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/repo"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
-
-// gatewayNameLabel is the label Istio gives a Gateway's pods, and selects
-// them by.
-const gatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
 
 // cluster is the local control plane with the CRDs istiod needs.
 type cluster struct {
@@ -84,12 +80,7 @@ func startCluster(t *testing.T) *cluster {
 // waits until each is established.
 func (c *cluster) installCRDs(t *testing.T, files ...string) {
 	t.Helper()
-	ext, err := apiextclient.NewForConfig(c.cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	var names []string
+	var crds []*apiextensionsv1.CustomResourceDefinition
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -111,33 +102,13 @@ func (c *cluster) installCRDs(t *testing.T, files ...string) {
 			if crd.Kind != "CustomResourceDefinition" {
 				continue
 			}
-			if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, crd, metav1.CreateOptions{}); err != nil {
-				t.Fatalf("%s: CRD %s: %v", f, crd.Name, err)
-			}
-			names = append(names, crd.Name)
+			crds = append(crds, crd)
 		}
 	}
-	if len(names) == 0 {
+	if len(crds) == 0 {
 		t.Fatalf("no CRD in %v", files)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for _, name := range names {
-		for {
-			crd, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if slices.ContainsFunc(crd.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
-				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
-			}) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("CRD %s is not established after 30 s: %+v", name, crd.Status.Conditions)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	cptest.CreateCRDs(t, c.cp, crds...)
 }
 
 // namespace creates namespace name.
@@ -170,7 +141,7 @@ func (c *cluster) createGateway(t *testing.T, gw *gwv1.Gateway) {
 	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: gw.Name + "-istio", Namespace: gw.Namespace},
-		Spec:       corev1.ServiceSpec{Selector: map[string]string{gatewayNameLabel: gw.Name}},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{envoyroutes.GatewayNameLabel: gw.Name}},
 	}
 	for _, l := range gw.Spec.Listeners {
 		if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == int32(l.Port) }) {

@@ -102,8 +102,8 @@ func istioReleases(t *testing.T, res *synth.Result, env config.Environment) []re
 // (and whose istioctl analyzes them).
 func TestShippedEnvironmentsInstallThePinnedRelease(t *testing.T) {
 	res := synthesize(t, fixture)
-	if len(res.Environments) != 3 {
-		t.Fatalf("got %d environments in %s; want the 3 shipped ones", len(res.Environments), fixture)
+	if len(res.Environments) != 4 {
+		t.Fatalf("got %d environments in %s; want the 4 shipped ones", len(res.Environments), fixture)
 	}
 	for _, env := range res.Environments {
 		for _, r := range istioReleases(t, res, env) {
@@ -120,10 +120,17 @@ func TestShippedEnvironmentsInstallThePinnedRelease(t *testing.T) {
 // and that the objects carry what the environment asked for.
 func TestShippedValuesAreKeysOfIstioCharts(t *testing.T) {
 	res := synthesize(t, fixture)
+	// Every shipped environment, qa (routing api "gatewayAPI") among them.
+	var names []string
 	modes := map[string]bool{}
 	for _, env := range res.Environments {
+		names = append(names, env.Name)
 		modes[env.Istio.InstallMode] = true
 		t.Run(env.Name, func(t *testing.T) { checkEnvironment(t, res, env) })
+	}
+	slices.Sort(names)
+	if want := []string{"dev", "prod", "qa", "staging"}; !slices.Equal(names, want) {
+		t.Errorf("environments checked: got %v; want %v", names, want)
 	}
 	if !modes[istio.ModeHelm] || !modes[istio.ModeOperator] {
 		t.Errorf("install modes covered: %v; want both %s and %s", modes, istio.ModeHelm, istio.ModeOperator)

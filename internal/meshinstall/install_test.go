@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/api/networking/v1"
@@ -22,6 +24,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
@@ -32,24 +36,30 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/gwcases"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
+	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
-// fixture is a copy of the shipped environments (cdktf.json): dev installs
-// Istio with Helm, prod a revisioned Istio (1-30) with STRICT mTLS and TLS
-// at the gateway, staging Istio by the Sail Operator.
-const fixture = "testdata/environments.cdktf.json"
+// fixture holds the environments of the repository's test fixture
+// (testdata/cdktf.json): dev installs Istio with Helm, prod a revisioned
+// Istio (1-30) with STRICT mTLS, TLS at the gateway and a 10 s route
+// timeout, staging Istio by the Sail Operator, qa routes with the Gateway
+// API (a sticky 10 % canary, 5 % mirrored).
+const fixture = "../../testdata/cdktf.json"
 
 // noOfflineSource are the charts that cannot be installed here.
 var noOfflineSource = []string{"kiali-server", "prometheus", "grafana", "sail-operator"}
 
 var (
-	gatewayGVR = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "gateways"}
-	vsGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
-	drGVR      = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "destinationrules"}
-	crdGVR     = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	gatewayGVR   = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "gateways"}
+	httpRouteGVR = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
+	vsGVR        = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
+	drGVR        = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "destinationrules"}
+	crdGVR       = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 )
 
 // env is one environment synthesized from a copy of the fixture.
@@ -97,16 +107,26 @@ type environmentCase struct {
 	injection map[string]string
 	// notInstalled are the releases that cannot be installed here.
 	notInstalled []string
+	// home is Envoy's answer to the first standard request, GET / (over
+	// HTTPS where the gateway redirects HTTP), in envoyroutes' words.
+	home string
+	// promotion are the steps that promote the environment through the
+	// control plane, each with Envoy's answer to GET / after it; the last
+	// step must restore the first routes. None: no promotion.
+	promotion []promotionStep
 }
 
 // TestEnvironmentsInstallAndRoute installs each environment's mesh and app
 // stacks into a local control plane, reads everything back, asks istiod
 // for the gateway's routes and checks every request of `routes` against
-// them, and tears down. For dev it also promotes through the control
-// plane. Then it plants mistakes (subtest planted-mistakes) that the API
-// server must refuse.
+// them, and tears down. qa routes with the Gateway API: istiod then runs
+// with Gateway API support, the test presents itself as the gateway
+// istiod deploys for the Gateway, and the Gateway API evaluator judges.
+// For dev and qa it also promotes through the control plane (for qa, and
+// sets a route timeout). Then it plants mistakes (subtest
+// planted-mistakes) that the API server must refuse.
 //
-// Two control planes run side by side: dev (the longest, with its
+// Two control planes run side by side: dev and qa (the longest, with their
 // promotions) and then the planted mistakes on one, prod and then staging
 // on the other. What runs second on a cluster runs where the first was
 // torn down, which shows that a teardown leaves a cluster fit for another
@@ -119,17 +139,39 @@ func TestEnvironmentsInstallAndRoute(t *testing.T) {
 	cptest.Binaries(t)
 	sw := startStopwatch(t)
 	cfgPath := copyFixture(t)
-	envs := synthesize(t, cfgPath, "dev", "prod", "staging")
+	envs := synthesize(t, cfgPath, "dev", "prod", "staging", "qa")
 	sw.lap("synthesized")
 	t.Log("Helm releases are installed without waiting, and so without atomic: the local control plane has no kubelet and runs no pod")
 
 	environment := func(tc environmentCase) func(*testing.T, *controlplane.ControlPlane) {
 		return func(t *testing.T, cp *controlplane.ControlPlane) { installAndRoute(t, cp, tc, envs[tc.name], cfgPath) }
 	}
-	dev := environment(environmentCase{"dev", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "kiali", "prometheus"}})
-	prod := environment(environmentCase{"prod", map[string]string{"istio.io/rev": "1-30"}, []string{"grafana", "kiali", "prometheus"}})
+	sidecars := map[string]string{"istio-injection": "enabled"}
+	noOffline := []string{"grafana", "kiali", "prometheus"}
+	dev := environment(environmentCase{name: "dev", injection: sidecars, notInstalled: noOffline, home: "blue 100%; path /",
+		promotion: []promotionStep{
+			{"promote dev green", promoteTo("dev", "green"), "green 100%; path /"},
+			{"candidateWeight 10", setRouting("dev", "candidateWeight", 10), "green 90%, blue 10%; path /"},
+			{"candidateWeight 0, promote dev blue", both(setRouting("dev", "candidateWeight", 0), promoteTo("dev", "blue")), ""},
+		}})
+	prod := environment(environmentCase{name: "prod", injection: map[string]string{"istio.io/rev": "1-30"}, notInstalled: noOffline, home: "blue 100%; path /; timeout 10s"})
 	// The Istio resource needs the Sail Operator's CRD.
-	staging := environment(environmentCase{"staging", map[string]string{"istio-injection": "enabled"}, []string{"grafana", "istio-default", "kiali", "prometheus", "sail-operator"}})
+	staging := environment(environmentCase{name: "staging", injection: sidecars, notInstalled: []string{"grafana", "istio-default", "kiali", "prometheus", "sail-operator"}, home: "blue 90%, green 10%; path /"})
+	// qa routes with the Gateway API: a sticky 10 % canary whose answers
+	// set the cookie of their colour, 5 % mirrored to the candidate.
+	const (
+		qaBlue  = "bluegreen/echo-blue:8600 blue"
+		qaGreen = "bluegreen/echo-green:8600 green"
+		toBlue  = " (set-cookie: x-version=v1; Path=/)"
+		toGreen = " (set-cookie: x-version=v2; Path=/)"
+	)
+	qa := environment(environmentCase{name: "qa", injection: sidecars, notInstalled: noOffline,
+		home: qaBlue + " 90%" + toBlue + ", " + qaGreen + " 10%" + toGreen + "; path /; mirror " + qaGreen + " 5%",
+		promotion: []promotionStep{
+			{"promote qa green", promoteTo("qa", "green"), qaGreen + " 90%" + toGreen + ", " + qaBlue + " 10%" + toBlue + "; path /; mirror " + qaBlue + " 5%"},
+			{"timeout 7s", setRouting("qa", "timeout", "7s"), qaGreen + " 90%" + toGreen + ", " + qaBlue + " 10%" + toBlue + "; path /; mirror " + qaBlue + " 5%; timeout 7s"},
+			{"timeout removed, promote qa blue", both(setRouting("qa", "timeout", ""), promoteTo("qa", "blue")), ""},
+		}})
 	type step struct {
 		name string
 		run  func(*testing.T, *controlplane.ControlPlane)
@@ -141,7 +183,7 @@ func TestEnvironmentsInstallAndRoute(t *testing.T) {
 		// The CRD stand-in of staging and of the planted mistakes is never
 		// uninstalled, and a later base release could not adopt the CRDs
 		// it owns: they come last.
-		{"cluster-1", []step{{"dev", dev}, {"planted-mistakes", checkPlantedMistakes}}},
+		{"cluster-1", []step{{"dev", dev}, {"qa", qa}, {"planted-mistakes", checkPlantedMistakes}}},
 		{"cluster-2", []step{{"prod", prod}, {"staging", staging}}},
 	} {
 		t.Run(cluster.name, func(t *testing.T) {
@@ -200,10 +242,13 @@ func installAndRoute(t *testing.T, cp *controlplane.ControlPlane, tc environment
 	sw.lap("istiod ready")
 	rows := checkEnvoy(t, ist, cp, m, e.cfg)
 	sw.lap("routes judged by istiod")
+	if home := homeRow(rows); home.Envoy != tc.home {
+		t.Errorf("%s goes to %q; want %q", home.Case.Name, home.Envoy, tc.home)
+	}
 
-	if tc.name == "dev" {
-		promote(t, cp, ist, in, cfgPath, rows)
-		sw.lap("promoted, 90/10, promoted back")
+	if len(tc.promotion) > 0 {
+		promote(t, cp, ist, in, cfgPath, tc.name, tc.promotion, rows)
+		sw.lap("promoted and back")
 	}
 	// The next environment on this cluster gets an istiod of its own.
 	pid := cp.Processes()["istiod"]
@@ -395,36 +440,10 @@ func checkReadBack(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 		t.Errorf("read back %d namespaces; want the control plane's and the app's at least", nsCount)
 	}
 
-	// The Istio objects equal what the constructs built.
-	if len(m.Gateways) == 0 || len(m.VirtualServices) == 0 || len(m.DestinationRules) == 0 {
-		t.Fatalf("rendered %d Gateways, %d VirtualServices, %d DestinationRules; want one of each at least", len(m.Gateways), len(m.VirtualServices), len(m.DestinationRules))
-	}
-	for _, g := range m.Gateways {
-		compareSpec(t, dyn, gatewayGVR, g.Namespace, g.Name, g.Spec, &networkingv1.Gateway{})
-	}
-	for _, v := range m.VirtualServices {
-		compareSpec(t, dyn, vsGVR, v.Namespace, v.Name, v.Spec, &networkingv1.VirtualService{})
-	}
-	for _, d := range m.DestinationRules {
-		stored := compareSpec(t, dyn, drGVR, d.Namespace, d.Name, d.Spec, &networkingv1.DestinationRule{}).(*networkingv1.DestinationRule)
-		deps, err := cp.Client.AppsV1().Deployments(d.Namespace).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(deps.Items) < 2 || len(stored.GetSubsets()) < 2 {
-			t.Fatalf("%d Deployments and %d subsets in %s; want blue and green", len(deps.Items), len(stored.GetSubsets()), d.Namespace)
-		}
-		for _, s := range stored.GetSubsets() {
-			var selected []string
-			for _, dep := range deps.Items {
-				if labels.SelectorFromSet(s.GetLabels()).Matches(labels.Set(dep.Spec.Template.Labels)) {
-					selected = append(selected, dep.Name)
-				}
-			}
-			if len(selected) != 1 || !strings.Contains(selected[0], s.GetName()) {
-				t.Errorf("DestinationRule %s subset %s (labels %v) selects the pod templates of %v; want the one %s Deployment", d.Name, s.GetName(), s.GetLabels(), selected, s.GetName())
-			}
-		}
+	if m.UsesGatewayAPI() {
+		checkGatewayReadBack(t, cp, m)
+	} else {
+		checkIstioReadBack(t, cp, dyn, m)
 	}
 	// The app Service's port name makes Istio treat it as HTTP.
 	svcs, err := cp.Client.CoreV1().Services(appNS).List(ctx, metav1.ListOptions{})
@@ -469,6 +488,103 @@ func checkReadBack(t *testing.T, cp *controlplane.ControlPlane, plan *meshinstal
 	}
 }
 
+// checkIstioReadBack wants the stored Istio Gateways, VirtualServices and
+// DestinationRules equal to what the constructs built, and each subset to
+// select the pod template of its own colour's Deployment alone.
+func checkIstioReadBack(t *testing.T, cp *controlplane.ControlPlane, dyn dynamic.Interface, m *mesh.Model) {
+	t.Helper()
+	ctx := context.Background()
+	// The Istio objects equal what the constructs built.
+	if len(m.Gateways) == 0 || len(m.VirtualServices) == 0 || len(m.DestinationRules) == 0 {
+		t.Fatalf("rendered %d Gateways, %d VirtualServices, %d DestinationRules; want one of each at least", len(m.Gateways), len(m.VirtualServices), len(m.DestinationRules))
+	}
+	for _, g := range m.Gateways {
+		compareSpec(t, dyn, gatewayGVR, g.Namespace, g.Name, g.Spec, &networkingv1.Gateway{})
+	}
+	for _, v := range m.VirtualServices {
+		compareSpec(t, dyn, vsGVR, v.Namespace, v.Name, v.Spec, &networkingv1.VirtualService{})
+	}
+	for _, d := range m.DestinationRules {
+		stored := compareSpec(t, dyn, drGVR, d.Namespace, d.Name, d.Spec, &networkingv1.DestinationRule{}).(*networkingv1.DestinationRule)
+		deps, err := cp.Client.AppsV1().Deployments(d.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(deps.Items) < 2 || len(stored.GetSubsets()) < 2 {
+			t.Fatalf("%d Deployments and %d subsets in %s; want blue and green", len(deps.Items), len(stored.GetSubsets()), d.Namespace)
+		}
+		for _, s := range stored.GetSubsets() {
+			var selected []string
+			for _, dep := range deps.Items {
+				if labels.SelectorFromSet(s.GetLabels()).Matches(labels.Set(dep.Spec.Template.Labels)) {
+					selected = append(selected, dep.Name)
+				}
+			}
+			if len(selected) != 1 || !strings.Contains(selected[0], s.GetName()) {
+				t.Errorf("DestinationRule %s subset %s (labels %v) selects the pod templates of %v; want the one %s Deployment", d.Name, s.GetName(), s.GetLabels(), selected, s.GetName())
+			}
+		}
+	}
+}
+
+// checkGatewayReadBack wants the stored Gateway API Gateways and HTTPRoutes
+// to hold what the constructs built (the API server adds its defaults),
+// and each colour's Service to select the pod template of its own colour's
+// Deployment alone.
+func checkGatewayReadBack(t *testing.T, cp *controlplane.ControlPlane, m *mesh.Model) {
+	t.Helper()
+	ctx := context.Background()
+	gw, err := gwclient.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.KubernetesGateways) != 1 || len(m.HTTPRoutes) != 1 || len(m.VirtualServices)+len(m.DestinationRules) != 0 {
+		t.Fatalf("rendered %d Gateway API Gateways, %d HTTPRoutes, %d VirtualServices and DestinationRules; want 1, 1, 0", len(m.KubernetesGateways), len(m.HTTPRoutes), len(m.VirtualServices)+len(m.DestinationRules))
+	}
+	for _, g := range m.KubernetesGateways {
+		stored, err := gw.GatewayV1().Gateways(g.Object.Namespace).Get(ctx, g.Object.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.AssertSubset(t, stored.Spec, g.Object.Spec)
+	}
+	for _, r := range m.HTTPRoutes {
+		stored, err := gw.GatewayV1().HTTPRoutes(r.Object.Namespace).Get(ctx, r.Object.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.AssertSubset(t, stored.Spec, r.Object.Spec)
+	}
+	colours := 0
+	for _, s := range m.Services {
+		colour := s.Service.Labels[gatewayapi.ColourLabel]
+		if colour == "" {
+			continue
+		}
+		colours++
+		stored, err := cp.Client.CoreV1().Services(s.Service.Namespace).Get(ctx, s.Service.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps, err := cp.Client.AppsV1().Deployments(s.Service.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var selected []string
+		for _, d := range deps.Items {
+			if labels.SelectorFromSet(stored.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+				selected = append(selected, d.Name)
+			}
+		}
+		if len(selected) != 1 || !strings.Contains(selected[0], colour) {
+			t.Errorf("Service %s (colour %s, selector %v) selects the pod templates of %v; want the one %s Deployment", stored.Name, colour, stored.Spec.Selector, selected, colour)
+		}
+	}
+	if colours != 2 {
+		t.Errorf("%d Services with a colour; want blue and green", colours)
+	}
+}
+
 // compareSpec reads an Istio object back and wants its spec equal to
 // want; it returns the stored spec.
 func compareSpec(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string, want, into proto.Message) proto.Message {
@@ -490,11 +606,23 @@ func compareSpec(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionRes
 	return into
 }
 
-// startIstiod runs istiod as the environment's control plane revision.
+// homeRow is the row of GET / over HTTPS, where the standard requests are
+// sent over HTTPS too, else the first row (GET /).
+func homeRow(rows []envoyroutes.Row) envoyroutes.Row {
+	for _, r := range rows {
+		if r.Case.Name == "GET / (https)" {
+			return r
+		}
+	}
+	return rows[0]
+}
+
+// startIstiod runs istiod as the environment's control plane revision, with
+// Gateway API support where the environment routes with it.
 func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environment) *controlplane.Istiod {
 	t.Helper()
 	p := e.Istio.WithDefaults()
-	ist, err := cp.StartIstiod(context.Background(), controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision})
+	ist, err := cp.StartIstiod(context.Background(), controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: e.Routing.API == mesh.APIGatewayAPI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,22 +637,15 @@ func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environme
 // a disagreement.
 func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *mesh.Model, e config.Environment) []envoyroutes.Row {
 	t.Helper()
+	if e.Routing.API == mesh.APIGatewayAPI {
+		return checkGatewayEnvoy(t, ist, cp, m, e)
+	}
 	ctx := context.Background()
-	dyn, err := dynamic.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var versions []string
+	var routes [][2]string
 	for _, v := range m.VirtualServices {
-		obj, err := dyn.Resource(vsGVR).Namespace(v.Namespace).Get(ctx, v.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		versions = append(versions, obj.GetResourceVersion())
+		routes = append(routes, [2]string{v.Namespace, v.Name})
 	}
-	if err := ist.WaitForResourceVersions(ctx, versions...); err != nil {
-		t.Fatal(err)
-	}
+	waitForRoutes(t, ist, cp, vsGVR, routes)
 	proxy, err := envoyroutes.GatewayProxy(ctx, cp.Client, m, e.Istio.WithDefaults().Version)
 	if err != nil {
 		t.Fatal(err)
@@ -541,17 +662,55 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 			cases = append(cases, c)
 		}
 	}
-	var rows []envoyroutes.Row
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+	return judge(t, ist, proxy, host, len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+		return envoyroutes.Compare(m, rcs, cases)
+	})
+}
+
+// waitForRoutes waits until istiod has read the route objects (of
+// resource gvr; namespace and name each) at the versions stored now.
+func waitForRoutes(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, gvr schema.GroupVersionResource, routes [][2]string) {
+	t.Helper()
+	ctx := context.Background()
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, r := range routes {
+		obj, err := dyn.Resource(gvr).Namespace(r[0]).Get(ctx, r[1], metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rows, err = envoyroutes.Compare(m, rcs, cases); err != nil {
-			t.Fatal(err)
+		versions = append(versions, obj.GetResourceVersion())
+	}
+	if err := ist.WaitForResourceVersions(ctx, versions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// judge fetches the routes istiod sends proxy and compares them with
+// compare until every request agrees or 30 s have passed (istiod's push is
+// debounced; a gateway just deployed may get no listeners at first), then
+// wants want rows, each agreeing.
+func judge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host string, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) []envoyroutes.Row {
+	t.Helper()
+	var rows []envoyroutes.Row
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
+		if err == nil {
+			if rows, err = compare(rcs); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if allAgree(rows) || time.Now().After(deadline) {
+		if err == nil && allAgree(rows) {
+			break
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -559,15 +718,98 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 	var buf bytes.Buffer
 	envoyroutes.Table(&buf, rows)
 	t.Logf("requests to %s, by routes and by the Envoy routes istiod generated:\n%s", host, buf.String())
-	if len(rows) < 3 {
-		t.Fatalf("%d requests evaluated; want the standard set", len(rows))
+	if len(rows) != want {
+		t.Fatalf("%d requests evaluated; want %d", len(rows), want)
 	}
 	for _, r := range rows {
 		if !r.Agree() {
-			t.Errorf("%s: routes says %q; Envoy (%s) does %q", r.Case.Name, r.Routes, r.RouteConfig, r.Envoy)
+			t.Errorf("%s: routes says %q; Envoy (%s %s) does %q", r.Case.Name, r.Routes, r.RouteConfig, r.Route, r.Envoy)
 		}
 	}
 	return rows
+}
+
+// checkGatewayEnvoy is checkEnvoy for an environment that routes with the
+// Gateway API: it waits until istiod has read the stored HTTPRoutes, finds
+// the gateway Istio deploys for the Gateway (class istio), and wants the
+// Envoy routes istiod sends it to answer as the Gateway API evaluator does
+// on the synthesized objects: the standard requests, then the
+// walkthrough's (gwcases.Walkthrough: sub-paths and look-alikes, cookies
+// with and without the space, header against cookie, path against cookie),
+// with the sticky canary's cookies and the mirror in every answer.
+func checkGatewayEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *mesh.Model, e config.Environment) []envoyroutes.Row {
+	t.Helper()
+	ctx := context.Background()
+	if len(m.HTTPRoutes) != 1 {
+		t.Fatalf("%d HTTPRoutes rendered; want 1", len(m.HTTPRoutes))
+	}
+	waitForRoutes(t, ist, cp, httpRouteGVR, [][2]string{{m.HTTPRoutes[0].Object.Namespace, m.HTTPRoutes[0].Object.Name}})
+	g := gatewayapi.ModelOfMesh(m)
+	proxy, err := envoyroutes.GatewayAPIProxy(ctx, cp.Client, g, e.Istio.WithDefaults().Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("istiod deployed the gateway; presenting its pods' labels %v in %s", proxy.Labels, proxy.Namespace)
+	host := mesh.RequestHost(e.Routing, e.App.Name)
+	reqs := append(envoyroutes.RequestsOf(mesh.StandardCases(e.Routing, host)), gwcases.Walkthrough("http", host)...)
+	// 10 standard requests (GET /, two version paths bare and with a
+	// sub-path, two headers, two cookies, a look-alike cookie) and the 25
+	// of the walkthrough; 25 more over HTTPS where the Gateway serves it.
+	want := 35
+	if servesHTTPS(m) {
+		reqs = append(reqs, gwcases.Walkthrough("https", host)...)
+		want += 25
+	}
+	if len(reqs) != want {
+		t.Fatalf("%d requests; want %d", len(reqs), want)
+	}
+	rows := judge(t, ist, proxy, host, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+		return envoyroutes.CompareGateway(g, rcs, reqs)
+	})
+	if e.Routing.StickyCanary && e.Routing.CandidateWeight > 0 {
+		if n := followSticky(t, ist, proxy, host); n != 2 {
+			t.Errorf("followed the sticky cookie of %d backends of GET /; want blue's and green's", n)
+		}
+	}
+	return rows
+}
+
+// followSticky follows a sticky canary through the Envoy routes istiod
+// sends proxy: for each backend of GET / whose answers set a cookie, the
+// next request, carrying that cookie beside another, must go to that
+// backend alone. It returns the number of backends followed.
+func followSticky(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host string) int {
+	t.Helper()
+	rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rcs, func(rc *routev3.RouteConfiguration) bool { return strings.HasPrefix(rc.GetName(), "http.") })
+	if i < 0 {
+		t.Fatalf("no HTTP route configuration among %d", len(rcs))
+	}
+	first, err := envoyroutes.Evaluate(rcs[i], envoyroutes.Request{Host: host, Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	followed := 0
+	for _, d := range first.Destinations {
+		for _, h := range d.ResponseHeaders {
+			if !strings.EqualFold(h.Name, "set-cookie") {
+				continue
+			}
+			cookie, _, _ := strings.Cut(h.Value, ";")
+			next, err := envoyroutes.Evaluate(rcs[i], envoyroutes.Request{Host: host, Path: "/", Headers: map[string]string{"cookie": "session=abc; " + cookie}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(next.Destinations) != 1 || next.Destinations[0].Cluster != d.Cluster {
+				t.Errorf("GET / with the cookie %q that %s set goes to %s; want %s alone", cookie, d.Cluster, envoyroutes.Summary(next), d.Cluster)
+			}
+			followed++
+		}
+	}
+	return followed
 }
 
 // edgeCases are requests beyond the standard set where a model of Istio
@@ -598,6 +840,13 @@ func servesHTTPS(m *mesh.Model) bool {
 			}
 		}
 	}
+	for _, g := range m.KubernetesGateways {
+		for _, l := range g.Object.Spec.Listeners {
+			if l.Protocol == gwv1.HTTPSProtocolType {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -610,26 +859,86 @@ func allAgree(rows []envoyroutes.Row) bool {
 	return true
 }
 
-// promote promotes dev to green in the fixture copy, re-synthesizes,
-// upgrades, and checks the routes; then sends 10% to the candidate; then
-// promotes back.
-func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Istiod, in *meshinstall.Installer, cfgPath string, first []envoyroutes.Row) {
+// promotionStep is one edit of the environment's configuration, applied
+// through the control plane, and Envoy's answer to GET / after it ("": the
+// answers of the first routes, to every request).
+type promotionStep struct {
+	name string
+	edit func(cfgPath string) error
+	home string
+}
+
+// configMu serializes the edits of the fixture copy, which two clusters
+// make side by side: cli.Promote reads $BLUEGREEN_CONFIG (t.Setenv is
+// refused under a parallel test), and each edit reads and rewrites the
+// file.
+var configMu sync.Mutex
+
+// promoteTo runs `promote env colour` on the configuration at cfgPath.
+func promoteTo(env, colour string) func(string) error {
+	return func(cfgPath string) error {
+		prev, had := os.LookupEnv("BLUEGREEN_CONFIG")
+		os.Setenv("BLUEGREEN_CONFIG", cfgPath)
+		defer func() {
+			if had {
+				os.Setenv("BLUEGREEN_CONFIG", prev)
+			} else {
+				os.Unsetenv("BLUEGREEN_CONFIG")
+			}
+		}()
+		return cli.Promote([]string{env, colour}, io.Discard, io.Discard)
+	}
+}
+
+// setRouting sets routing.<field> of env to value in the configuration at
+// cfgPath.
+func setRouting(env, field string, value any) func(string) error {
+	return func(cfgPath string) error {
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return err
+		}
+		if b, err = jsonedit.Set(b, value, "context", "environments", env, "routing", field); err != nil {
+			return err
+		}
+		return os.WriteFile(cfgPath, b, 0o644)
+	}
+}
+
+// both runs edits in order.
+func both(edits ...func(string) error) func(string) error {
+	return func(cfgPath string) error {
+		for _, e := range edits {
+			if err := e(cfgPath); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// promote applies each step to environment name in the fixture copy:
+// edits, re-synthesizes, upgrades (only the release of the route, the
+// VirtualService or the HTTPRoute, may change) and judges the routes
+// istiod generates; GET / must go where the step says, and after the last
+// step every request where it went first.
+func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Istiod, in *meshinstall.Installer, cfgPath, name string, steps []promotionStep, first []envoyroutes.Row) {
 	t.Helper()
 	ctx := context.Background()
-	// cli.Promote reads $BLUEGREEN_CONFIG. t.Setenv is refused under a
-	// parallel test; nothing that runs beside this one reads it.
-	prev, had := os.LookupEnv("BLUEGREEN_CONFIG")
-	os.Setenv("BLUEGREEN_CONFIG", cfgPath)
-	t.Cleanup(func() {
-		if had {
-			os.Setenv("BLUEGREEN_CONFIG", prev)
-		} else {
-			os.Unsetenv("BLUEGREEN_CONFIG")
+	if len(steps) == 0 || steps[len(steps)-1].home != "" {
+		t.Fatalf("%d promotion steps; want some, the last of them restoring the first routes", len(steps))
+	}
+	for _, step := range steps {
+		configMu.Lock()
+		err := step.edit(cfgPath)
+		var e env
+		if err == nil {
+			e = synthesize(t, cfgPath, name)[name]
 		}
-	})
-	apply := func(step string) (*mesh.Model, config.Environment, []envoyroutes.Row) {
-		t.Helper()
-		e := synthesize(t, cfgPath, "dev")["dev"]
+		configMu.Unlock()
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
 		plan, err := meshinstall.Load(e.mesh, e.app)
 		if err != nil {
 			t.Fatal(err)
@@ -638,54 +947,42 @@ func promote(t *testing.T, cp *controlplane.ControlPlane, ist *controlplane.Isti
 		if err != nil {
 			t.Fatal(err)
 		}
-		steps, err := in.Apply(ctx, plan)
+		applied, err := in.Apply(ctx, plan)
 		if err != nil {
-			t.Fatalf("%s: %v", step, err)
+			t.Fatalf("%s: %v", step.name, err)
 		}
 		var upgraded []string
-		for _, s := range steps {
+		for _, s := range applied {
 			if s.Action == meshinstall.Upgraded {
 				upgraded = append(upgraded, s.Resource.Release.Name)
 			} else if s.Action != meshinstall.Unchanged && s.Action != meshinstall.NotInstalled && s.Action != meshinstall.Updated {
-				t.Errorf("%s: %s", step, s)
+				t.Errorf("%s: %s", step.name, s)
 			}
 		}
-		if len(m.VirtualServices) != 1 || !slices.Equal(upgraded, []string{m.VirtualServices[0].Release}) {
-			t.Errorf("%s: upgraded %v; want the VirtualService's release alone", step, upgraded)
+		var routeReleases []string
+		for _, v := range m.VirtualServices {
+			routeReleases = append(routeReleases, v.Release)
 		}
-		return m, e.cfg, checkEnvoy(t, ist, cp, m, e.cfg)
-	}
-	if err := cli.Promote([]string{"dev", "green"}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	_, _, rows := apply("promote dev green")
-	if got := rows[0].Envoy; got != "green 100%; path /" {
-		t.Errorf("after promote dev green, GET / goes to %q; want green 100%%", got)
-	}
-
-	b, _ := os.ReadFile(cfgPath)
-	b, err := jsonedit.Set(b, 10, "context", "environments", "dev", "routing", "candidateWeight")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(cfgPath, b, 0o644)
-	_, _, rows = apply("candidateWeight 10")
-	if got := rows[0].Envoy; got != "green 90%, blue 10%; path /" {
-		t.Errorf("with candidateWeight 10, GET / goes to %q; want green 90%%, blue 10%%", got)
-	}
-
-	b, _ = os.ReadFile(cfgPath)
-	if b, err = jsonedit.Set(b, 0, "context", "environments", "dev", "routing", "candidateWeight"); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(cfgPath, b, 0o644)
-	if err := cli.Promote([]string{"dev", "blue"}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	_, _, rows = apply("promote dev blue")
-	for i := range rows {
-		if i >= len(first) || rows[i].Envoy != first[i].Envoy {
-			t.Errorf("after promoting back, request %d (%s) goes to %q; first it went to %q", i, rows[i].Case.Name, rows[i].Envoy, first[min(i, len(first)-1)].Envoy)
+		for _, r := range m.HTTPRoutes {
+			routeReleases = append(routeReleases, r.Release)
+		}
+		if len(routeReleases) != 1 || !slices.Equal(upgraded, routeReleases) {
+			t.Errorf("%s: upgraded %v; want the route's release alone, of %v", step.name, upgraded, routeReleases)
+		}
+		rows := checkEnvoy(t, ist, cp, m, e.cfg)
+		if step.home != "" {
+			if home := homeRow(rows); home.Envoy != step.home {
+				t.Errorf("after %s, %s goes to %q; want %q", step.name, home.Case.Name, home.Envoy, step.home)
+			}
+			continue
+		}
+		if len(rows) != len(first) {
+			t.Fatalf("after %s, %d requests; first %d", step.name, len(rows), len(first))
+		}
+		for i := range rows {
+			if rows[i].Envoy != first[i].Envoy {
+				t.Errorf("after %s, request %d (%s) goes to %q; first it went to %q", step.name, i, rows[i].Case.Name, rows[i].Envoy, first[i].Envoy)
+			}
 		}
 	}
 }

@@ -106,11 +106,12 @@ func parts(env config.Environment) ([]part, error) {
 	}
 	nsUpstream := []string{"istio"}
 	if env.NeedsGatewayAPICRDs() {
-		if err := gatewayapicrds.CheckPairing(env.Istio.Version); err != nil {
+		version, err := gatewayapicrds.Required(env.Istio.Version)
+		if err != nil {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
 		}
 		out = append(out, part{stack: mesh, construct: "gateway-api-crds",
-			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(env.Istio.Namespace)}}, upstream: []string{"istio"}})
+			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)}}, upstream: []string{"istio"}})
 		nsUpstream = append(nsUpstream, "gateway-api-crds")
 	}
 	ns := env.Namespace.WithDefaults()

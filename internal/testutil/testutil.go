@@ -124,11 +124,12 @@ func (d Doc) Ref(t testing.TB, typ, suffix, attr string) string {
 
 // AssertSubset fails the test when want is not contained in got: every key
 // of every object in want must exist in got with an equal value; lists must
-// have the same length and match element by element. Numbers compare as
-// float64, as JSON decodes them.
+// have the same length and match element by element. Both are compared as
+// their JSON (so typed objects, such as an API type's spec, compare by
+// their JSON fields); numbers compare as float64, as JSON decodes them.
 func AssertSubset(t testing.TB, got, want any) {
 	t.Helper()
-	if diff := subset("", got, normalize(want)); diff != "" {
+	if diff := subset("", normalize(got), normalize(want)); diff != "" {
 		g, _ := json.MarshalIndent(got, "", "  ")
 		t.Errorf("%s\nin:\n%s", diff, g)
 	}

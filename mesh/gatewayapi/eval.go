@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -87,6 +88,9 @@ type Outcome struct {
 	ResponseHeaders []gwv1.HTTPHeader
 	// Mirrors receive a copy of the request; their answers are discarded.
 	Mirrors []Mirror
+	// Timeout is the rule's request timeout (timeouts.request); 0 when the
+	// rule sets none or sets "0s", which both mean no timeout in Istio.
+	Timeout time.Duration
 }
 
 // Backend is a weighted backend of the deciding rule.
@@ -222,6 +226,13 @@ func decide(routes []*gwv1.HTTPRoute, r Request) (*candidate, []string, error) {
 // apply applies the winning rule's filters and backends to out.
 func (m Model) apply(out *Outcome, win candidate, r Request) error {
 	rule := win.route.Spec.Rules[win.rule]
+	if t := rule.Timeouts; t != nil && t.Request != nil {
+		d, err := time.ParseDuration(string(*t.Request))
+		if err != nil {
+			return fmt.Errorf("timeouts.request %q: %w", *t.Request, err)
+		}
+		out.Timeout = d
+	}
 	for _, f := range rule.Filters {
 		switch {
 		case f.Type == gwv1.HTTPRouteFilterURLRewrite && f.URLRewrite != nil:

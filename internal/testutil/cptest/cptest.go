@@ -5,7 +5,13 @@ package cptest
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 )
@@ -52,4 +58,41 @@ func Start(t testing.TB, o controlplane.Options) *controlplane.ControlPlane {
 		cp.Stop()
 	})
 	return cp
+}
+
+// CreateCRDs creates crds in cp and waits, up to 30 s, until each is
+// established (its API served).
+func CreateCRDs(t testing.TB, cp *controlplane.ControlPlane, crds ...*apiextensionsv1.CustomResourceDefinition) {
+	t.Helper()
+	if len(crds) == 0 {
+		t.Fatal("no CRD to create")
+	}
+	ext, err := apiextclient.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, crd := range crds {
+		if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, crd, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("CRD %s: %v", crd.Name, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, crd := range crds {
+		for {
+			got, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(got.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
+				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
+			}) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("CRD %s is not established after 30 s: %+v", crd.Name, got.Status.Conditions)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
