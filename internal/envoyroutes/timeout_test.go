@@ -41,12 +41,12 @@ func TestCompareTimeouts(t *testing.T) {
 	}
 	gw := func(timeout string) gatewayapi.Model {
 		o, err := gatewayapi.Build(gatewayapi.Spec{
-			App: "echo", Namespace: "shop", Port: 8600, TargetPort: 5678, Hosts: []string{"echo.example.com"},
+			Routing: mesh.Routing{Hosts: []string{"echo.example.com"}, Gateway: mesh.Gateway{Name: "shop-gateway"}, Timeout: timeout},
+			App:     "echo", Namespace: "shop", Port: 8600, TargetPort: 5678,
 			Releases: []gatewayapi.Release{
 				{Colour: mesh.Blue, Selector: map[string]string{"app": "echo", "version": "blue"}},
 				{Colour: mesh.Green, Selector: map[string]string{"app": "echo", "version": "green"}},
 			},
-			Gateway: gatewayapi.Gateway{Name: "shop-gateway"}, Timeout: timeout,
 		}.WithDefaults())
 		if err != nil {
 			t.Fatal(err)

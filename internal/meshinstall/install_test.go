@@ -750,8 +750,8 @@ func checkGatewayEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.
 		t.Fatal(err)
 	}
 	t.Logf("istiod deployed the gateway; presenting its pods' labels %v in %s", proxy.Labels, proxy.Namespace)
-	host := mesh.RequestHost(e.Routing, e.App.Name)
-	reqs := append(envoyroutes.RequestsOf(mesh.StandardCases(e.Routing, host)), gwcases.Walkthrough("http", host)...)
+	host := mesh.RequestHost(e.Routing.Routing, e.App.Name)
+	reqs := append(envoyroutes.RequestsOf(mesh.StandardCases(e.Routing.Routing, host)), gwcases.Walkthrough("http", host)...)
 	// 10 standard requests (GET /, two version paths bare and with a
 	// sub-path, two headers, two cookies, a look-alike cookie) and the 25
 	// of the walkthrough; 25 more over HTTPS where the Gateway serves it.
