@@ -42,6 +42,8 @@ type Release struct {
 	Values map[string]any
 	// Flags are the release's install and upgrade settings.
 	Flags Flags
+	// Order says what the release is installed after.
+	Order
 }
 
 // Chart is where a release's chart comes from: exactly one of Local, Dir
@@ -93,21 +95,77 @@ func Applied() Flags {
 	return Flags{Atomic: true, CleanupOnFail: true, MaxHistory: 10}
 }
 
-// Installer turns a construct's Release specs into helm_release resources
-// under its scope, sharing chart assets between them.
+// Installer turns a construct's specs into resources under its scope
+// (helm_release, kubernetes_namespace_v1, kubernetes_secret_v1), sharing
+// chart assets between releases and ordering each resource as its spec's
+// Order says.
 type Installer struct {
-	scope  constructs.Construct
-	assets map[string]*string
+	scope    constructs.Construct
+	assets   map[string]*string
+	upstream []cdktf.ITerraformDependable
+	created  map[string]cdktf.ITerraformDependable
 }
 
-// NewInstaller returns an Installer for the construct scope.
-func NewInstaller(scope constructs.Construct) *Installer {
-	return &Installer{scope: scope, assets: map[string]*string{}}
+// NewInstaller returns an Installer for the construct scope, whose
+// upstream resources (those Upstream stands for in a spec's Order; nil
+// entries are skipped) are upstream.
+func NewInstaller(scope constructs.Construct, upstream ...cdktf.ITerraformDependable) *Installer {
+	return &Installer{scope: scope, assets: map[string]*string{}, upstream: upstream, created: map[string]cdktf.ITerraformDependable{}}
 }
 
-// Install creates the helm_release of r, after dependsOn (nil entries are
-// skipped).
+// Create creates rs in order: namespaces, secrets, then releases.
+func (in *Installer) Create(rs Resources) error {
+	for _, n := range rs.Namespaces {
+		deps, err := in.order(n.ID, n.Order)
+		if err != nil {
+			return err
+		}
+		in.created[n.ID] = CreateNamespace(in.scope, n, deps...)
+	}
+	for _, s := range rs.Secrets {
+		deps, err := in.order(s.ID, s.Order)
+		if err != nil {
+			return err
+		}
+		in.created[s.ID] = CreateSecret(in.scope, s, deps...)
+	}
+	for _, r := range rs.Releases {
+		if _, err := in.Install(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Created returns the resource created for the spec with the given ID, nil
+// if none.
+func (in *Installer) Created(id string) cdktf.ITerraformDependable { return in.created[id] }
+
+// order returns what the resource id is created after, by o.
+func (in *Installer) order(id string, o Order) ([]cdktf.ITerraformDependable, error) {
+	var deps []cdktf.ITerraformDependable
+	for _, a := range o.After {
+		if a == Upstream {
+			deps = append(deps, in.upstream...)
+			continue
+		}
+		d, ok := in.created[a]
+		if !ok {
+			return nil, fmt.Errorf("%s is created after %s, which is not created before it", id, a)
+		}
+		deps = append(deps, d)
+	}
+	return dependables(deps), nil
+}
+
+// Install creates the helm_release of r, after what r.Order says and after
+// dependsOn (nil entries are skipped).
 func (in *Installer) Install(r Release, dependsOn ...cdktf.ITerraformDependable) (release.Release, error) {
+	after, err := in.order(r.ID, r.Order)
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", r.Name, err)
+	}
+	dependsOn = append(after, dependsOn...)
 	cfg := &release.ReleaseConfig{
 		Name:      jsii.String(r.Name),
 		Namespace: jsii.String(r.Namespace),
@@ -151,16 +209,12 @@ func (in *Installer) Install(r Release, dependsOn ...cdktf.ITerraformDependable)
 	default:
 		return nil, fmt.Errorf("release %s: no chart", r.Name)
 	}
-	var deps []cdktf.ITerraformDependable
-	for _, d := range dependsOn {
-		if d != nil {
-			deps = append(deps, d)
-		}
-	}
-	if len(deps) > 0 {
+	if deps := dependables(dependsOn); len(deps) > 0 {
 		cfg.DependsOn = &deps
 	}
-	return release.NewRelease(in.scope, jsii.String(r.ID), cfg), nil
+	h := release.NewRelease(in.scope, jsii.String(r.ID), cfg)
+	in.created[r.ID] = h
+	return h, nil
 }
 
 func (in *Installer) asset(releaseID string, c Chart) (*string, error) {

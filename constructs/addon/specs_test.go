@@ -1,6 +1,8 @@
 package addon_test
 
 import (
+	"encoding/json"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -44,8 +46,10 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 		route routing.Props
 		// extra are values the ExtraValues must have put in, by release.
 		extra map[string]map[string]any
+		// namespaces and secrets are how many of each the stack has.
+		namespaces, secrets int
 	}{
-		{name: "defaults"},
+		{name: "defaults", namespaces: 3},
 		{
 			name:  "operator mode, revision, openid, extra values",
 			istio: istio.Props{InstallMode: istio.ModeOperator, Revision: "canary", Namespace: "mesh", ExtraValues: istio.ExtraValues{Gateway: map[string]any{"podAnnotations": map[string]any{"team": "edge"}}}},
@@ -68,6 +72,7 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 				"app/service":                   {"labels": map[string]any{"team": "cart"}, "name": "cart"},
 				"routing/virtualservice":        {"labels": map[string]any{"team": "cart"}, "annotations": map[string]any{"bluegreen.io/live": "green", "bluegreen.io/candidate": "blue"}},
 			},
+			namespaces: 4, secrets: 2,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +142,34 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if total < 10 {
 				t.Errorf("pure specs: got %d releases, want at least 10 (istio 3, kiali 3, app 3, routing 3)", total)
 			}
+
+			// Namespaces and secrets: the pure specs, attribute for
+			// attribute (cdktf's metadata and depends_on aside).
+			istioRes, err := tc.istio.Resources()
+			if err != nil {
+				t.Fatal(err)
+			}
+			kialiRes, err := tc.kiali.Resources(tc.istio)
+			if err != nil {
+				t.Fatal(err)
+			}
+			namespaces, secrets := 0, 0
+			for construct, rs := range map[string]addon.Resources{"istio": istioRes, "kiali": kialiRes, "namespace": tc.ns.ResourcesFor(tc.istio)} {
+				for _, n := range rs.Namespaces {
+					namespaces++
+					assertAttributes(t, d.Resource(t, "kubernetes_namespace_v1", construct+"/"+n.ID), construct+"/"+n.ID, n.Attributes())
+				}
+				for _, s := range rs.Secrets {
+					secrets++
+					assertAttributes(t, d.Resource(t, "kubernetes_secret_v1", construct+"/"+s.ID), construct+"/"+s.ID, s.Attributes())
+				}
+			}
+			if got := d.Count("kubernetes_namespace_v1"); got != tc.namespaces || namespaces != tc.namespaces {
+				t.Errorf("namespaces: %d synthesized, %d in the pure specs; want %d", got, namespaces, tc.namespaces)
+			}
+			if got := d.Count("kubernetes_secret_v1"); got != tc.secrets || secrets != tc.secrets {
+				t.Errorf("secrets: %d synthesized, %d in the pure specs; want %d", got, secrets, tc.secrets)
+			}
 		})
 	}
 }
@@ -180,6 +213,23 @@ func assertRelease(t *testing.T, d testutil.Doc, path string, r addon.Release) {
 	}
 	if got := testutil.Values(t, res); !reflect.DeepEqual(got, spec) {
 		t.Errorf("%s: synthesized values differ from the pure spec's\n got %v\nwant %v", path, got, spec)
+	}
+}
+
+// assertAttributes checks that the synthesized resource res at path has
+// exactly the attributes want, but for cdktf's metadata and depends_on.
+func assertAttributes(t *testing.T, res map[string]any, path string, want map[string]any) {
+	t.Helper()
+	got := maps.Clone(res)
+	delete(got, "//")
+	delete(got, "depends_on")
+	b, _ := json.Marshal(want)
+	var w map[string]any
+	if err := json.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, w) {
+		t.Errorf("%s: synthesized %v, the pure spec %v", path, got, w)
 	}
 }
 

@@ -65,9 +65,9 @@ func New(scope constructs.Construct, id string, p Props, ns *meshnamespace.Names
 		return nil, fmt.Errorf("app %q: %w", id, err)
 	}
 	a := &App{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p, specs: p.HelmReleases(), releases: map[string]release.Release{}}
-	in := addon.NewInstaller(a.Construct)
+	in := addon.NewInstaller(a.Construct, deps...)
 	for _, r := range a.specs {
-		rel, err := in.Install(r, deps...)
+		rel, err := in.Install(r)
 		if err != nil {
 			return nil, fmt.Errorf("app %q: %w", id, err)
 		}
@@ -126,6 +126,7 @@ func (p Props) HelmReleases() []addon.Release {
 			ID: colour, Name: r.Name, Namespace: p.Namespace,
 			Chart:  addon.Chart{Local: EchoChart, AssetID: "echo-chart"},
 			Values: addon.MergeValues(v, r.ExtraValues), Flags: flags,
+			Order: addon.Order{After: []string{addon.Upstream}},
 		})
 	}
 	out = append(out, addon.Release{
@@ -135,6 +136,7 @@ func (p Props) HelmReleases() []addon.Release {
 			"name": ServiceNameOf(p), "app": p.Name, "port": p.ServicePort, "targetPort": p.ContainerPort, "portName": ServicePortName,
 		}, p.ServiceExtraValues),
 		Flags: addon.Applied(),
+		Order: addon.Order{After: []string{addon.Upstream}},
 	})
 	return out
 }

@@ -184,13 +184,15 @@ func compareMinor(a, b string) int {
 }
 
 // Release is the Helm release of the CRDs of bundle version, in namespace
-// (the control plane's; the CRDs themselves are cluster-scoped). Its name
-// does not change with the version, so moving to another Istio release
-// upgrades the one release to the other chart.
+// (the control plane's; the CRDs themselves are cluster-scoped), installed
+// after what New is given to depend on. Its name does not change with the
+// version, so moving to another Istio release upgrades the one release to
+// the other chart.
 func Release(namespace, version string) addon.Release {
 	return addon.Release{
 		ID: "gateway-api-crds", Name: "gateway-api-crds", Namespace: namespace,
 		Chart: addon.Chart{Local: ChartOf(version)}, Values: map[string]any{}, Flags: addon.Applied(),
+		Order: addon.Order{After: []string{addon.Upstream}},
 	}
 }
 
@@ -212,7 +214,7 @@ func New(scope constructs.Construct, id, istioVersion, namespace string, depends
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
 	c := &CRDs{Construct: constructs.NewConstruct(scope, jsii.String(id)), version: version}
-	h, err := addon.NewInstaller(c.Construct).Install(Release(namespace, version), dependsOn...)
+	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace, version))
 	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/namespacev1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
@@ -43,41 +42,57 @@ func New(scope constructs.Construct, id string, p Props) (*ControlPlane, error) 
 	}
 	c.specs = rels
 	in := addon.NewInstaller(c.Construct)
-	installed := map[string]cdktf.ITerraformDependable{
-		"namespace": c.namespace("namespace", p.Namespace),
-	}
-	if *p.IngressGateway.Enabled {
-		installed["gateway-namespace"] = c.namespace("gateway-namespace", p.IngressGateway.Namespace)
-	}
-	if p.InstallMode == ModeOperator {
-		installed["operator-namespace"] = c.namespace("operator-namespace", p.Operator.Namespace)
-	}
-	// What each release is installed after, by id.
-	after := map[string][]string{
-		"base":          {"namespace"},
-		"istiod":        {"base"},
-		"cni":           {"istiod"},
-		"ztunnel":       {"cni"},
-		"sail-operator": {"operator-namespace"},
-		"controlplane":  {"sail-operator", "namespace"},
-		"gateway":       {"istiod", "controlplane", "ztunnel", "gateway-namespace"},
+	if err := in.Create(addon.Resources{Namespaces: p.Namespaces(), Releases: rels}); err != nil {
+		return nil, fmt.Errorf("istio %q: %w", id, err)
 	}
 	for _, r := range rels {
-		var deps []cdktf.ITerraformDependable
-		for _, d := range after[r.ID] {
-			deps = append(deps, installed[d])
-		}
-		rel, err := in.Install(r, deps...)
-		if err != nil {
-			return nil, fmt.Errorf("istio %q: %w", id, err)
-		}
-		installed[r.ID] = rel
+		rel := in.Created(r.ID)
 		c.releases = append(c.releases, rel)
 		if r.ID == "istiod" || r.ID == "controlplane" {
 			c.istiod = rel
 		}
 	}
 	return c, nil
+}
+
+// Namespaces are the control plane's namespaces, as New creates them from
+// p (defaults applied here), each labelled app.kubernetes.io/managed-by:
+// terraform: "namespace" (Namespace); with the ingress gateway
+// "gateway-namespace" (its namespace); in operator mode
+// "operator-namespace" (the Sail Operator's). It creates nothing.
+func (p Props) Namespaces() []addon.Namespace {
+	p = p.WithDefaults()
+	managed := map[string]string{"app.kubernetes.io/managed-by": "terraform"}
+	out := []addon.Namespace{{ID: "namespace", Name: p.Namespace, Labels: managed}}
+	if *p.IngressGateway.Enabled {
+		out = append(out, addon.Namespace{ID: "gateway-namespace", Name: p.IngressGateway.Namespace, Labels: managed})
+	}
+	if p.InstallMode == ModeOperator {
+		out = append(out, addon.Namespace{ID: "operator-namespace", Name: p.Operator.Namespace, Labels: managed})
+	}
+	return out
+}
+
+// Resources are everything the control plane creates, as New creates it
+// from p: Namespaces and HelmReleases. It creates nothing.
+func (p Props) Resources() (addon.Resources, error) {
+	rels, err := p.HelmReleases()
+	if err != nil {
+		return addon.Resources{}, err
+	}
+	return addon.Resources{Namespaces: p.Namespaces(), Releases: rels}, nil
+}
+
+// after is what each of the control plane's resources is created after, by
+// id; ids of resources p does not create are left out.
+var after = map[string][]string{
+	"base":          {"namespace"},
+	"istiod":        {"base"},
+	"cni":           {"istiod"},
+	"ztunnel":       {"cni"},
+	"sail-operator": {"operator-namespace"},
+	"controlplane":  {"sail-operator", "namespace"},
+	"gateway":       {"istiod", "controlplane", "ztunnel", "gateway-namespace"},
 }
 
 // HelmReleases are the control plane's Helm releases in install order, as New
@@ -137,6 +152,18 @@ func (p Props) HelmReleases() ([]addon.Release, error) {
 		}
 		add("gateway", p.IngressGateway.Name, p.IngressGateway.Namespace, gw, p.gatewayValues())
 	}
+	exists := map[string]bool{}
+	for _, n := range p.Namespaces() {
+		exists[n.ID] = true
+	}
+	for i, r := range out {
+		for _, a := range after[r.ID] {
+			if exists[a] {
+				out[i].After = append(out[i].After, a)
+			}
+		}
+		exists[r.ID] = true
+	}
 	return out, nil
 }
 
@@ -156,12 +183,3 @@ func (c *ControlPlane) ReleaseSpecs() []addon.Release { return slices.Clone(c.sp
 // ControlPlaneRelease is the release that installs istiod: the istiod chart
 // in helm mode, the Istio resource in operator mode.
 func (c *ControlPlane) ControlPlaneRelease() cdktf.ITerraformDependable { return c.istiod }
-
-func (c *ControlPlane) namespace(id, name string) namespacev1.NamespaceV1 {
-	return namespacev1.NewNamespaceV1(c.Construct, jsii.String(id), &namespacev1.NamespaceV1Config{
-		Metadata: &namespacev1.NamespaceV1Metadata{
-			Name:   jsii.String(name),
-			Labels: &map[string]*string{"app.kubernetes.io/managed-by": jsii.String("terraform")},
-		},
-	})
-}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/secretv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
@@ -52,46 +51,62 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane)
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(k.Construct).AddWarning(jsii.String(w))
 	}
-	in := addon.NewInstaller(k.Construct)
-	after := cp.Releases()
-	var addons []cdktf.ITerraformDependable
-	var grafanaSecret, oidcSecret cdktf.ITerraformDependable
-	if v := p.Grafana.AdminPasswordVariable; *p.Grafana.Enabled && v != "" {
-		password := sensitiveVariable(k.Construct, "grafana-admin-password", v, "Grafana's admin password (bluegreen mesh stack)")
-		grafanaSecret = secretv1.NewSecretV1(k.Construct, jsii.String("grafana-admin"), &secretv1.SecretV1Config{
-			Metadata:  &secretv1.SecretV1Metadata{Name: jsii.String(GrafanaAdminSecret), Namespace: jsii.String(ns)},
-			Data:      &map[string]*string{"admin-user": jsii.String("admin"), "admin-password": password},
-			DependsOn: &after,
-		})
+	in := addon.NewInstaller(k.Construct, cp.Releases()...)
+	if err := in.Create(addon.Resources{Secrets: p.Secrets(ns), Releases: rels}); err != nil {
+		return nil, fmt.Errorf("kiali %q: %w", id, err)
 	}
 	for _, r := range rels {
-		deps := slices.Clone(after)
-		switch r.ID {
-		case "grafana":
-			deps = append(deps, grafanaSecret)
-		case "kiali":
-			deps = append(deps, addons...)
-			if p.Auth.Strategy == StrategyOpenID {
-				oidcSecret = secretv1.NewSecretV1(k.Construct, jsii.String("oidc-secret"), &secretv1.SecretV1Config{
-					Metadata: &secretv1.SecretV1Metadata{Name: jsii.String(SecretName), Namespace: jsii.String(ns)},
-					Data: &map[string]*string{
-						OIDCSecretKey: sensitiveVariable(k.Construct, "oidc-client-secret", p.Auth.OpenID.ClientSecretVariable, "Kiali's OpenID Connect client secret (bluegreen mesh stack)"),
-					},
-					DependsOn: &after,
-				})
-				deps = append(deps, oidcSecret)
-			}
-		}
-		rel, err := in.Install(r, deps...)
-		if err != nil {
-			return nil, fmt.Errorf("kiali %q: %w", id, err)
-		}
-		k.releases = append(k.releases, rel)
-		if r.ID != "kiali" {
-			addons = append(addons, rel)
-		}
+		k.releases = append(k.releases, in.Created(r.ID))
 	}
 	return k, nil
+}
+
+// Secrets are the Kubernetes secrets New creates from p in the namespace
+// of the control plane, istioNamespace (defaults applied here), after the
+// control plane's releases: "grafana-admin" (GrafanaAdminSecret, user
+// "admin" and the password in the sensitive variable named
+// Grafana.AdminPasswordVariable) when Grafana is installed and that
+// variable is named; "oidc-secret" (SecretName, the OpenID client secret
+// in the variable named Auth.OpenID.ClientSecretVariable) with the openid
+// strategy. It creates nothing.
+func (p Props) Secrets(istioNamespace string) []addon.Secret {
+	p = p.WithDefaults(istioNamespace)
+	upstream := addon.Order{After: []string{addon.Upstream}}
+	var out []addon.Secret
+	if v := p.Grafana.AdminPasswordVariable; *p.Grafana.Enabled && v != "" {
+		out = append(out, addon.Secret{
+			ID: "grafana-admin", Name: GrafanaAdminSecret, Namespace: istioNamespace,
+			Data: map[string]string{"admin-user": "admin"},
+			Sensitive: map[string]addon.Variable{"admin-password": {
+				ID: "grafana-admin-password", Name: v,
+				Description: "Grafana's admin password (bluegreen mesh stack); set TF_VAR_" + v + " when deploying",
+			}},
+			Order: upstream,
+		})
+	}
+	if p.Auth.Strategy == StrategyOpenID {
+		v := p.Auth.OpenID.ClientSecretVariable
+		out = append(out, addon.Secret{
+			ID: "oidc-secret", Name: SecretName, Namespace: istioNamespace,
+			Sensitive: map[string]addon.Variable{OIDCSecretKey: {
+				ID: "oidc-client-secret", Name: v,
+				Description: "Kiali's OpenID Connect client secret (bluegreen mesh stack); set TF_VAR_" + v + " when deploying",
+			}},
+			Order: upstream,
+		})
+	}
+	return out
+}
+
+// Resources are everything Kiali creates, as New creates it from p for
+// the control plane with props controlPlane: Secrets and HelmReleases. It
+// creates nothing.
+func (p Props) Resources(controlPlane istio.Props) (addon.Resources, error) {
+	rels, err := p.HelmReleases(controlPlane)
+	if err != nil {
+		return addon.Resources{}, err
+	}
+	return addon.Resources{Secrets: p.Secrets(controlPlane.WithDefaults().Namespace), Releases: rels}, nil
 }
 
 // HelmReleases are Kiali's Helm releases in install order, as New creates them
@@ -127,6 +142,31 @@ func (p Props) HelmReleases(controlPlane istio.Props) ([]addon.Release, error) {
 		addon.MergeValues(p.kialiValues(ns), p.ExtraValues)); err != nil {
 		return nil, err
 	}
+	// Each after the control plane; Grafana after its admin secret; Kiali
+	// after Prometheus, Grafana and its OpenID secret.
+	secrets := map[string]bool{}
+	for _, s := range p.Secrets(ns) {
+		secrets[s.ID] = true
+	}
+	var addons []string
+	for i, r := range out {
+		after := []string{addon.Upstream}
+		switch r.ID {
+		case "grafana":
+			if secrets["grafana-admin"] {
+				after = append(after, "grafana-admin")
+			}
+		case "kiali":
+			after = append(after, addons...)
+			if secrets["oidc-secret"] {
+				after = append(after, "oidc-secret")
+			}
+		}
+		out[i].After = after
+		if r.ID != "kiali" {
+			addons = append(addons, r.ID)
+		}
+	}
 	return out, nil
 }
 
@@ -156,20 +196,6 @@ func (k *Kiali) ReleaseSpecs() []addon.Release { return slices.Clone(k.specs) }
 // other constructs to depend on.
 func (k *Kiali) Releases() []cdktf.ITerraformDependable {
 	return append([]cdktf.ITerraformDependable(nil), k.releases...)
-}
-
-// sensitiveVariable declares the sensitive Terraform variable name (its
-// value is given at deploy time as TF_VAR_<name>) and returns a reference
-// to it.
-func sensitiveVariable(scope constructs.Construct, id, name, description string) *string {
-	v := cdktf.NewTerraformVariable(scope, jsii.String(id), &cdktf.TerraformVariableConfig{
-		Type:        jsii.String("string"),
-		Sensitive:   jsii.Bool(true),
-		Nullable:    jsii.Bool(false),
-		Description: jsii.String(description + "; set TF_VAR_" + name + " when deploying"),
-	})
-	v.OverrideLogicalId(jsii.String(name))
-	return v.StringValue()
 }
 
 // kialiValues are the kiali-server chart's values.

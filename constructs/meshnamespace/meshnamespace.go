@@ -54,11 +54,9 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane,
 	ambient := cp.Props().Ambient()
 	p = p.WithDefaults()
 	err := p.Validate(revision)
-	labels := p.AllLabels(revision)
 	specs := p.ReleasesFor(cp.Props())
 	if ambient {
 		err = p.ValidateAmbient()
-		labels = p.AllAmbientLabels()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("namespace %q: %w", id, err)
@@ -67,33 +65,45 @@ func New(scope constructs.Construct, id string, p Props, cp *istio.ControlPlane,
 	for _, w := range p.Warnings(nil) {
 		cdktf.Annotations_Of(n.Construct).AddWarning(jsii.String(w))
 	}
-	after := cp.Releases()
+	upstream := cp.Releases()
 	if crds != nil {
-		after = append(after, crds.Dependable())
+		upstream = append(upstream, crds.Dependable())
 	}
-	cfg := &namespacev1.NamespaceV1Config{
-		Metadata: &namespacev1.NamespaceV1Metadata{
-			Name:   jsii.String(p.Name),
-			Labels: addon.StringMap(labels),
-		},
+	in := addon.NewInstaller(n.Construct, upstream...)
+	if err := in.Create(p.ResourcesFor(cp.Props())); err != nil {
+		return nil, fmt.Errorf("namespace %q: %w", id, err)
 	}
-	if len(p.Annotations) > 0 {
-		cfg.Metadata.Annotations = addon.StringMap(p.Annotations)
-	}
-	if len(after) > 0 {
-		cfg.DependsOn = &after
-	}
-	n.namespace = namespacev1.NewNamespaceV1(n.Construct, jsii.String("namespace"), cfg)
+	n.namespace = in.Created("namespace").(namespacev1.NamespaceV1)
 	n.resources = append(n.resources, n.namespace)
-	in := addon.NewInstaller(n.Construct)
 	for _, r := range n.specs {
-		rel, err := in.Install(r, n.namespace)
-		if err != nil {
-			return nil, fmt.Errorf("namespace %q: %w", id, err)
-		}
-		n.resources = append(n.resources, rel)
+		n.resources = append(n.resources, in.Created(r.ID))
 	}
 	return n, nil
+}
+
+// NamespaceFor is the namespace itself ("namespace"), as New creates it
+// from p (defaults applied here) for a control plane with props cp: named
+// Name, with Annotations, labelled for cp's sidecars (AllLabels for its
+// injection revision) or, with cp's ambient data plane, for the ambient
+// mesh (AllAmbientLabels); created after the control plane's releases and
+// the Gateway API CRDs. It creates nothing.
+func (p Props) NamespaceFor(cp istio.Props) addon.Namespace {
+	p = p.WithDefaults()
+	labels := p.AllLabels(cp.InjectionRevision())
+	if cp.Ambient() {
+		labels = p.AllAmbientLabels()
+	}
+	return addon.Namespace{
+		ID: "namespace", Name: p.Name, Labels: labels, Annotations: p.Annotations,
+		Order: addon.Order{After: []string{addon.Upstream}},
+	}
+}
+
+// ResourcesFor are everything the namespace creates, as New creates it
+// from p for a control plane with props cp: NamespaceFor and ReleasesFor.
+// It creates nothing.
+func (p Props) ResourcesFor(cp istio.Props) addon.Resources {
+	return addon.Resources{Namespaces: []addon.Namespace{p.NamespaceFor(cp)}, Releases: p.ReleasesFor(cp)}
 }
 
 // HelmReleases are the namespace's Helm releases, as New creates them from p
@@ -110,6 +120,7 @@ func (p Props) HelmReleases() []addon.Release {
 		Chart:  addon.Chart{Local: PeerAuthenticationChart},
 		Values: addon.MergeValues(map[string]any{"name": "default", "mtlsMode": p.PeerAuthentication}, p.ExtraValues),
 		Flags:  addon.Waited(300),
+		Order:  addon.Order{After: []string{"namespace"}},
 	}}
 }
 
@@ -140,6 +151,7 @@ func (p Props) WaypointRelease(revision string) addon.Release {
 		Chart:  addon.Chart{Local: WaypointChart},
 		Values: v,
 		Flags:  addon.Waited(300),
+		Order:  addon.Order{After: []string{"namespace"}},
 	}
 }
 

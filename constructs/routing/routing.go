@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -62,38 +61,8 @@ func New(scope constructs.Construct, id string, p Props, app *bluegreen.App, cp 
 		return nil, fmt.Errorf("routing %q: %w", id, err)
 	}
 	r := &Routing{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: WithGateway(p, app.Props(), cpProps), objects: objs, specs: rels}
-	in := addon.NewInstaller(r.Construct)
-	appDeps := app.Dependables()
-	installed := map[string]cdktf.ITerraformDependable{}
-	// The VirtualService goes last: its routes name the Gateway and the
-	// subsets, and must not send traffic to pods that do not exist yet.
-	after := map[string][]cdktf.ITerraformDependable{
-		RoleDestinationRule: appDeps,
-		RoleGateway:         nil,
-	}
-	for _, rel := range rels {
-		deps := after[rel.ID]
-		switch {
-		case rel.ID == RoleVirtualService:
-			deps = append([]cdktf.ITerraformDependable{installed[RoleDestinationRule], installed[RoleGateway]}, appDeps...)
-		case strings.HasPrefix(rel.ID, RoleColourService):
-			deps = appDeps
-		case strings.HasPrefix(rel.ID, RoleHTTPRoute):
-			// Like the VirtualService: after the Gateway and the Services
-			// its backends name, so no rule sends traffic nowhere.
-			deps = []cdktf.ITerraformDependable{installed[RoleGateway]}
-			for _, c := range mesh.Colours {
-				if h, ok := installed[RoleColourService+c]; ok {
-					deps = append(deps, h)
-				}
-			}
-			deps = append(deps, appDeps...)
-		}
-		h, err := in.Install(rel, deps...)
-		if err != nil {
-			return nil, fmt.Errorf("routing %q: %w", id, err)
-		}
-		installed[rel.ID] = h
+	if err := addon.NewInstaller(r.Construct, app.Dependables()...).Create(addon.Resources{Releases: rels}); err != nil {
+		return nil, fmt.Errorf("routing %q: %w", id, err)
 	}
 	return r, nil
 }
@@ -184,7 +153,43 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 	if out, err = withExtraValues(out, p); err != nil {
 		return nil, Objects{}, err
 	}
-	return out, objs, nil
+	return ordered(out), objs, nil
+}
+
+// ordered returns rels with what each is installed after, where
+// addon.Upstream stands for the app's releases: the DestinationRule and
+// the per-colour Services after the app; the Gateway first; the
+// VirtualService last, after the DestinationRule, the Gateway and the app,
+// as its routes name the Gateway and the subsets and must not send traffic
+// to pods that do not exist yet; the HTTPRoutes, like it, after the
+// Gateway, the Services their backends name and the app, so no rule sends
+// traffic nowhere.
+func ordered(rels []addon.Release) []addon.Release {
+	ids := map[string]bool{}
+	for _, r := range rels {
+		ids[r.ID] = true
+	}
+	for i, r := range rels {
+		var after []string
+		switch {
+		case r.ID == RoleDestinationRule:
+			after = []string{addon.Upstream}
+		case r.ID == RoleVirtualService:
+			after = []string{RoleDestinationRule, RoleGateway, addon.Upstream}
+		case strings.HasPrefix(r.ID, RoleColourService):
+			after = []string{addon.Upstream}
+		case strings.HasPrefix(r.ID, RoleHTTPRoute):
+			after = []string{RoleGateway}
+			for _, c := range mesh.Colours {
+				if ids[RoleColourService+c] {
+					after = append(after, RoleColourService+c)
+				}
+			}
+			after = append(after, addon.Upstream)
+		}
+		rels[i].After = after
+	}
+	return rels
 }
 
 // eastWestService is the Service whose callers inside the mesh get the
@@ -294,7 +299,10 @@ func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, 
 			return nil, err
 		}
 	}
-	return withExtraValues(out, p)
+	if out, err = withExtraValues(out, p); err != nil {
+		return nil, err
+	}
+	return ordered(out), nil
 }
 
 // Props returns the props the routing was built with, defaults applied.

@@ -11,31 +11,35 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
+	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
-// envoyRoutes synthesizes environment env (the installer reads the
-// synthesized stacks: their namespaces, secrets and dependency order as
-// Terraform sees them), installs the mesh and app stacks into a local
-// control plane, runs istiod, prints the route table istiod generates for
-// the ingress gateway, and evaluates cases against it beside what routes
-// says: with the VirtualService evaluator (package mesh), or, where the
-// environment's routing.api is "gatewayAPI", with istiod translating the
-// Gateway API, for the gateway Istio deploys for the Gateway, with the
-// Gateway API evaluator (mesh/gatewayapi). It fails when they disagree,
-// or, naming how to build them, when the control plane's binaries are not
-// built.
+// envoyRoutes installs the mesh and app stacks of environment env into a
+// local control plane (their namespaces, secrets and Helm releases in
+// Terraform's dependency order, as the offline pipeline computes them from
+// cdktf.json without synthesizing: pipeline.Environment.InstallPlan), runs
+// istiod, prints the route table istiod generates for the ingress gateway,
+// and evaluates cases against it beside what routes says: with the
+// VirtualService evaluator (package mesh), or, where the environment's
+// routing.api is "gatewayAPI", with istiod translating the Gateway API,
+// for the gateway Istio deploys for the Gateway, with the Gateway API
+// evaluator (mesh/gatewayapi). It fails when they disagree, or, naming how
+// to build them, when the control plane's binaries are not built.
 func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	bins, err := controlplane.FindBinaries(".")
 	if err != nil {
 		return fmt.Errorf("routes --envoy: %w", err)
 	}
-	s, err := Synthesize(env)
+	e, err := pipeline.Load(ConfigPath(), env)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	plan, err := e.InstallPlan()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintln(stderr, "Starting a local control plane (etcd, kube-apiserver, kube-controller-manager, istiod on 127.0.0.1)...")
@@ -46,10 +50,6 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	defer cp.Stop()
 	go func() { <-ctx.Done(); cp.Stop() }()
 
-	plan, err := meshinstall.Load(s.MeshAndApp()...)
-	if err != nil {
-		return err
-	}
 	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: plan.RandomVariables()})
 	if err != nil {
 		return err
@@ -62,8 +62,8 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	gatewayAPI := s.Env.Routing.API == mesh.APIGatewayAPI
-	p := s.Env.Istio.WithDefaults()
+	gatewayAPI := e.Env.Routing.API == mesh.APIGatewayAPI
+	p := e.Env.Istio.WithDefaults()
 	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: gatewayAPI})
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Envoy routes istiod generates for the ingress gateway of %s:\n\n", s.Env.Name)
+	fmt.Fprintf(stdout, "Envoy routes istiod generates for the ingress gateway of %s:\n\n", e.Env.Name)
 	if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
 		return err
 	}

@@ -34,8 +34,9 @@ func (h headerFlags) Set(s string) error {
 // Routes implements `routes <env> [flags]`: it renders the environment's
 // releases through Helm's engine, offline (package pipeline), prints
 // bluegreen's findings, and prints where requests go: the standard set, or
-// one request described by the flags. With --envoy it also synthesizes the
-// environment and installs the stacks into a local control plane.
+// one request described by the flags. With --envoy it also installs the
+// environment's mesh and app stacks, as the pipeline computes them, into a
+// local control plane.
 func Routes(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https] [--envoy]")

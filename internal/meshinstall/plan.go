@@ -1,10 +1,13 @@
-// Package meshinstall installs what an environment's synthesized mesh and
-// app stacks (cdktf.out/stacks/<env>-mesh and <env>-app) would create into a
-// Kubernetes cluster, the way Terraform's helm and kubernetes providers
-// would: every helm_release with Helm's own install, upgrade and uninstall
-// actions (helm.sh/helm/v3/pkg/action, the code the helm provider runs),
-// every kubernetes_* resource with client-go, in Terraform's dependency
-// order (explicit depends_on and references), stack after stack.
+// Package meshinstall installs what an environment's mesh and app stacks
+// would create into a Kubernetes cluster, the way Terraform's helm and
+// kubernetes providers would: every helm_release with Helm's own install,
+// upgrade and uninstall actions (helm.sh/helm/v3/pkg/action, the code the
+// helm provider runs), every kubernetes_* resource with client-go, in
+// Terraform's dependency order (explicit depends_on and references), stack
+// after stack. The plan comes from the synthesized stacks (Load:
+// cdktf.out/stacks/<env>-mesh and <env>-app), or from the same resources
+// computed without synthesizing (NewPlan, as
+// pipeline.Environment.InstallPlan does).
 //
 // The providers themselves do not run (they cannot be built here); releases
 // are installed without waiting for readiness, because no pod ever runs on
@@ -70,13 +73,49 @@ type Plan struct {
 // Load reads the stacks synthesized in stackDirs (in apply order, such as
 // the mesh stack, then the app stack) and orders their resources.
 func Load(stackDirs ...string) (*Plan, error) {
-	p := &Plan{Variables: map[string][]string{}}
+	var stacks []Stack
 	for _, dir := range stackDirs {
-		rs, vars, err := loadStack(dir)
+		s, err := loadStack(dir)
 		if err != nil {
 			return nil, err
 		}
-		p.Variables[filepath.Base(dir)] = vars
+		stacks = append(stacks, s)
+	}
+	return NewPlan(stacks...)
+}
+
+// Stack is the resources and variables of one stack, as a synthesized
+// stack has them or as code that computes them without synthesizing
+// (package pipeline) does.
+type Stack struct {
+	// Name is the stack's name, such as "dev-mesh".
+	Name string
+	// Resources are the stack's resources in any order. Each one's Attrs
+	// are as Terraform reads them: depends_on holds the addresses of the
+	// resources it waits for, and references (${type.id.attribute},
+	// ${var.name}) stand for values known at apply time; DependsOn is
+	// computed from them.
+	Resources []Resource
+	// Variables are the names of the Terraform variables the stack
+	// declares.
+	Variables []string
+}
+
+// NewPlan orders the resources of stacks (in apply order): stack by stack,
+// and within a stack every resource after those its depends_on and its
+// references name. It refuses a resource type the installer does not
+// manage, two resources with one address, a dependency on a resource the
+// stack does not have and a dependency cycle.
+func NewPlan(stacks ...Stack) (*Plan, error) {
+	p := &Plan{Variables: map[string][]string{}}
+	for _, s := range stacks {
+		rs, err := order(s)
+		if err != nil {
+			return nil, err
+		}
+		vars := slices.Clone(s.Variables)
+		slices.Sort(vars)
+		p.Variables[s.Name] = vars
 		p.Resources = append(p.Resources, rs...)
 	}
 	return p, nil
@@ -90,49 +129,70 @@ var Managed = []string{"helm_release", "kubernetes_namespace_v1", "kubernetes_se
 // ${kubernetes_namespace_v1.x.metadata[0].name}; group 1 is the address.
 var refPattern = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)`)
 
-func loadStack(dir string) ([]Resource, []string, error) {
+func loadStack(dir string) (Stack, error) {
 	stack := filepath.Base(dir)
 	b, err := os.ReadFile(filepath.Join(dir, "cdk.tf.json"))
 	if err != nil {
-		return nil, nil, err
+		return Stack{}, err
 	}
 	var doc struct {
 		Resource map[string]map[string]map[string]any `json:"resource"`
 		Variable map[string]any                       `json:"variable"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+		return Stack{}, fmt.Errorf("%s: %w", dir, err)
 	}
 	releases, err := render.Releases(dir)
 	if err != nil {
-		return nil, nil, err
+		return Stack{}, err
 	}
 	byID := map[string]*render.Release{}
 	for i := range releases {
 		byID[releases[i].ID] = &releases[i]
 	}
-	var all []Resource
+	s := Stack{Name: stack}
 	for typ, byName := range doc.Resource {
-		if !slices.Contains(Managed, typ) {
-			return nil, nil, fmt.Errorf("%s: resource type %s is not installed by the harness (it installs %s)", stack, typ, strings.Join(Managed, ", "))
-		}
 		for id, attrs := range byName {
 			r := Resource{Stack: stack, Type: typ, ID: id, Attrs: attrs, Path: render.ConstructPath(attrs)}
 			if typ == "helm_release" {
 				r.Release = byID[id]
 			}
-			all = append(all, r)
+			s.Resources = append(s.Resources, r)
 		}
 	}
+	for name := range doc.Variable {
+		s.Variables = append(s.Variables, name)
+	}
+	return s, nil
+}
+
+// order returns the resources of s, each with its DependsOn, in creation
+// order.
+func order(s Stack) ([]Resource, error) {
+	stack := s.Name
+	all := slices.Clone(s.Resources)
 	addrs := map[string]bool{}
-	for _, r := range all {
+	for i, r := range all {
+		if !slices.Contains(Managed, r.Type) {
+			return nil, fmt.Errorf("%s: resource type %s is not installed by the harness (it installs %s)", stack, r.Type, strings.Join(Managed, ", "))
+		}
+		if r.Stack != stack {
+			return nil, fmt.Errorf("%s: %s is in stack %q", stack, r.Address(), r.Stack)
+		}
+		if r.Type == "helm_release" && r.Release == nil {
+			return nil, fmt.Errorf("%s: %s has no release", stack, r.Address())
+		}
+		if addrs[r.Address()] {
+			return nil, fmt.Errorf("%s: two resources have the address %s", stack, r.Address())
+		}
 		addrs[r.Address()] = true
+		all[i].DependsOn = nil
 	}
 	for i := range all {
 		deps := map[string]bool{}
 		for _, d := range render.List(all[i].Attrs["depends_on"]) {
-			s, _ := d.(string)
-			deps[s] = true
+			addr, _ := d.(string)
+			deps[addr] = true
 		}
 		withoutMeta := map[string]any{}
 		for k, v := range all[i].Attrs {
@@ -148,22 +208,13 @@ func loadStack(dir string) ([]Resource, []string, error) {
 		}
 		for d := range deps {
 			if !addrs[d] {
-				return nil, nil, fmt.Errorf("%s: %s depends on %s, which the stack does not have", stack, all[i].Address(), d)
+				return nil, fmt.Errorf("%s: %s depends on %s, which the stack does not have", stack, all[i].Address(), d)
 			}
 			all[i].DependsOn = append(all[i].DependsOn, d)
 		}
 		slices.Sort(all[i].DependsOn)
 	}
-	ordered, err := topoSort(stack, all)
-	if err != nil {
-		return nil, nil, err
-	}
-	var vars []string
-	for name := range doc.Variable {
-		vars = append(vars, name)
-	}
-	slices.Sort(vars)
-	return ordered, vars, nil
+	return topoSort(stack, all)
 }
 
 // topoSort orders rs so that each comes after its dependencies; among the
@@ -215,4 +266,27 @@ func (p *Plan) RandomVariables() map[string]string {
 		}
 	}
 	return vars
+}
+
+// Resolved returns the attributes of every resource of p, in order, with
+// every reference replaced as Apply replaces them when each resource is
+// applied: var.<name> from vars, <type>.<id>.<attribute> from the
+// resolved attributes of the earlier resources of its stack. The result
+// holds the variables' values: never print it.
+func (p *Plan) Resolved(vars map[string]string) ([]map[string]any, error) {
+	state := map[string]map[string]map[string]any{}
+	var out []map[string]any
+	for _, r := range p.Resources {
+		if state[r.Stack] == nil {
+			state[r.Stack] = map[string]map[string]any{}
+		}
+		attrs, err := resolver{vars: vars, state: state[r.Stack]}.resolveAll(r.Attrs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r, err)
+		}
+		m := attrs.(map[string]any)
+		state[r.Stack][r.Address()] = m
+		out = append(out, m)
+	}
+	return out, nil
 }

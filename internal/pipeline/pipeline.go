@@ -6,12 +6,15 @@
 //	Helm's engine in process (package render; Istio's own charts from the
 //	pinned module for the analyzer) -> mesh.Model -> checks, routes, picture
 //
+// The same specs, with the constructs' namespaces, secrets and install
+// order, give the plan `routes --envoy` installs (InstallPlan).
+//
 // Nothing here creates a construct, starts Node or synthesizes: each
 // construct's New turns exactly the specs its pure function returns into
 // helm_release resources (constructs/addon/specs_test.go), and this
-// package's test proves, for every environment of the frozen fixture, that
-// the releases it computes (count, names, namespaces, charts, values) equal
-// those of the synthesized stacks.
+// package's test proves, for every environment of the frozen fixtures, that
+// the releases it computes (count, names, namespaces, charts, values) and
+// the install plan equal those of the synthesized stacks.
 package pipeline
 
 import (
@@ -48,45 +51,78 @@ type Spec struct {
 func (s Spec) Path() string { return s.Stack + "/" + s.Construct + "/" + s.Release.ID }
 
 // Specs returns the Helm releases of env's mesh and app stacks, in the
-// order the stacks create them, from the constructs' pure release specs.
-// It composes the constructs as stacks/mesh.go and stacks/app.go do (the
-// construct ids are theirs): the Istio control plane; Kiali in its
-// namespace; the injected namespace; with routing.api gatewayAPI, the
-// Gateway API CRDs; the app in that namespace; the routing served by the
-// control plane's ingress gateway. The test of this
-// package fails when the two compositions disagree.
+// order the stacks create them, from the constructs' pure release specs
+// (see parts).
 func Specs(env config.Environment) ([]Spec, error) {
+	ps, err := parts(env)
+	if err != nil {
+		return nil, err
+	}
 	var out []Spec
-	add := func(stack, construct string, rs []addon.Release) {
-		for _, r := range rs {
-			out = append(out, Spec{Stack: env.Name + stack, Construct: construct, Release: r})
+	for _, p := range ps {
+		for _, r := range p.resources.Releases {
+			out = append(out, Spec{Stack: p.stack, Construct: p.construct, Release: r})
 		}
 	}
+	return out, nil
+}
+
+// part is what one construct of an environment's stacks creates, as its
+// pure functions compute it from its props.
+type part struct {
+	// stack and construct are the stack's name and the construct's id.
+	stack, construct string
+	// resources are the construct's namespaces, secrets and releases.
+	resources addon.Resources
+	// upstream are the constructs of the same stack whose Helm releases
+	// addon.Upstream stands for in the resources' order: those the
+	// construct's New is given to wait for.
+	upstream []string
+}
+
+// parts returns what each construct of env's mesh and app stacks creates,
+// in the order the stacks create the constructs. It composes the
+// constructs as stacks/mesh.go and stacks/app.go do (the construct ids are
+// theirs): the Istio control plane; Kiali in its namespace, after it; with
+// routing.api gatewayAPI, the Gateway API CRDs, after it; the injected
+// namespace, after both; the app in that namespace (in the app stack, so
+// not waiting for it: a stack waits for no other stack's resources); the
+// routing served by the control plane's ingress gateway, after the app.
+// The tests of this package fail when the two compositions disagree.
+func parts(env config.Environment) ([]part, error) {
+	mesh, app := env.Name+stacks.MeshSuffix, env.Name+stacks.AppSuffix
 	cp := env.Istio.WithDefaults()
-	rs, err := cp.HelmReleases()
+	istioRes, err := cp.Resources()
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: istio: %w", env.Name, err)
 	}
-	add(stacks.MeshSuffix, "istio", rs)
-	if rs, err = env.Kiali.WithDefaults(cp.Namespace).HelmReleases(cp); err != nil {
+	kialiRes, err := env.Kiali.WithDefaults(cp.Namespace).Resources(cp)
+	if err != nil {
 		return nil, fmt.Errorf("environment %q: kiali: %w", env.Name, err)
 	}
-	add(stacks.MeshSuffix, "kiali", rs)
-	ns := env.Namespace.WithDefaults()
-	add(stacks.MeshSuffix, "namespace", ns.ReleasesFor(cp))
+	out := []part{
+		{stack: mesh, construct: "istio", resources: istioRes},
+		{stack: mesh, construct: "kiali", resources: kialiRes, upstream: []string{"istio"}},
+	}
+	nsUpstream := []string{"istio"}
 	if env.NeedsGatewayAPICRDs() {
 		version, err := gatewayapicrds.Required(env.Istio.Version)
 		if err != nil {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
 		}
-		add(stacks.MeshSuffix, "gateway-api-crds", []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)})
+		out = append(out, part{stack: mesh, construct: "gateway-api-crds",
+			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)}}, upstream: []string{"istio"}})
+		nsUpstream = append(nsUpstream, "gateway-api-crds")
 	}
-	app := bluegreen.WithNamespace(env.App, ns)
-	add(stacks.AppSuffix, "app", app.HelmReleases())
-	if rs, _, err = routing.HelmReleases(env.Routing, app, cp); err != nil {
+	ns := env.Namespace.WithDefaults()
+	out = append(out, part{stack: mesh, construct: "namespace", resources: ns.ResourcesFor(cp), upstream: nsUpstream})
+	a := bluegreen.WithNamespace(env.App, ns)
+	out = append(out, part{stack: app, construct: "app", resources: addon.Resources{Releases: a.HelmReleases()}})
+	rs, _, err := routing.HelmReleases(env.Routing, a, cp)
+	if err != nil {
 		return nil, fmt.Errorf("environment %q: routing: %w", env.Name, err)
 	}
-	add(stacks.AppSuffix, "routing", rs)
+	out = append(out, part{stack: app, construct: "routing", resources: addon.Resources{Releases: rs}, upstream: []string{"app"}})
 	return out, nil
 }
 

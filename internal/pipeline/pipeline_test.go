@@ -157,6 +157,9 @@ func pureEqualsSynthesized(t *testing.T, fixture string, want ...string) {
 				t.Errorf("local chart releases compared: %d, want at least 6 (app 3, routing 3)", local)
 			}
 
+			// What the installer of routes --envoy is given, both ways.
+			planEqualsSynthesized(t, e, dirs)
+
 			// What the analyzer sees, both ways.
 			fromStacks, err := analyze.Collect(dirs, env.Istio.KubernetesVersion)
 			if err != nil {
