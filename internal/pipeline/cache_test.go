@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,40 @@ func addIstiodValues(e *pipeline.Environment, doc string) {
 		if r.Name == "istiod" {
 			e.Releases[i].Values = append(r.Values, doc)
 		}
+	}
+}
+
+// TestGatewayAPICRDsCache renders qa (routing.api "gatewayAPI") without
+// Istio's charts, as routes and graph do, with an empty cache folder: the
+// Gateway API CRDs' chart is stored, the only entry, and read back the
+// same on the next run.
+func TestGatewayAPICRDsCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("BLUEGREEN_CACHE", cache)
+	e, err := pipeline.Load(fixture, "qa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.Render(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "rendered", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("cache entries after routes: %v, want 1 (the Gateway API CRDs)", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "httproutes.gateway.networking.k8s.io") {
+		t.Errorf("the cache entry is not the CRDs' chart: %.200s", b)
+	}
+	second, err := e.Render(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Releases) != len(first.Releases) || !reflect.DeepEqual(first.Releases, second.Releases) {
+		t.Fatalf("from the cache: %d releases rendered, want the same %d as rendered afresh", len(second.Releases), len(first.Releases))
 	}
 }

@@ -20,6 +20,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
@@ -248,21 +249,23 @@ type Rendered struct {
 // in tools/go.mod (as the analyzer needs them; see analyze.RenderOptions),
 // or from the cache of an earlier run of the same program with the same
 // values (see renderCache; BLUEGREEN_NO_RENDER_CACHE=1 turns it off);
-// without, they are skipped, which routes and graph can afford.
+// without, they are skipped, which routes and graph can afford. The
+// Gateway API CRDs' chart is taken from the same cache in both cases.
 func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 	o := render.Options{KubeVersion: e.KubeVersion()}
 	if istioCharts {
 		o = analyze.RenderOptions(e.KubeVersion())
 	}
-	// Istio's charts come from the cache of an earlier run when they can.
-	var cache *renderCache
-	if istioCharts {
-		cache = newRenderCache()
+	// Istio's charts and the Gateway API CRDs come from the cache of an
+	// earlier run when they can.
+	cache := newRenderCache()
+	cacheable := func(r render.Release) bool {
+		return isCRDChart(r) || (istioCharts && istiocharts.IsIstio(r))
 	}
 	cached := map[string][]render.Manifest{}
 	var todo []render.Release
 	for _, r := range e.Releases {
-		if istiocharts.IsIstio(r) {
+		if cacheable(r) {
 			if ms, ok := cache.get(r, o.KubeVersion); ok {
 				cached[r.Path] = ms
 				continue
@@ -276,7 +279,7 @@ func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 	}
 	byPath := map[string]render.Rendered{}
 	for _, r := range fresh {
-		if istiocharts.IsIstio(r.Release) {
+		if cacheable(r.Release) {
 			cache.put(r.Release, o.KubeVersion, r.Manifests)
 		}
 		byPath[r.Path] = r
@@ -294,6 +297,14 @@ func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
 	}
 	return &Rendered{Env: e, Releases: rendered, Skipped: skipped, Model: m, Findings: check.Run(m), istio: istioCharts, kubeVersion: o.KubeVersion}, nil
+}
+
+// isCRDChart reports whether r installs the Gateway API CRDs from their
+// local chart: a few megabytes of static YAML that Helm's engine takes about
+// 0.4 s to parse, the same on every run of a build (the chart is embedded in
+// the program, whose build ID is part of the cache key).
+func isCRDChart(r render.Release) bool {
+	return r.Local() && strings.HasPrefix(r.Chart, gatewayapicrds.ChartPrefix)
 }
 
 // FindingLines are the findings as the diagnostics print them, one per
