@@ -206,6 +206,9 @@ func TestGatewayAPICRDsInTheMeshStack(t *testing.T) {
 					t.Fatal(err)
 				}
 				names = append(names, obj.Kind+" "+obj.Metadata.Name)
+				if mf.Kind != obj.Kind {
+					t.Errorf("%s: Manifest.Kind %q, but the object is a %s", mf.Template, mf.Kind, obj.Kind)
+				}
 			}
 		}
 		if len(names) != tc.want {

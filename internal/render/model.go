@@ -30,6 +30,12 @@ func ModelOf(rendered []Rendered) (*mesh.Model, error) {
 			continue
 		}
 		for _, mf := range r.Manifests {
+			// The model holds no CRDs, and decoding the Gateway API's
+			// (megabytes of schema) was most of the time `routes` took
+			// for a Gateway API environment.
+			if mf.Kind == "CustomResourceDefinition" {
+				continue
+			}
 			obj, err := Decode(mf)
 			if err == nil {
 				err = m.Add(r.Name, r.Namespace, obj.Raw)

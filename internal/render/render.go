@@ -205,6 +205,9 @@ type Manifest struct {
 	Template string
 	// YAML is the rendered document.
 	YAML string
+	// Kind is the object's kind as Helm read it from the document to sort
+	// the manifests into install order; empty when Helm found none.
+	Kind string `json:",omitempty"`
 }
 
 // Render renders a release with a local chart, validating the values
@@ -275,7 +278,11 @@ func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any
 		if onlyComments(m.Content) {
 			continue
 		}
-		out = append(out, Manifest{Template: m.Name, YAML: m.Content})
+		mf := Manifest{Template: m.Name, YAML: m.Content}
+		if m.Head != nil {
+			mf.Kind = m.Head.Kind
+		}
+		out = append(out, mf)
 	}
 	return out, nil
 }

@@ -59,8 +59,8 @@ func TestRenderLoadedAsHelmInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != 1 || ms[0].Template != "probe/templates/configmap.yaml" {
-		t.Fatalf("got manifests %+v; want only the ConfigMap", ms)
+	if len(ms) != 1 || ms[0].Template != "probe/templates/configmap.yaml" || ms[0].Kind != "ConfigMap" {
+		t.Fatalf("got manifests %+v; want only the ConfigMap, of kind ConfigMap", ms)
 	}
 	if !strings.Contains(ms[0].YAML, `minor: "35"`) {
 		t.Errorf("the template did not see Kubernetes 1.35:\n%s", ms[0].YAML)
