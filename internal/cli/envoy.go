@@ -16,7 +16,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
-// envoyRoutes installs the mesh and app stacks of environment env into a
+// envoyRoutes installs the mesh and app stacks of environment e into a
 // local control plane (their namespaces, secrets and Helm releases in
 // Terraform's dependency order, as the offline pipeline computes them from
 // cdktf.json without synthesizing: pipeline.Environment.InstallPlan), runs
@@ -26,16 +26,9 @@ import (
 // routing.api is "gatewayAPI", with istiod translating the Gateway API,
 // for the gateway Istio deploys for the Gateway, with the Gateway API
 // evaluator (mesh/gatewayapi). It fails when they disagree, or, naming how
-// to build them, when the control plane's binaries are not built.
-func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
-	bins, err := controlplane.FindBinaries(".")
-	if err != nil {
-		return fmt.Errorf("routes --envoy: %w", err)
-	}
-	e, err := pipeline.Load(ConfigPath(), env)
-	if err != nil {
-		return err
-	}
+// to build them, when the control plane's binaries are not built. m is
+// e's model, bins the control plane's binaries (controlplane.FindBinaries).
+func envoyRoutes(bins controlplane.Binaries, e *pipeline.Environment, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	plan, err := e.InstallPlan()
 	if err != nil {
 		return err
@@ -69,9 +62,10 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 		return err
 	}
 	var proxy envoyroutes.Proxy
+	g := gatewayapi.ModelOfMesh(m)
 	if gatewayAPI {
 		fmt.Fprintln(stderr, "Waiting for istiod to deploy the gateway of the Gateway (class istio)...")
-		proxy, err = envoyroutes.GatewayAPIProxy(ctx, cp.Client, gatewayapi.ModelOfMesh(m), p.Version)
+		proxy, err = envoyroutes.GatewayAPIProxy(ctx, cp.Client, g, p.Version)
 	} else {
 		proxy, err = envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
 	}
@@ -88,7 +82,7 @@ func envoyRoutes(env string, m *mesh.Model, cases []mesh.Case, stdout, stderr io
 	}
 	var rows []envoyroutes.Row
 	if gatewayAPI {
-		rows, err = envoyroutes.CompareGatewayCases(gatewayapi.ModelOfMesh(m), rcs, cases)
+		rows, err = envoyroutes.CompareGatewayCases(g, rcs, cases)
 	} else {
 		rows, err = envoyroutes.Compare(m, rcs, cases)
 	}

@@ -58,9 +58,11 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("routes: unexpected arguments %q", fs.Args())
 	}
+	var bins controlplane.Binaries
 	if *envoy {
 		// Say how to build the control plane before anything else.
-		if _, err := controlplane.FindBinaries("."); err != nil {
+		var err error
+		if bins, err = controlplane.FindBinaries("."); err != nil {
 			return fmt.Errorf("routes --envoy: %w", err)
 		}
 	}
@@ -88,7 +90,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout)
-		return envoyRoutes(envName, m, cases, stdout, stderr)
+		return envoyRoutes(bins, r.Env, m, cases, stdout, stderr)
 	}
 	if *cookie != "" {
 		headers["cookie"] = *cookie
@@ -103,7 +105,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return envoyRoutes(envName, m, cases, stdout, stderr)
+	return envoyRoutes(bins, r.Env, m, cases, stdout, stderr)
 }
 
 func orSlash(p string) string {
