@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +31,6 @@ func ChartOf(version string) string { return ChartPrefix + version }
 // BundleVersionAnnotation is the annotation on each Gateway API CRD that
 // names the release (bundle) it comes from.
 const BundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version"
-
-var minorRE = regexp.MustCompile(`^(\d+\.\d+)\.\d+`)
 
 // Versions returns the bundle versions IstioRequires names, sorted and
 // without repeats: the charts `make crds` makes.
@@ -125,11 +122,10 @@ func checkEmbedded(version string) error {
 // IstioRequires the error names it, says when Istio's support for it ends
 // (constructs/istio SupportEnds) and lists the releases allowed.
 func Required(istioVersion string) (string, error) {
-	m := minorRE.FindStringSubmatch(istioVersion)
-	if m == nil {
+	minor := istio.Minor(istioVersion)
+	if minor == "" {
 		return "", fmt.Errorf("%q is not an Istio release such as 1.31.0", istioVersion)
 	}
-	minor := m[1]
 	want, ok := IstioRequires[minor]
 	if !ok {
 		return "", fmt.Errorf("Istio %s has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go)%s; allowed: %s",
@@ -157,7 +153,7 @@ func supportOf(minor string) string {
 		return ""
 	case s.Ends.IsZero():
 		return "; Istio supports it until " + s.Until
-	case time.Now().After(s.Ends.AddDate(0, 0, 1)):
+	case s.Ended(time.Now()):
 		return "; its support ended on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
 	}
 	return "; its support ends on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"

@@ -570,11 +570,10 @@ func (p Props) validateImages(fld *field.Path) field.ErrorList {
 }
 
 func (p Props) validateVersion(fld *field.Path) field.ErrorList {
-	m := versionRE.FindStringSubmatch(p.Version)
-	if m == nil {
+	minor := Minor(p.Version)
+	if minor == "" {
 		return field.ErrorList{field.Invalid(fld.Child("version"), p.Version, `must be an Istio release such as "`+DefaultVersion+`"`)}
 	}
-	minor := "1." + m[1]
 	kube, ok := KubernetesSupport[minor]
 	if !ok {
 		return field.ErrorList{field.Invalid(fld.Child("version"), p.Version,

@@ -36,11 +36,10 @@ var SupportEnds = map[string]Support{
 // to leave support on a date not yet published. It names the release to
 // move to. A date never fails a build: these are warnings.
 func (p Props) SupportWarnings(fld *field.Path, today time.Time) []string {
-	m := versionRE.FindStringSubmatch(p.Version)
-	if m == nil {
+	minor, current := Minor(p.Version), Minor(DefaultVersion)
+	if minor == "" {
 		return nil
 	}
-	minor, current := "1."+m[1], minorOf(DefaultVersion)
 	s, ok := SupportEnds[minor]
 	if !ok {
 		return nil
@@ -55,7 +54,7 @@ func (p Props) SupportWarnings(fld *field.Path, today time.Time) []string {
 		return []string{fmt.Sprintf("%sIstio %s is supported until %s%s", at, minor, s.Until, move)}
 	case s.Ends.IsZero():
 		return nil
-	case !today.Before(s.Ends.AddDate(0, 0, 1)):
+	case s.Ended(today):
 		return []string{fmt.Sprintf("%sIstio %s left support on %s and gets no more security fixes%s", at, minor, s.Ends.Format(time.DateOnly), move)}
 	case today.AddDate(0, 0, 60).After(s.Ends):
 		return []string{fmt.Sprintf("%sIstio %s leaves support on %s%s", at, minor, s.Ends.Format(time.DateOnly), move)}
@@ -63,8 +62,15 @@ func (p Props) SupportWarnings(fld *field.Path, today time.Time) []string {
 	return nil
 }
 
-// minorOf returns the minor release ("1.31") of an Istio version ("1.31.0").
-func minorOf(version string) string {
+// Ended reports whether the support s describes has ended on today: today
+// is after its last day. A support without a date has not ended.
+func (s Support) Ended(today time.Time) bool {
+	return !s.Ends.IsZero() && !today.Before(s.Ends.AddDate(0, 0, 1))
+}
+
+// Minor returns the minor release ("1.31") of an Istio version ("1.31.0"),
+// or "" when version is not one.
+func Minor(version string) string {
 	if m := versionRE.FindStringSubmatch(version); m != nil {
 		return "1." + m[1]
 	}
