@@ -26,6 +26,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 )
 
 // Target types.
@@ -188,13 +189,20 @@ type Error struct {
 	Path string
 	// Problems are the individual problems, each with its field path.
 	Problems field.ErrorList
+	// Lines holds, for each problem, the line of the file its field is
+	// on, or 0 where the file does not have the field (a missing required
+	// field, a default).
+	Lines []int
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d problem(s):", e.Path, len(e.Problems))
-	for _, p := range e.Problems {
+	for i, p := range e.Problems {
 		b.WriteString("\n  - ")
+		if i < len(e.Lines) && e.Lines[i] > 0 {
+			fmt.Fprintf(&b, "line %d: ", e.Lines[i])
+		}
 		b.WriteString(p.Error())
 	}
 	return b.String()
@@ -217,10 +225,14 @@ func Load(path string, names ...string) ([]Environment, error) {
 func Parse(path string, data []byte, names ...string) ([]Environment, error) {
 	var f File
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%s: not valid JSON: %w", path, err)
+		return nil, jsonedit.Locate(path, data, err)
 	}
 	root := field.NewPath("context", "environments")
-	errs := duplicateKeys(data)
+	errs, dupLines, index := scanMembers(data)
+	lineOf := map[*field.Error]int{}
+	for i, e := range errs {
+		lineOf[e] = dupLines[i]
+	}
 	raw := map[string]any{}
 	if len(f.Context.Environments) > 0 {
 		if err := decodeNumbers(f.Context.Environments, &raw); err != nil {
@@ -276,7 +288,15 @@ func Parse(path string, data []byte, names ...string) ([]Environment, error) {
 		sort.Slice(selected, func(i, j int) bool { return selected[i].Name < selected[j].Name })
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Path: path, Problems: errs}
+		lines := make([]int, len(errs))
+		for i, e := range errs {
+			if l, ok := lineOf[e]; ok {
+				lines[i] = l
+			} else {
+				lines[i] = index.line(e.Field)
+			}
+		}
+		return nil, &Error{Path: path, Problems: errs, Lines: lines}
 	}
 	return selected, nil
 }

@@ -197,7 +197,7 @@ func TestParseBadInput(t *testing.T) {
 func TestParseRejectsBrokenJSON(t *testing.T) {
 	_, err := config.Parse("cdktf.json", []byte(`{"context": {"environments": {"dev": }}}`))
 	var syn *json.SyntaxError
-	if err == nil || !strings.Contains(err.Error(), "cdktf.json: not valid JSON") {
+	if err == nil || !strings.HasPrefix(err.Error(), "cdktf.json:1:38: not valid JSON") {
 		t.Errorf("got %v (%T), want a JSON error naming the file", err, syn)
 	}
 }

@@ -20,7 +20,7 @@ func ReadFile(path string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return Locate(path, b, err)
 	}
 	return nil
 }

@@ -96,8 +96,8 @@ func TestReadFile(t *testing.T) {
 	if err := jsonedit.ReadFile(good, &v); err != nil || v.Live != "green" {
 		t.Errorf("good file: got %+v, %v; want live green", v, err)
 	}
-	if err := jsonedit.ReadFile(bad, &v); err == nil || !strings.HasPrefix(err.Error(), bad+": invalid character") {
-		t.Errorf("bad file: got %v; want an error starting with the file's path", err)
+	if err := jsonedit.ReadFile(bad, &v); err == nil || err.Error() != bad+":1:10: not valid JSON: invalid character '}' looking for beginning of value\n  1 | {\"live\": }\n    |          ^" {
+		t.Errorf("bad file: got %v; want the located error naming the file, line and column", err)
 	}
 	if err := jsonedit.ReadFile(filepath.Join(dir, "missing.json"), &v); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: got %v; want fs.ErrNotExist", err)
