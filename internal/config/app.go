@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
@@ -28,6 +30,10 @@ func (e Environment) validateApp(p *field.Path) field.ErrorList {
 	errs = append(errs, e.App.ValidateAt(p.Child("app"))...)
 	errs = append(errs, e.Routing.ValidateAt(p.Child("routing"))...)
 	errs = append(errs, e.Routing.ValidateTarget(p.Child("routing"), routing.TargetOf(e.App))...)
+	if r, ok := e.App.Releases[e.Routing.Live]; ok && r.Replicas != nil && *r.Replicas == 0 {
+		errs = append(errs, field.Invalid(p.Child("app", "releases", e.Routing.Live, "replicas"), 0,
+			fmt.Sprintf("%s is the live colour (routing.live), so every request of the default route would fail with no pod to answer it: give %s 1 or more replicas, or make the other colour live first", e.Routing.Live, e.Routing.Live)))
+	}
 	if len(errs) == 0 {
 		errs = append(errs, routing.ValidateGatewayAPI(p.Child("routing"), e.Routing, e.App)...)
 	}

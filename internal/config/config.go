@@ -80,6 +80,10 @@ type Environment struct {
 	App bluegreen.Props `json:"app"`
 	// Routing is the Istio routing between the app's colours in <env>-app.
 	Routing routing.Props `json:"routing"`
+
+	// shared are the warnings about environments that share its cluster
+	// (SharedClusters).
+	shared []string
 }
 
 // Target is the cluster an environment installs into.
@@ -266,6 +270,18 @@ func Parse(path string, data []byte, names ...string) ([]Environment, error) {
 		env = env.WithDefaults()
 		errs = append(errs, env.validate(p)...)
 		envs = append(envs, env)
+	}
+
+	if len(errs) == 0 {
+		shared, warnings := sharedClusters(envs)
+		errs = append(errs, shared...)
+		for i := range envs {
+			for _, w := range warnings {
+				if w.a == envs[i].Name || w.b == envs[i].Name {
+					envs[i].shared = append(envs[i].shared, w.text)
+				}
+			}
+		}
 	}
 
 	selected := envs

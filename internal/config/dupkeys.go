@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -26,9 +27,17 @@ func memberKey(path string) string {
 }
 
 // line returns the line of the first occurrence of the member at path in
-// the document, or 0 when the document does not have it (a default, or a
-// required member that is missing).
+// the document; for a member of an environment that the file does not have
+// (a default, or a required member that is missing), the line of its
+// nearest ancestor in the file; otherwise 0.
 func (m members) line(path string) int {
+	for k := memberKey(path); strings.HasPrefix(k, "context.environments."); k = k[:strings.LastIndexByte(k, '.')] {
+		// A member the file does not have is reported at the nearest
+		// one it has, the environment at least.
+		if ls := m[k]; len(ls) > 0 {
+			return ls[0]
+		}
+	}
 	if ls := m[memberKey(path)]; len(ls) > 0 {
 		return ls[0]
 	}

@@ -53,6 +53,7 @@ func (e Environment) WarningsOn(today time.Time) []string {
 	out = append(out, e.Istio.SupportWarnings(p.Child("istio"), today)...)
 	out = append(out, e.meshWarnings(p)...)
 	out = append(out, e.appWarnings(p)...)
+	out = append(out, e.shared...)
 	return out
 }
 
