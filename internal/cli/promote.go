@@ -43,6 +43,10 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("promote %s: %s has no release (context.environments[%s].app.releases has %s); deploy a %s release first",
 			envName, colour, envName, strings.Join(released, ", "), colour)
 	}
+	if r := before.Env.App.Releases[colour]; r.Replicas != nil && *r.Replicas == 0 {
+		return fmt.Errorf("promote %s: %s has 0 replicas (context.environments[%s].app.releases.%s.replicas), so as the live colour it would fail every request of the default route; set app.releases.%s.replicas to 1 or more and deploy it first; nothing written",
+			envName, colour, envName, colour, colour)
+	}
 	was := before.Env.Routing.Live
 	if was == colour {
 		fmt.Fprintf(stdout, "%s is already live in %s; nothing to change.\n", colour, envName)
@@ -76,7 +80,7 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if _, err := after.Render(false); err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}
-	if err := writeAtomic(path, edited); err != nil {
+	if err := jsonedit.WriteFile(path, edited); err != nil {
 		return err
 	}
 
@@ -150,31 +154,4 @@ func diffLines(a, b string) []string {
 		out = append(out, "+ "+strings.TrimSpace(l))
 	}
 	return out
-}
-
-// writeAtomic replaces path with data through a temporary file in the same
-// folder, keeping path's permissions, so a failure cannot leave it half
-// written.
-func writeAtomic(path string, data []byte) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 )
 
-const walk = `{
+var walk = `{
     "walk": {
       ` + testutil.ExistingCluster + `,
       "routing": {
@@ -24,7 +24,7 @@ const walk = `{
       }
     },
     "solo": {
-      ` + testutil.ExistingCluster + `,
+      ` + strings.Replace(testutil.ExistingCluster, `"context": "test"`, `"context": "solo"`, 1) + `,
       "app": { "releases": { "blue": {} } },
       "routing": { "versionPaths": { "blue": "/v1" }, "cookie": { "values": { "blue": "v1" } } }
     }
@@ -88,9 +88,15 @@ func TestPromoteRefuses(t *testing.T) {
 		{"fails/unknown colour", []string{"walk", "purple"}, `colour "purple": must be one of blue, green`},
 		{"fails/unknown environment", []string{"stage", "green"}, `context.environments[stage]: Unsupported value: "stage"`},
 		{"fails/missing colour", []string{"walk"}, "usage: promote <environment> <colour>"},
+		{"fails/colour at zero replicas", []string{"idle", "green"}, "promote idle: green has 0 replicas (context.environments[idle].app.releases.green.replicas), so as the live colour it would fail every request of the default route; set app.releases.green.replicas to 1 or more and deploy it first; nothing written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := testutil.WriteConfig(t, walk)
+			cfg := testutil.WriteConfig(t, strings.TrimSuffix(walk, "}")+`,
+    "idle": {
+      `+strings.Replace(testutil.ExistingCluster, `"context": "test"`, `"context": "idle"`, 1)+`,
+      "app": { "releases": { "blue": {}, "green": { "replicas": 0 } } }
+    }
+  }`)
 			before, _ := os.ReadFile(cfg)
 			_, err := promote(t, cfg, tc.args...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -100,6 +106,43 @@ func TestPromoteRefuses(t *testing.T) {
 				t.Error("a refused promote changed the file")
 			}
 		})
+	}
+}
+
+// TestPromoteKeepsTheUsersFile promotes in a file kept elsewhere behind a
+// symbolic link, with CRLF line endings, tab indentation and a private
+// mode: the link stays, its target is updated, and the rest of every byte
+// and the mode are kept.
+func TestPromoteKeepsTheUsersFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lf, err := os.ReadFile(testutil.WriteConfig(t, walk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := strings.ReplaceAll(strings.ReplaceAll(string(lf), "\n", "\r\n"), "    ", "\t")
+	target := filepath.Join(dir, "shared", "cdktf.json")
+	if err := os.WriteFile(target, []byte(crlf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "cdktf.json")
+	if err := os.Symlink(filepath.Join("shared", "cdktf.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := promote(t, link, "walk", "green"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s: got %v, %v; want it still a symbolic link", link, fi.Mode(), err)
+	}
+	got, _ := os.ReadFile(target)
+	if want := strings.Replace(crlf, `"live": "blue"`, `"live": "green"`, 1); string(got) != want {
+		t.Errorf("target: got\n%q\nwant\n%q", got, want)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode: got %v, want -rw------- kept", fi.Mode().Perm())
 	}
 }
 
