@@ -702,6 +702,11 @@ func (g IngressGateway) validate(fld *field.Path) field.ErrorList {
 	return errs
 }
 
+// SailOrderCode is the check code of the warning that, with the Sail
+// Operator, the ingress gateway may start before istiod on the first deploy
+// (mesh/check documents it); an environment can acknowledge it.
+const SailOrderCode = "BG013"
+
 // Warnings lists settings that synthesize but deserve a second look, with
 // field paths under fld.
 func (p Props) Warnings(fld *field.Path) []string {
@@ -712,7 +717,7 @@ func (p Props) Warnings(fld *field.Path) []string {
 	}
 	if p.InstallMode == ModeOperator && p.IngressGateway.Enabled != nil && *p.IngressGateway.Enabled {
 		out = append(out, fld.Child("installMode").String()+
-			`: with the Sail Operator, istiod starts after the apply that creates the Istio resource; if the ingress gateway's pods start before istiod's injector is ready they time out, the gateway release rolls back, and a second deploy completes it`)
+			`: with the Sail Operator, istiod starts after the apply that creates the Istio resource; if the ingress gateway's pods start before istiod's injector is ready they time out, the gateway release rolls back, and a second deploy completes it (`+SailOrderCode+`)`)
 	}
 	return out
 }

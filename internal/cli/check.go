@@ -53,7 +53,8 @@ func Check(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := Report{Analyzer: res, Findings: r.Findings}
+	kept, acked := check.Acknowledge(r.Findings, r.Env.Env.Acknowledge)
+	report := Report{Analyzer: res, Findings: kept, Acknowledged: acked}
 	fmt.Fprint(stdout, report.String(envName))
 	return report.Err()
 }
@@ -62,8 +63,11 @@ func Check(args []string, stdout, stderr io.Writer) error {
 type Report struct {
 	// Analyzer is istioctl analyze's result.
 	Analyzer analyze.Result
-	// Findings are bluegreen's checks' findings.
+	// Findings are bluegreen's checks' findings, less those acknowledged.
 	Findings []check.Finding
+	// Acknowledged counts, by code, the warnings the environment
+	// acknowledges (its acknowledge setting), which are not in Findings.
+	Acknowledged map[string]int
 }
 
 // CheckSynthesized runs both checks on synthesized mesh and app stack
@@ -126,6 +130,9 @@ func (r Report) String(env string) string {
 	fmt.Fprintf(&b, "bluegreen checks: %d error(s), %d warning(s)\n", len(check.Errors(r.Findings)), len(r.Findings)-len(check.Errors(r.Findings)))
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	if line := check.AcknowledgedLine(env, r.Acknowledged); line != "" {
+		fmt.Fprintln(&b, line)
 	}
 	return b.String()
 }

@@ -51,6 +51,9 @@ func Synth(args []string, stdout, stderr io.Writer) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+	for _, line := range res.Acknowledged {
+		fmt.Fprintln(stderr, line)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "STACK\tRESOURCES\tDATA SOURCES\tJSON\n")
 	for _, s := range res.Stacks {

@@ -52,6 +52,11 @@ const (
 type Environment struct {
 	// Name is the key of the environment under context.environments.
 	Name string `json:"-"`
+	// Acknowledge lists the codes of warnings the environment keeps on
+	// purpose, such as ["GW004"] (mesh/check's Acknowledgeable; errors
+	// cannot be acknowledged): synth and check do not print them, and
+	// print one line with their count instead. Default: none.
+	Acknowledge []string `json:"acknowledge"`
 	// Production marks an environment that serves real users; some settings
 	// that are fine for exploration warn or fail there. Default: false.
 	Production bool `json:"production"`

@@ -9,11 +9,12 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
-// shipped reads the copy of the shipped cdktf.json: the mistakes below are
-// made in the file a user edits, 330 lines of it.
+// shipped reads the frozen copy of the shipped cdktf.json: the mistakes
+// below are made in a file like the one a user edits, 330 lines of it, whose
+// lines do not move when the shipped file changes.
 func shipped(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "shipped.cdktf.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "cdktf.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,5 +103,31 @@ func TestProblemsNameTheirLine(t *testing.T) {
   - line 25: context.environments[dev].cluster.network.azCout: Invalid value: "azCout": unknown field (a typo?); allowed: azCount, cidr, natGateway, privateSubnetCidrs, privateSubnetIds, publicSubnetCidrs, vpcId`
 	if err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestAcknowledge(t *testing.T) {
+	for _, tc := range []struct {
+		name, ack, want string
+	}{
+		{"fails/unknown code", `["GW005"]`, `context.environments[dev].acknowledge[0]: Unsupported value: "GW005": supported values: "BG010", "BG012", "BG013", "GW003", "GW004"`},
+		{"fails/an error's code", `["GW004", "BG005"]`, `context.environments[dev].acknowledge[1]: Invalid value: "BG005": is an error, which must be fixed; only warnings can be acknowledged: BG010, BG012, BG013, GW003, GW004`},
+		{"fails/twice", `["GW004", "GW004"]`, `context.environments[dev].acknowledge[1]: Duplicate value: "GW004"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse("cdktf.json", file(`{"dev":`+kubeEnv("/k", "c", `,"acknowledge":`+tc.ack)+`}`))
+			if want := "cdktf.json: 1 problem(s):\n  - line 1: " + tc.want; err == nil || err.Error() != want {
+				t.Errorf("got\n%v\nwant\n%s", err, want)
+			}
+		})
+	}
+	envs, err := config.Parse("cdktf.json", file(`{"dev":`+kubeEnv("/k", "c", `,"acknowledge":["BG013"],"istio":{"installMode":"operator"}`)+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := envs[0].WarningsOn(nov30)
+	kept, acked := envs[0].Acknowledged(all)
+	if len(kept) != len(all)-1 || acked["BG013"] != 1 {
+		t.Errorf("warnings %q: kept %q and acknowledged %v, want the Sail Operator's ordering note (BG013) acknowledged and no other", all, kept, acked)
 	}
 }

@@ -5,10 +5,14 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-version"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 )
 
 var (
@@ -33,7 +37,43 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, e.validateMesh(p)...)
 	errs = append(errs, e.validateApp(p)...)
+	errs = append(errs, e.validateAcknowledge(p.Child("acknowledge"))...)
 	return errs
+}
+
+func (e Environment) validateAcknowledge(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, code := range e.Acknowledge {
+		switch {
+		case slices.Contains(check.Acknowledgeable, code):
+			if slices.Contains(e.Acknowledge[:i], code) {
+				errs = append(errs, field.Duplicate(p.Index(i), code))
+			}
+		case slices.ContainsFunc(check.All, func(d check.Doc) bool { return d.Code == code }):
+			errs = append(errs, field.Invalid(p.Index(i), code, "is an error, which must be fixed; only warnings can be acknowledged: "+strings.Join(check.Acknowledgeable, ", ")))
+		default:
+			errs = append(errs, field.NotSupported(p.Index(i), code, check.Acknowledgeable))
+		}
+	}
+	return errs
+}
+
+// warningCodeRE finds the check code a warning ends with, such as
+// " (BG013)".
+var warningCodeRE = regexp.MustCompile(` \(([A-Z]{2}[0-9]{3})\)$`)
+
+// Acknowledged splits warnings (of WarningsOn) into those to print and
+// those whose code the environment acknowledges, counted by code.
+func (e Environment) Acknowledged(warnings []string) (kept []string, acknowledged map[string]int) {
+	acknowledged = map[string]int{}
+	for _, w := range warnings {
+		if m := warningCodeRE.FindStringSubmatch(w); m != nil && slices.Contains(e.Acknowledge, m[1]) {
+			acknowledged[m[1]]++
+			continue
+		}
+		kept = append(kept, w)
+	}
+	return kept, acknowledged
 }
 
 // Warnings lists settings of e that synthesize but deserve a second look,

@@ -308,11 +308,16 @@ func isCRDChart(r render.Release) bool {
 }
 
 // FindingLines are the findings as the diagnostics print them, one per
-// line, each naming the environment.
+// line, each naming the environment; the warnings the environment
+// acknowledges are one line with their count.
 func (r *Rendered) FindingLines() []string {
 	var out []string
-	for _, f := range r.Findings {
+	kept, acked := check.Acknowledge(r.Findings, r.Env.Env.Acknowledge)
+	for _, f := range kept {
 		out = append(out, "environment "+r.Env.Env.Name+": "+f.String())
+	}
+	if line := check.AcknowledgedLine(r.Env.Env.Name, acked); line != "" {
+		out = append(out, line)
 	}
 	return out
 }

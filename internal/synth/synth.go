@@ -60,8 +60,13 @@ type Result struct {
 	Warnings []string
 	// Stacks are the synthesized stacks, sorted by name.
 	Stacks []Stack
-	// Findings are the bluegreen checks' findings (see mesh/check).
+	// Findings are the bluegreen checks' findings (see mesh/check),
+	// acknowledged ones included.
 	Findings []check.Finding
+	// Acknowledged says, one line per environment that has any, how many
+	// warnings the environment's acknowledge setting kept quiet, such as
+	// "qa: 2 acknowledged findings (GW004)".
+	Acknowledged []string
 	// Outdir is where the stacks were written.
 	Outdir string
 }
@@ -97,8 +102,17 @@ func Run(o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Environments: envs, Outdir: o.Outdir}
+	acknowledged := map[string]map[string]int{}
 	for _, env := range envs {
-		res.Warnings = append(res.Warnings, env.Warnings()...)
+		kept, acked := env.Acknowledged(env.Warnings())
+		acknowledged[env.Name] = acked
+		for _, w := range kept {
+			// A warning about two environments (sharing a cluster) is
+			// said once.
+			if !slices.Contains(res.Warnings, w) {
+				res.Warnings = append(res.Warnings, w)
+			}
+		}
 	}
 
 	staging, err := newStaging(o.Outdir)
@@ -109,8 +123,13 @@ func Run(o Options) (*Result, error) {
 	if err := synthesize(staging.dir, envs); err != nil {
 		return nil, err
 	}
-	if err := checkAndDraw(staging.dir, envs, res, o.WarnOnly); err != nil {
+	if err := checkAndDraw(staging.dir, envs, res, o.WarnOnly, acknowledged); err != nil {
 		return nil, err
+	}
+	for _, env := range envs {
+		if line := check.AcknowledgedLine(env.Name, acknowledged[env.Name]); line != "" {
+			res.Acknowledged = append(res.Acknowledged, line)
+		}
 	}
 	if res.Stacks, err = summarize(staging.dir, envs); err != nil {
 		return nil, err
@@ -150,8 +169,9 @@ const GraphFile = "routing"
 // checkAndDraw renders each environment's mesh and app stacks through
 // Helm, runs the bluegreen checks on the objects, and writes the routing
 // picture beside the app stack's JSON. Check errors fail the run unless
-// warnOnly.
-func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly bool) error {
+// warnOnly. Warnings an environment acknowledges are counted in
+// acknowledged, not reported.
+func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly bool, acknowledged map[string]map[string]int) error {
 	var failed []string
 	for _, env := range envs {
 		app := filepath.Join(dir, "stacks", env.Name+stacks.AppSuffix)
@@ -159,8 +179,13 @@ func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly b
 		if err != nil {
 			return fmt.Errorf("environment %q: %w", env.Name, err)
 		}
-		for _, f := range check.Run(m) {
-			res.Findings = append(res.Findings, f)
+		found := check.Run(m)
+		res.Findings = append(res.Findings, found...)
+		kept, acked := check.Acknowledge(found, env.Acknowledge)
+		for code, n := range acked {
+			acknowledged[env.Name][code] += n
+		}
+		for _, f := range kept {
 			line := "environment " + env.Name + ": " + f.String()
 			if f.Severity == check.Error && !warnOnly {
 				failed = append(failed, line)

@@ -3,6 +3,7 @@ package synth_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,5 +76,31 @@ func TestSecondRunKeepsTerraformFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(stack, "leftover.txt")); !os.IsNotExist(err) {
 		t.Errorf("a stale synthesized file survived: %v", err)
+	}
+}
+
+// TestShippedFileSynthesizesClean synthesizes the copy of the shipped
+// cdktf.json: a new user's first run prints no warning that the file does
+// not acknowledge, and one line per environment that acknowledges some.
+// The dated support warnings (Istio's and EKS's end of support, tested in
+// internal/config with a fixed date) are left out, so that no date turns
+// this test red.
+func TestShippedFileSynthesizesClean(t *testing.T) {
+	res, err := synth.Run(synth.Options{Config: filepath.Join("..", "..", "testdata", "shipped.cdktf.json"), Outdir: filepath.Join(t.TempDir(), "cdktf.out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		if !strings.Contains(w, " support") {
+			got = append(got, w)
+		}
+	}
+	if len(got) > 0 {
+		t.Errorf("got unacknowledged warnings:\n%s", strings.Join(got, "\n"))
+	}
+	want := []string{"qa: 2 acknowledged findings (GW004)", "staging: 1 acknowledged finding (BG013)"}
+	if !slices.Equal(res.Acknowledged, want) {
+		t.Errorf("acknowledged: got %q, want %q", res.Acknowledged, want)
 	}
 }

@@ -9,8 +9,10 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/api/networking/v1"
@@ -69,6 +71,50 @@ var All = []Doc{
 		"Gateway API rules are chosen by specificity, not order: narrow the broader match or remove the one that never decides."},
 	{"GW004", "RegularExpression header match",
 		"The regex dialect is implementation-specific (Istio: RE2 over the whole value); keep it if the mesh is Istio, or match exact values."},
+	{"BG012", "retries that cannot happen within the route's timeout",
+		"Envoy ends a request at the route's timeout, retries included: make retries.perTryTimeout shorter than routing.timeout, and (1 + attempts) × perTryTimeout at most the timeout, or lengthen the timeout (routing.timeout, routing.routes.<route>.timeout)."},
+	{"BG013", "Sail Operator starts istiod after the ingress gateway",
+		"On the first deploy with istio.installMode \"operator\" the ingress gateway's pods can start before istiod's injector is ready and its release rolls back; a second deploy completes it. Acknowledge it (acknowledge: [\"BG013\"]) or turn the ingress gateway off (istio.ingressGateway.enabled: false)."},
+}
+
+// Acknowledgeable lists the codes of the warnings an environment can
+// acknowledge (its acknowledge setting): only warnings, never errors.
+var Acknowledgeable = []string{"BG010", "BG012", "BG013", "GW003", "GW004"}
+
+// AcknowledgedLine is the one line that says how many findings environment
+// env acknowledged, by code, such as "qa: 2 acknowledged findings (GW004)";
+// "" when there are none.
+func AcknowledgedLine(env string, counts map[string]int) string {
+	n := 0
+	var codes []string
+	for _, c := range slices.Sorted(maps.Keys(counts)) {
+		if counts[c] > 0 {
+			n += counts[c]
+			codes = append(codes, c)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	noun := "findings"
+	if n == 1 {
+		noun = "finding"
+	}
+	return fmt.Sprintf("%s: %d acknowledged %s (%s)", env, n, noun, strings.Join(codes, ", "))
+}
+
+// Acknowledge splits fs into the findings to report and those whose code
+// codes acknowledges, counted by code; only warnings are acknowledged.
+func Acknowledge(fs []Finding, codes []string) (kept []Finding, acknowledged map[string]int) {
+	acknowledged = map[string]int{}
+	for _, f := range fs {
+		if f.Severity == Warning && slices.Contains(codes, f.Code) {
+			acknowledged[f.Code]++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, acknowledged
 }
 
 // Run checks m and returns every finding, in a stable order.
@@ -80,6 +126,7 @@ func Run(m *mesh.Model) []Finding {
 		out = append(out, weightedRoutes(m, vs)...)
 		out = append(out, shadowedRoutes(vs)...)
 		out = append(out, hostsServedByGateway(m, vs)...)
+		out = append(out, retriesWithinTimeout(vs)...)
 	}
 	out = append(out, httpsCredentials(m)...)
 	out = append(out, servicePortNames(m)...)
@@ -215,6 +262,36 @@ func weightedRoutes(m *mesh.Model, vs mesh.Object[*networkingv1.VirtualService])
 						fmt.Sprintf("route %s sends %d%% to %s, whose release %s has 0 replicas", mesh.RouteName(r, i), share, d.GetDestination().GetSubset(), w.Release)))
 				}
 			}
+		}
+	}
+	return out
+}
+
+// BG012: Envoy ends a request at the route's timeout, retries included
+// (Istio's attempts is Envoy's num_retries: the first try and up to attempts
+// retries, each cut at perTryTimeout). A perTryTimeout of at least the
+// timeout leaves no time for any retry; (1 + attempts) × perTryTimeout above
+// the timeout leaves none for the last ones.
+func retriesWithinTimeout(vs mesh.Object[*networkingv1.VirtualService]) []Finding {
+	var out []Finding
+	for i, r := range vs.Spec.GetHttp() {
+		rt := r.GetRetries()
+		timeout, perTry := r.GetTimeout().AsDuration(), rt.GetPerTryTimeout().AsDuration()
+		if r.GetTimeout() == nil || timeout <= 0 || rt.GetPerTryTimeout() == nil || perTry <= 0 || rt.GetAttempts() <= 0 {
+			continue
+		}
+		field := fmt.Sprintf("spec.http[%d].retries", i)
+		tries := int64(rt.GetAttempts()) + 1
+		switch {
+		case perTry >= timeout:
+			out = append(out, finding("BG012", Warning, object("VirtualService", vs), field,
+				fmt.Sprintf("route %s: retries.perTryTimeout %s is at least the route's timeout %s; Envoy ends the request at the timeout, so no retry can run (attempts: %d)",
+					mesh.RouteName(r, i), perTry, timeout, rt.GetAttempts())))
+		case time.Duration(tries)*perTry > timeout:
+			fit := int64(timeout / perTry)
+			out = append(out, finding("BG012", Warning, object("VirtualService", vs), field,
+				fmt.Sprintf("route %s: %d tries (the first and %d retries) of retries.perTryTimeout %s take %s, more than the route's timeout %s; only %d fit, so the last %d can never run in full",
+					mesh.RouteName(r, i), tries, rt.GetAttempts(), perTry, time.Duration(tries)*perTry, timeout, fit, tries-fit)))
 		}
 	}
 	return out
