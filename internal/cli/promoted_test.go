@@ -12,9 +12,10 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
-// shipped is the cdktf.json the project ships. The test below reads it as
-// input only, into a copy it edits; no expectation comes from it.
-const shipped = "../../cdktf.json"
+// shipped is the copy of the cdktf.json the project ships (tests never read
+// the live file, which is the user's). The test below reads it as input
+// only, into a copy it edits; no expectation comes from it.
+const shipped = "../../testdata/shipped.cdktf.json"
 
 // TestEveryShippedEnvironmentPromoted copies the shipped cdktf.json,
 // promotes every environment in the copy to its other colour with the
