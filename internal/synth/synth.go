@@ -130,6 +130,14 @@ func Run(o Options) (*Result, error) {
 		if line := check.AcknowledgedLine(env.Name, acknowledged[env.Name]); line != "" {
 			res.Acknowledged = append(res.Acknowledged, line)
 		}
+		for i, code := range env.Acknowledge {
+			// Like an unused allowlist entry: a stale acknowledgement would
+			// hide the next warning of that code without anyone choosing to.
+			if acknowledged[env.Name][code] == 0 {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("context.environments[%s].acknowledge[%d]: %s is acknowledged, but %s has no %s warning; remove it, so that it cannot hide a new one",
+					env.Name, i, code, env.Name, code))
+			}
+		}
 	}
 	if res.Stacks, err = summarize(staging.dir, envs); err != nil {
 		return nil, err

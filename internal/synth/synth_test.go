@@ -104,3 +104,15 @@ func TestShippedFileSynthesizesClean(t *testing.T) {
 		t.Errorf("acknowledged: got %q, want %q", res.Acknowledged, want)
 	}
 }
+
+func TestStaleAcknowledgement(t *testing.T) {
+	cfg := testutil.WriteConfig(t, `{"qa": {`+testutil.ExistingCluster+`, "acknowledge": ["GW004"]}}`)
+	res, err := synth.Run(synth.Options{Config: cfg, Outdir: filepath.Join(t.TempDir(), "cdktf.out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "context.environments[qa].acknowledge[0]: GW004 is acknowledged, but qa has no GW004 warning; remove it, so that it cannot hide a new one"
+	if !slices.Contains(res.Warnings, want) || len(res.Acknowledged) != 0 {
+		t.Errorf("warnings %q, acknowledged %q; want the warning\n%s\nand nothing acknowledged", res.Warnings, res.Acknowledged, want)
+	}
+}
