@@ -88,3 +88,19 @@ func TestRoutesAndGraphAgreeOnTheLiveColour(t *testing.T) {
 		t.Errorf("the picture does not show green live and blue the candidate:\n%s", mmd)
 	}
 }
+
+// TestDiagnosticsCountAcknowledgedWarnings gives a Gateway API environment
+// with the cookie rule (two GW004 warnings) an acknowledge setting: routes
+// prints the count on one line instead of the warnings (that errors are
+// never acknowledged is mesh/check's TestAcknowledge).
+func TestDiagnosticsCountAcknowledgedWarnings(t *testing.T) {
+	t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, `{"qa": {`+testutil.ExistingCluster+`, "acknowledge": ["GW004"],
+		"routing": {"api": "gatewayAPI", "hosts": ["echo.example.com"]}}}`))
+	var out, errs bytes.Buffer
+	if err := cli.Routes([]string{"qa"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(errs.String()), "qa: 2 acknowledged findings (GW004)"; got != want {
+		t.Errorf("routes stderr: got\n%s\nwant\n%s", got, want)
+	}
+}
