@@ -10,8 +10,8 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
-	"github.com/bluegreen-mesh/bluegreen/mesh/meshtest"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
+	"github.com/bluegreen-mesh/bluegreen/mesh/meshtest"
 )
 
 // fixtures returns the model of the objects in testdata files, written by
