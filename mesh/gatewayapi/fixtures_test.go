@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
@@ -160,5 +161,16 @@ func TestTableSelectorListener(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "404") {
 		t.Errorf("table:\n%s\nwant no 404", buf.String())
+	}
+}
+
+// TestUnmodelledGatewayField checks that a field the evaluator does not
+// model in the Gateway that admits a request is the answer too.
+func TestUnmodelledGatewayField(t *testing.T) {
+	m := fixtures(t, "header-modifiers.yaml")
+	m.Gateways[0].Spec.Addresses = []gwv1.GatewaySpecAddress{{Type: ptr.To(gwv1.IPAddressType), Value: "10.0.0.1"}}
+	out := evaluateOK(t, m, gatewayapi.Request{Host: "example.com", Path: "/response-header"})
+	if want := "not evaluated: Gateway default/example-gateway spec.addresses"; out.NotEvaluated != want {
+		t.Errorf("not evaluated %q; want %q", out.NotEvaluated, want)
 	}
 }
