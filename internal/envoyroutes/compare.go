@@ -109,13 +109,17 @@ type target struct {
 	reqRemoved, respRemoved []string
 }
 
-// String writes the answer: "404", "redirect [<status> ]<location>",
-// "status <status>", or "<targets>; path <path>" with each target as
-// "<name> <percent>%" and its response headers, then the response headers
-// of every answer, the mirrors and the timeout, such as
-// "blue 90%, green 10% (set-cookie: x-version=v2; Path=/); path /;
-// mirror green 5%; timeout 10s". Header names are written in lower case
-// (they are case-insensitive).
+// String writes the answer: "abort <status>" (a fault abort of every
+// request), "404", "redirect [<status> ]<location>", "status <status>", or
+// "<targets>; path <path>" with each target as "<name> <percent>%" and its
+// response headers, the response headers it removes ("response (remove
+// x)") and the request header changes ("request (a: 1, remove b)"), then
+// the response headers of every answer, the Host rewrite, the mirrors, the
+// timeout and the delay, such as "blue 90%, green 10% (set-cookie:
+// x-version=v2; Path=/); path /; mirror green 5%; timeout 10s", prefixed
+// with "abort <status> <percent>%, else " when part of the requests are
+// aborted. Header names are written in lower case (they are
+// case-insensitive).
 func (a answer) String() string {
 	if a.abort != nil && a.abort.Percent >= 100 {
 		return fmt.Sprintf("abort %d", a.abort.Status)
