@@ -111,11 +111,11 @@ type target struct {
 
 // String writes the answer: "abort <status>" (a fault abort of every
 // request), "404", "redirect [<status> ]<location>", "status <status>", or
-// "<targets>; path <path>" with each target as "<name> <percent>%" and its
-// response headers, the response headers it removes ("response (remove
-// x)") and the request header changes ("request (a: 1, remove b)"), then
-// the response headers of every answer, the Host rewrite, the mirrors, the
-// timeout and the delay, such as "blue 90%, green 10% (set-cookie:
+// "<targets>; path <path>" with each target as "<name> <percent>%" and the
+// changes to its response headers, its own and those of every answer
+// ("(x: 1, remove y)"), and to its request headers ("request (a: 1,
+// remove b)"), then the Host rewrite, the mirrors, the timeout and the
+// delay, such as "blue 90%, green 10% (set-cookie:
 // x-version=v2; Path=/); path /; mirror green 5%; timeout 10s", prefixed
 // with "abort <status> <percent>%, else " when part of the requests are
 // aborted. Header names are written in lower case (they are
@@ -136,13 +136,12 @@ func (a answer) String() string {
 	}
 	var targets, mirrors []string
 	for _, t := range a.targets {
-		// A request header change, and a removal, is the same wherever it
-		// is written (istiod writes a single destination's on the route):
-		// each target is said with all that apply to it.
-		s := fmt.Sprintf("%s %g%%", t.name, t.percent) + inParens(t.headers)
-		if rm := append(slices.Clone(a.respRemoved), t.respRemoved...); len(rm) > 0 {
-			s += " response" + changes(nil, rm)
-		}
+		// A header change is the same wherever it is written (istiod
+		// writes a single destination's on the route, a rule's on the
+		// route for every destination): each target is said with all
+		// that apply to it.
+		s := fmt.Sprintf("%s %g%%", t.name, t.percent) +
+			changes(append(slices.Clone(a.headers), t.headers...), append(slices.Clone(a.respRemoved), t.respRemoved...))
 		if add, rm := append(slices.Clone(a.reqHeaders), t.reqHeaders...), append(slices.Clone(a.reqRemoved), t.reqRemoved...); len(add)+len(rm) > 0 {
 			s += " request" + changes(add, rm)
 		}
@@ -151,7 +150,7 @@ func (a answer) String() string {
 	for _, m := range a.mirrors {
 		mirrors = append(mirrors, fmt.Sprintf("%s %g%%", m.name, m.percent))
 	}
-	s := strings.Join(targets, ", ") + "; path " + a.path + inParens(a.headers)
+	s := strings.Join(targets, ", ") + "; path " + a.path
 	if len(mirrors) > 0 {
 		s += "; mirror " + strings.Join(mirrors, ", ")
 	}
@@ -184,19 +183,6 @@ func changes(add []Header, remove []string) string {
 		return ""
 	}
 	slices.Sort(parts)
-	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-// inParens writes headers as " (name: value, ...)" with lower-case names,
-// or "" when there are none.
-func inParens(hs []Header) string {
-	if len(hs) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, h := range hs {
-		parts = append(parts, strings.ToLower(h.Name)+": "+h.Value)
-	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 

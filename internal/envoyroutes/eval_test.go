@@ -118,7 +118,7 @@ func TestFaultsAndHeaderChanges(t *testing.T) {
 	for _, tc := range []struct{ path, want string }{
 		{"/abort", "abort 403"},
 		{"/partial", "abort 503 25%, else blue 100%; path /partial; delay 5s 10%"},
-		{"/", "blue 100% response (remove x-header-remove) request (my-header: v, remove x-debug); path /; host ratings.internal"},
+		{"/", "blue 100% (remove x-header-remove) request (my-header: v, remove x-debug); path /; host ratings.internal"},
 	} {
 		o, err := envoyroutes.Evaluate(rc, envoyroutes.Request{Host: "a.example.com", Path: tc.path})
 		if err != nil {
