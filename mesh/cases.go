@@ -3,6 +3,7 @@ package mesh
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -75,6 +76,10 @@ func Table(w io.Writer, m *Model, cases []Case) error {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 		switch {
+		case out.NotEvaluated != "":
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t%s\n", c.Name, out.NotEvaluated)
+		case out.Abort != nil && out.Abort.Percent >= 100:
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%d: fault abort of every request%s\n", c.Name, out.Route, out.Abort.Status, faultNotes(out, false))
 		case out.NotFound != "":
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t404: %s\n", c.Name, out.NotFound)
 		case out.Redirect != "":
@@ -93,6 +98,7 @@ func Table(w io.Writer, m *Model, cases []Case) error {
 				if d.SetCookie != "" {
 					answer += " (Set-Cookie: " + d.SetCookie + ")"
 				}
+				answer += faultNotes(out, true) + changeNotes(out.Authority, d)
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%%\t%s\t%s\n", name, out.Route, d.Subset, release, d.Weight, out.Path, answer)
 			}
 			if mr := out.Mirror; mr != nil {
@@ -105,4 +111,45 @@ func Table(w io.Writer, m *Model, cases []Case) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// faultNotes writes the faults of out as notes for the ANSWER column: the
+// delay, and with abort the share of requests aborted.
+func faultNotes(out Outcome, abort bool) string {
+	s := ""
+	if a := out.Abort; abort && a != nil {
+		s += fmt.Sprintf(" (fault: %g%% aborted with %d)", a.Percent, a.Status)
+	}
+	if d := out.Delay; d != nil {
+		s += fmt.Sprintf(" (fault: %g%% delayed %s)", d.Percent, d.Delay)
+	}
+	return s
+}
+
+// changeNotes writes the Host rewrite and the header changes of a
+// destination as notes for the ANSWER column.
+func changeNotes(authority string, d Destination) string {
+	s := ""
+	if authority != "" {
+		s += " (Host rewritten to " + authority + ")"
+	}
+	if !d.RequestHeaders.Empty() {
+		s += " (request headers: " + d.RequestHeaders.String() + ")"
+	}
+	resp := d.ResponseHeaders
+	if d.SetCookie != "" {
+		// Already written as Set-Cookie.
+		resp = withoutSetCookie(resp)
+	}
+	if !resp.Empty() {
+		s += " (response headers: " + resp.String() + ")"
+	}
+	return s
+}
+
+func withoutSetCookie(c HeaderChanges) HeaderChanges {
+	drop := func(h Header) bool { return strings.EqualFold(h.Name, "set-cookie") }
+	c.Set = slices.DeleteFunc(slices.Clone(c.Set), drop)
+	c.Add = slices.DeleteFunc(slices.Clone(c.Add), drop)
+	return c
 }

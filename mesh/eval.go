@@ -42,6 +42,54 @@ type Destination struct {
 	// SetCookie is the Set-Cookie header the route adds to this
 	// destination's answers (a sticky canary), or "".
 	SetCookie string
+	// RequestHeaders and ResponseHeaders are the header changes the route
+	// and this destination make (headers.request, headers.response), the
+	// route's first; Set-Cookie is among them too.
+	RequestHeaders, ResponseHeaders HeaderChanges
+}
+
+// HeaderChanges are the changes a route makes to the headers of a request
+// or of a response: set (replace), add (append) and remove. They never
+// change where the request goes.
+type HeaderChanges struct {
+	// Set and Add are header names and values, sorted by name.
+	Set, Add []Header
+	// Remove are the header names removed.
+	Remove []string
+}
+
+// Header is a header name and value.
+type Header struct {
+	Name, Value string
+}
+
+// Empty reports whether c changes nothing.
+func (c HeaderChanges) Empty() bool { return len(c.Set)+len(c.Add)+len(c.Remove) == 0 }
+
+// String writes the changes as "set a: 1, add b: 2, remove c", or "".
+func (c HeaderChanges) String() string {
+	var parts []string
+	for _, h := range c.Set {
+		parts = append(parts, "set "+h.Name+": "+h.Value)
+	}
+	for _, h := range c.Add {
+		parts = append(parts, "add "+h.Name+": "+h.Value)
+	}
+	for _, n := range c.Remove {
+		parts = append(parts, "remove "+n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Fault is a fault a route injects (fault.abort, fault.delay): Percent of
+// the requests are aborted with Status, or delayed by Delay.
+type Fault struct {
+	// Status is the abort's HTTP status; 0 for a delay.
+	Status int
+	// Delay is the delay's fixed delay; 0 for an abort.
+	Delay time.Duration
+	// Percent is the share of requests it applies to.
+	Percent float64
 }
 
 // Outcome is where a request goes.
@@ -69,6 +117,17 @@ type Outcome struct {
 	// Timeout is the route's request timeout; 0 when the route sets none
 	// (Istio then disables Envoy's default of 15 s).
 	Timeout time.Duration
+	// Abort is the fault the route aborts requests with, or nil: with
+	// Percent 100 no request reaches Destinations. Delay is the delay the
+	// route injects, or nil.
+	Abort, Delay *Fault
+	// Authority is the Host (:authority) the app receives, when the route
+	// rewrites it (rewrite.authority); "" when it does not.
+	Authority string
+	// NotEvaluated says which field of the objects that decide the
+	// request the evaluator does not model ("not evaluated: <field
+	// path>"); the rest of the outcome is then not an answer.
+	NotEvaluated string
 }
 
 // Evaluate returns where r goes, with Istio's semantics: the Gateway must
@@ -99,6 +158,9 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 		return out, nil
 	}
 	out.Gateway = gw.Namespace + "/" + gw.Name
+	if out.NotEvaluated = GatewayFields.NotEvaluated("Gateway "+out.Gateway, gw.Spec); out.NotEvaluated != "" {
+		return out, nil
+	}
 	if server.GetTls().GetHttpsRedirect() && r.Scheme == "http" {
 		out.Redirect = "https://" + r.Host + r.Path
 		return out, nil
@@ -108,6 +170,9 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 			continue
 		}
 		out.VirtualService = vs.Namespace + "/" + vs.Name
+		if out.NotEvaluated = VirtualServiceFields.NotEvaluated("VirtualService "+out.VirtualService, vs.Spec); out.NotEvaluated != "" {
+			return out, nil
+		}
 		for i, route := range vs.Spec.GetHttp() {
 			match, prefix, ok, err := routeMatches(route, r)
 			if err != nil {
@@ -121,8 +186,12 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 			if err != nil {
 				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, out.Route, err)
 			}
+			out.Authority = route.GetRewrite().GetAuthority()
 			if route.GetRedirect() != nil || route.GetDirectResponse() != nil || route.GetDelegate() != nil {
 				return out, fmt.Errorf("virtualservice %s route %s: redirect, directResponse and delegate routes are not evaluated", out.VirtualService, out.Route)
+			}
+			if out.Abort, out.Delay, out.NotEvaluated = faults(route.GetFault(), fmt.Sprintf("VirtualService %s spec.http[%d].fault", out.VirtualService, i)); out.NotEvaluated != "" {
+				return out, nil
 			}
 			out.Destinations = m.destinations(route, vs.Namespace)
 			out.Timeout = route.GetTimeout().AsDuration()
@@ -135,6 +204,20 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 					out.MirrorPercent = pct.GetValue()
 				}
 			}
+			hosts := []string{}
+			for _, d := range route.GetRoute() {
+				hosts = append(hosts, d.GetDestination().GetHost())
+			}
+			if mr := route.GetMirror(); mr != nil {
+				hosts = append(hosts, mr.GetHost())
+			}
+			for _, h := range hosts {
+				if dr := m.destinationRule(h, vs.Namespace); dr != nil {
+					if out.NotEvaluated = DestinationRuleFields.NotEvaluated("DestinationRule "+dr.Namespace+"/"+dr.Name, dr.Spec); out.NotEvaluated != "" {
+						return out, nil
+					}
+				}
+			}
 			return out, nil
 		}
 		out.NotFound = fmt.Sprintf("no route of VirtualService %s matches", out.VirtualService)
@@ -142,6 +225,35 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 	}
 	out.NotFound = fmt.Sprintf("no VirtualService bound to Gateway %s has host %q", out.Gateway, r.Host)
 	return out, nil
+}
+
+// faults reads a route's fault injection: the abort and the delay, each
+// with the share of requests it applies to. An abort without a
+// percentage, or with a gRPC status or an HTTP/2 error, is not evaluated
+// (at names the fault in the answer).
+func faults(f *networkingv1.HTTPFaultInjection, at string) (abort, delay *Fault, notEvaluated string) {
+	if a := f.GetAbort(); a != nil {
+		if a.GetPercentage() == nil {
+			return nil, nil, NotEvaluatedPrefix + at + ".abort.percentage (unset; Envoy's default share is not modelled)"
+		}
+		abort = &Fault{Status: int(a.GetHttpStatus()), Percent: a.GetPercentage().GetValue()}
+	}
+	if d := f.GetDelay(); d != nil {
+		delay = &Fault{Delay: d.GetFixedDelay().AsDuration(), Percent: d.GetPercentage().GetValue()}
+	}
+	return abort, delay, ""
+}
+
+// destinationRule returns the DestinationRule for a destination host
+// (relative to namespace ns), or nil.
+func (m *Model) destinationRule(host, ns string) *Object[*networkingv1.DestinationRule] {
+	name, sns := serviceOf(host, ns)
+	for i, dr := range m.DestinationRules {
+		if n, drns := serviceOf(dr.Spec.GetHost(), dr.Namespace); n == name && drns == sns {
+			return &m.DestinationRules[i]
+		}
+	}
+	return nil
 }
 
 // server returns the first Gateway server that admits the request.
@@ -355,8 +467,10 @@ func (m *Model) destinations(route *networkingv1.HTTPRoute, ns string) []Destina
 	var out []Destination
 	for j, d := range route.GetRoute() {
 		dest := Destination{Host: d.GetDestination().GetHost(), Subset: d.GetDestination().GetSubset(), Weight: Weight(route, j)}
-		// A destination's response headers apply after the route's.
+		// A destination's header changes apply after the route's.
 		for _, h := range []*networkingv1.Headers{route.GetHeaders(), d.GetHeaders()} {
+			dest.RequestHeaders = dest.RequestHeaders.with(h.GetRequest())
+			dest.ResponseHeaders = dest.ResponseHeaders.with(h.GetResponse())
 			for k, v := range h.GetResponse().GetSet() {
 				if strings.EqualFold(k, "set-cookie") {
 					dest.SetCookie = v
@@ -371,6 +485,18 @@ func (m *Model) destinations(route *networkingv1.HTTPRoute, ns string) []Destina
 		out = append(out, m.Resolve(dest, ns))
 	}
 	return out
+}
+
+// with returns c followed by the changes of ops.
+func (c HeaderChanges) with(ops *networkingv1.Headers_HeaderOperations) HeaderChanges {
+	for _, k := range slices.Sorted(maps.Keys(ops.GetSet())) {
+		c.Set = append(c.Set, Header{k, ops.GetSet()[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(ops.GetAdd())) {
+		c.Add = append(c.Add, Header{k, ops.GetAdd()[k]})
+	}
+	c.Remove = append(c.Remove, ops.GetRemove()...)
+	return c
 }
 
 // ServiceSelector returns the pod selector of the Service a destination

@@ -1,9 +1,13 @@
 package mesh
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -12,7 +16,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // Object is a decoded Istio object with its name and namespace.
@@ -44,6 +50,17 @@ type Service struct {
 	Service *corev1.Service
 }
 
+// Namespace is a Namespace and what creates it: a Helm release, or ""
+// for a namespace the stacks create themselves (kubernetes_namespace_v1).
+type Namespace struct {
+	// Release is the Helm release that creates the Namespace, or "".
+	Release string
+	// Namespace is the decoded Namespace, with the
+	// kubernetes.io/metadata.name label the API server gives every
+	// namespace.
+	Namespace *corev1.Namespace
+}
+
 // GatewayAPIObject is a decoded Gateway API object (gateway.networking.k8s.io/v1)
 // and the Helm release that creates it.
 type GatewayAPIObject[T any] struct {
@@ -61,6 +78,10 @@ type Model struct {
 	DestinationRules []Object[*networkingv1.DestinationRule]
 	Workloads        []Workload
 	Services         []Service
+	// Namespaces are the namespaces the environment creates, with their
+	// labels (a Gateway listener's allowedRoutes may select routes by
+	// them).
+	Namespaces []Namespace
 	// KubernetesGateways and HTTPRoutes are the Gateway API objects of an
 	// app whose routing uses api "gatewayAPI"; package mesh/gatewayapi
 	// evaluates and checks them (gatewayapi.ModelOfMesh).
@@ -83,7 +104,8 @@ type envelope struct {
 // Add decodes one Kubernetes object (JSON) that Helm release release
 // creates, and files it: Istio Gateways, VirtualServices and
 // DestinationRules (networking.istio.io/v1), Gateway API Gateways and
-// HTTPRoutes (gateway.networking.k8s.io/v1), Deployments and Services.
+// HTTPRoutes (gateway.networking.k8s.io/v1), Deployments, Services and
+// Namespaces.
 // Other kinds are ignored. An object without a namespace goes to
 // namespace, the release's. Decoding is strict: a field the API type does
 // not have is an error.
@@ -148,8 +170,55 @@ func (m *Model) Add(release, namespace string, object []byte) error {
 		}
 		s.Namespace = ns
 		m.Services = append(m.Services, Service{Release: release, Service: s})
+	case "v1/Namespace":
+		n := &corev1.Namespace{}
+		if err := strict(object, n); err != nil {
+			return fmt.Errorf("not a valid v1 Namespace: %w", err)
+		}
+		m.addNamespace(release, n)
 	}
 	return nil
+}
+
+// AddNamespace files a namespace the stacks create themselves
+// (kubernetes_namespace_v1), with its labels.
+func (m *Model) AddNamespace(name string, labels map[string]string) {
+	m.addNamespace("", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: maps.Clone(labels)}})
+}
+
+func (m *Model) addNamespace(release string, n *corev1.Namespace) {
+	if n.Labels == nil {
+		n.Labels = map[string]string{}
+	}
+	// The API server labels every namespace with its name.
+	n.Labels[corev1.LabelMetadataName] = n.Name
+	m.Namespaces = append(m.Namespaces, Namespace{Release: release, Namespace: n})
+}
+
+// AddManifests adds the objects of Kubernetes manifests (YAML or JSON,
+// documents separated by "---") that Helm release release creates, each
+// as Add does.
+func (m *Model) AddManifests(release, namespace string, manifests []byte) error {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(manifests)))
+	for i := 0; ; i++ {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("document %d: %w", i, err)
+		}
+		j, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return fmt.Errorf("document %d: %w", i, err)
+		}
+		if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
+			continue // an empty document
+		}
+		if err := m.Add(release, namespace, j); err != nil {
+			return fmt.Errorf("document %d: %w", i, err)
+		}
+	}
 }
 
 // decodeIstio decodes an Istio custom resource strictly: the envelope with

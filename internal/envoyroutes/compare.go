@@ -3,6 +3,7 @@ package envoyroutes
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -88,24 +89,41 @@ type answer struct {
 	headers []Header
 	// timeout is the request timeout; 0 for none.
 	timeout time.Duration
+	// host is the Host the upstream receives when rewritten.
+	host string
+	// abort and delay are the faults injected, or nil.
+	abort, delay *Fault
+	// reqHeaders are added to the request and reqRemoved, respRemoved
+	// removed from the request and the response, for every target.
+	reqHeaders              []Header
+	reqRemoved, respRemoved []string
 }
 
 // target is a backend and its share of the requests, with the response
-// headers added to its answers.
+// headers added to its answers, and the header changes of its own.
 type target struct {
-	name    string
-	percent float64
-	headers []Header
+	name                    string
+	percent                 float64
+	headers                 []Header
+	reqHeaders              []Header
+	reqRemoved, respRemoved []string
 }
 
-// String writes the answer: "404", "redirect [<status> ]<location>",
-// "status <status>", or "<targets>; path <path>" with each target as
-// "<name> <percent>%" and its response headers, then the response headers
-// of every answer, the mirrors and the timeout, such as
-// "blue 90%, green 10% (set-cookie: x-version=v2; Path=/); path /;
-// mirror green 5%; timeout 10s". Header names are written in lower case
-// (they are case-insensitive).
+// String writes the answer: "abort <status>" (a fault abort of every
+// request), "404", "redirect [<status> ]<location>", "status <status>", or
+// "<targets>; path <path>" with each target as "<name> <percent>%" and the
+// changes to its response headers, its own and those of every answer
+// ("(x: 1, remove y)"), and to its request headers ("request (a: 1,
+// remove b)"), then the Host rewrite, the mirrors, the timeout and the
+// delay, such as "blue 90%, green 10% (set-cookie:
+// x-version=v2; Path=/); path /; mirror green 5%; timeout 10s", prefixed
+// with "abort <status> <percent>%, else " when part of the requests are
+// aborted. Header names are written in lower case (they are
+// case-insensitive).
 func (a answer) String() string {
+	if a.abort != nil && a.abort.Percent >= 100 {
+		return fmt.Sprintf("abort %d", a.abort.Status)
+	}
 	switch {
 	case a.notFound:
 		return "404"
@@ -118,31 +136,53 @@ func (a answer) String() string {
 	}
 	var targets, mirrors []string
 	for _, t := range a.targets {
-		targets = append(targets, fmt.Sprintf("%s %g%%", t.name, t.percent)+inParens(t.headers))
+		// A header change is the same wherever it is written (istiod
+		// writes a single destination's on the route, a rule's on the
+		// route for every destination): each target is said with all
+		// that apply to it.
+		s := fmt.Sprintf("%s %g%%", t.name, t.percent) +
+			changes(append(slices.Clone(a.headers), t.headers...), append(slices.Clone(a.respRemoved), t.respRemoved...))
+		if add, rm := append(slices.Clone(a.reqHeaders), t.reqHeaders...), append(slices.Clone(a.reqRemoved), t.reqRemoved...); len(add)+len(rm) > 0 {
+			s += " request" + changes(add, rm)
+		}
+		targets = append(targets, s)
 	}
 	for _, m := range a.mirrors {
 		mirrors = append(mirrors, fmt.Sprintf("%s %g%%", m.name, m.percent))
 	}
-	s := strings.Join(targets, ", ") + "; path " + a.path + inParens(a.headers)
+	s := strings.Join(targets, ", ") + "; path " + a.path
 	if len(mirrors) > 0 {
 		s += "; mirror " + strings.Join(mirrors, ", ")
+	}
+	if a.host != "" {
+		s += "; host " + a.host
 	}
 	if a.timeout != 0 {
 		s += "; timeout " + a.timeout.String()
 	}
+	if d := a.delay; d != nil {
+		s += fmt.Sprintf("; delay %s %g%%", d.Delay, d.Percent)
+	}
+	if ab := a.abort; ab != nil {
+		s = fmt.Sprintf("abort %d %g%%, else ", ab.Status, ab.Percent) + s
+	}
 	return s
 }
 
-// inParens writes headers as " (name: value, ...)" with lower-case names,
-// or "" when there are none.
-func inParens(hs []Header) string {
-	if len(hs) == 0 {
-		return ""
-	}
+// changes writes header changes as " (name: value, ..., remove name, ...)"
+// with lower-case names, sorted, or "" when there are none.
+func changes(add []Header, remove []string) string {
 	var parts []string
-	for _, h := range hs {
+	for _, h := range add {
 		parts = append(parts, strings.ToLower(h.Name)+": "+h.Value)
 	}
+	for _, n := range remove {
+		parts = append(parts, "remove "+strings.ToLower(n))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	slices.Sort(parts)
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
@@ -152,11 +192,17 @@ func inParens(hs []Header) string {
 // the path the app receives, the mirror and the timeout, such as
 // "blue 90%, green 10%; path /".
 func SummaryOfRoutes(o mesh.Outcome) string {
-	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, path: o.Path, timeout: o.Timeout}
+	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, path: o.Path, timeout: o.Timeout, host: o.Authority, abort: fault(o.Abort), delay: fault(o.Delay)}
+	if o.NotEvaluated != "" {
+		return o.NotEvaluated
+	}
 	for _, d := range o.Destinations {
-		t := target{name: orNone(d.Subset), percent: float64(d.Weight)}
-		if d.SetCookie != "" {
-			t.headers = []Header{{Name: "Set-Cookie", Value: d.SetCookie}}
+		t := target{name: orNone(d.Subset), percent: float64(d.Weight), respRemoved: d.ResponseHeaders.Remove, reqRemoved: d.RequestHeaders.Remove}
+		for _, h := range append(slices.Clone(d.ResponseHeaders.Set), d.ResponseHeaders.Add...) {
+			t.headers = append(t.headers, Header{Name: h.Name, Value: h.Value})
+		}
+		for _, h := range append(slices.Clone(d.RequestHeaders.Set), d.RequestHeaders.Add...) {
+			t.reqHeaders = append(t.reqHeaders, Header{Name: h.Name, Value: h.Value})
 		}
 		a.targets = append(a.targets, t)
 	}
@@ -180,17 +226,26 @@ func Summary(o Outcome) string {
 // ofEnvoy returns Envoy's outcome as an answer, naming each cluster by
 // name(host, port, subset) of its Istio outbound name.
 func ofEnvoy(o Outcome, name func(host, port, subset string) string) answer {
-	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, status: o.RedirectStatus, path: o.Path, headers: o.ResponseHeaders, timeout: o.Timeout}
+	a := answer{notFound: o.NotFound != "", redirect: o.Redirect, status: o.RedirectStatus, path: o.Path, headers: o.ResponseHeaders, timeout: o.Timeout,
+		host: o.HostRewrite, abort: o.Abort, delay: o.Delay, reqHeaders: o.RequestHeaders, reqRemoved: o.RequestHeadersRemoved, respRemoved: o.ResponseHeadersRemoved}
 	if o.Redirect == "" {
 		a.status = int(o.Direct)
 	}
 	for _, d := range o.Destinations {
-		a.targets = append(a.targets, target{name: name(d.Host, d.Port, d.Subset), percent: float64(d.Weight), headers: d.ResponseHeaders})
+		a.targets = append(a.targets, target{name: name(d.Host, d.Port, d.Subset), percent: float64(d.Weight), headers: d.ResponseHeaders,
+			reqHeaders: d.RequestHeaders, reqRemoved: d.RequestHeadersRemoved, respRemoved: d.ResponseHeadersRemoved})
 	}
 	for _, m := range o.Mirrors {
 		a.mirrors = append(a.mirrors, target{name: name(m.Host, m.Port, m.Subset), percent: m.Percent})
 	}
 	return a
+}
+
+func fault(f *mesh.Fault) *Fault {
+	if f == nil {
+		return nil
+	}
+	return &Fault{Status: f.Status, Delay: f.Delay, Percent: f.Percent}
 }
 
 func orNone(s string) string {

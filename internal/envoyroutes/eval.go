@@ -8,6 +8,7 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
@@ -37,8 +38,21 @@ type Destination struct {
 	Host, Port, Subset string
 	// Weight is the share in percent.
 	Weight int
-	// ResponseHeaders are added to the responses of this cluster only.
-	ResponseHeaders []Header
+	// ResponseHeaders are added to the responses of this cluster only,
+	// and ResponseHeadersRemoved removed from them; RequestHeaders are
+	// added to the requests sent to it, and RequestHeadersRemoved removed.
+	ResponseHeaders        []Header
+	ResponseHeadersRemoved []string
+	RequestHeaders         []Header
+	RequestHeadersRemoved  []string
+}
+
+// Fault is a fault the route's fault filter configuration injects: Percent
+// of the requests are aborted with Status, or delayed by Delay.
+type Fault struct {
+	Status  int
+	Delay   time.Duration
+	Percent float64
 }
 
 // Header is a response header a route adds.
@@ -80,6 +94,18 @@ type Outcome struct {
 	// Timeout is the route action's timeout: Envoy's default of 15 s when
 	// the action sets none, 0 when it disables the timeout.
 	Timeout time.Duration
+	// ResponseHeadersRemoved are removed from every response;
+	// RequestHeaders are added to the request and RequestHeadersRemoved
+	// removed from it (route, virtual host, route configuration).
+	ResponseHeadersRemoved []string
+	RequestHeaders         []Header
+	RequestHeadersRemoved  []string
+	// HostRewrite is the Host the upstream receives (host_rewrite_literal);
+	// "" when the route keeps it.
+	HostRewrite string
+	// Abort and Delay are the route's faults (the per-route configuration
+	// of envoy.filters.http.fault), or nil.
+	Abort, Delay *Fault
 }
 
 // DefaultTimeout is the timeout Envoy applies to a route whose action sets
@@ -143,6 +169,13 @@ func Evaluate(rc *routev3.RouteConfiguration, r Request) (Outcome, error) {
 				out.Timeout = a.Route.GetTimeout().AsDuration()
 			}
 			out.ResponseHeaders = headersToAdd(rt.GetResponseHeadersToAdd(), vh.GetResponseHeadersToAdd(), rc.GetResponseHeadersToAdd())
+			out.ResponseHeadersRemoved = concat(rt.GetResponseHeadersToRemove(), vh.GetResponseHeadersToRemove(), rc.GetResponseHeadersToRemove())
+			out.RequestHeaders = headersToAdd(rt.GetRequestHeadersToAdd(), vh.GetRequestHeadersToAdd(), rc.GetRequestHeadersToAdd())
+			out.RequestHeadersRemoved = concat(rt.GetRequestHeadersToRemove(), vh.GetRequestHeadersToRemove(), rc.GetRequestHeadersToRemove())
+			out.HostRewrite = a.Route.GetHostRewriteLiteral()
+			if out.Abort, out.Delay, err = faults(rt); err != nil {
+				return out, fmt.Errorf("route %s: %w", rt.GetName(), err)
+			}
 		case *routev3.Route_Redirect:
 			rd := a.Redirect
 			scheme := headers[":scheme"]
@@ -423,6 +456,9 @@ func destinations(a *routev3.RouteAction) ([]Destination, error) {
 		for _, w := range c.WeightedClusters.GetClusters() {
 			d := cluster(w.GetName(), int(w.GetWeight().GetValue())*100/total)
 			d.ResponseHeaders = headersToAdd(w.GetResponseHeadersToAdd())
+			d.ResponseHeadersRemoved = w.GetResponseHeadersToRemove()
+			d.RequestHeaders = headersToAdd(w.GetRequestHeadersToAdd())
+			d.RequestHeadersRemoved = w.GetRequestHeadersToRemove()
 			out = append(out, d)
 		}
 		return out, nil
@@ -459,6 +495,44 @@ func headersToAdd(levels ...[]*corev3.HeaderValueOption) []Header {
 		}
 	}
 	return out
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// faultFilter is the name of Envoy's fault injection filter, under which
+// istiod writes a route's faults (typed_per_filter_config).
+const faultFilter = "envoy.filters.http.fault"
+
+// faults reads the abort and the delay of a route's fault filter
+// configuration.
+func faults(rt *routev3.Route) (abort, delay *Fault, err error) {
+	cfg, ok := rt.GetTypedPerFilterConfig()[faultFilter]
+	if !ok {
+		return nil, nil, nil
+	}
+	f := &faultv3.HTTPFault{}
+	if err := cfg.UnmarshalTo(f); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", faultFilter, err)
+	}
+	percent := func(p *typev3.FractionalPercent) float64 {
+		return 100 * float64(p.GetNumerator()) / float64(denominators[p.GetDenominator()])
+	}
+	if a := f.GetAbort(); a != nil {
+		if _, ok := a.GetErrorType().(*faultv3.FaultAbort_HttpStatus); !ok {
+			return nil, nil, fmt.Errorf("%s: abort %T is not evaluated", faultFilter, a.GetErrorType())
+		}
+		abort = &Fault{Status: int(a.GetHttpStatus()), Percent: percent(a.GetPercentage())}
+	}
+	if d := f.GetDelay(); d != nil {
+		delay = &Fault{Delay: d.GetFixedDelay().AsDuration(), Percent: percent(d.GetPercentage())}
+	}
+	return abort, delay, nil
 }
 
 // mirrors reads a route's request mirror policies; a policy without a

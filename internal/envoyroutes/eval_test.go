@@ -2,9 +2,15 @@ package envoyroutes_test
 
 import (
 	"testing"
+	"time"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	faultfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/common/fault/v3"
+	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -73,5 +79,53 @@ func TestEvaluate(t *testing.T) {
 				t.Errorf("got %q; want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFaultsAndHeaderChanges checks what Evaluate reads of a route beyond
+// where it sends: the fault filter's per-route abort and delay (as istiod
+// writes a VirtualService's fault), the request header changes, the
+// removed response headers and the Host rewrite.
+func TestFaultsAndHeaderChanges(t *testing.T) {
+	fault := func(f *faultv3.HTTPFault) map[string]*anypb.Any {
+		a, err := anypb.New(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]*anypb.Any{"envoy.filters.http.fault": a}
+	}
+	million := func(n uint32) *typev3.FractionalPercent {
+		return &typev3.FractionalPercent{Numerator: n, Denominator: typev3.FractionalPercent_MILLION}
+	}
+	abortAll := fault(&faultv3.HTTPFault{Abort: &faultv3.FaultAbort{ErrorType: &faultv3.FaultAbort_HttpStatus{HttpStatus: 403}, Percentage: million(1000000)}})
+	partial := fault(&faultv3.HTTPFault{
+		Abort: &faultv3.FaultAbort{ErrorType: &faultv3.FaultAbort_HttpStatus{HttpStatus: 503}, Percentage: million(250000)},
+		Delay: &faultfilterv3.FaultDelay{FaultDelaySecifier: &faultfilterv3.FaultDelay_FixedDelay{FixedDelay: durationpb.New(5 * time.Second)}, Percentage: million(100000)},
+	})
+	headers := to(blue)
+	headers.Route.HostRewriteSpecifier = &routev3.RouteAction_HostRewriteLiteral{HostRewriteLiteral: "ratings.internal"}
+	prefix := func(p string) *routev3.RouteMatch {
+		return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: p}}
+	}
+	rc := &routev3.RouteConfiguration{Name: "http.80", VirtualHosts: []*routev3.VirtualHost{{Name: "any", Domains: []string{"*"}, Routes: []*routev3.Route{
+		{Name: "abort", Match: prefix("/abort"), Action: to(blue), TypedPerFilterConfig: abortAll},
+		{Name: "partial", Match: prefix("/partial"), Action: to(blue), TypedPerFilterConfig: partial},
+		{Name: "headers", Match: prefix("/"), Action: headers,
+			RequestHeadersToAdd:     []*corev3.HeaderValueOption{{Header: &corev3.HeaderValue{Key: "My-Header", Value: "v"}}},
+			RequestHeadersToRemove:  []string{"x-debug"},
+			ResponseHeadersToRemove: []string{"X-Header-Remove"}},
+	}}}}
+	for _, tc := range []struct{ path, want string }{
+		{"/abort", "abort 403"},
+		{"/partial", "abort 503 25%, else blue 100%; path /partial; delay 5s 10%"},
+		{"/", "blue 100% (remove x-header-remove) request (my-header: v, remove x-debug); path /; host ratings.internal"},
+	} {
+		o, err := envoyroutes.Evaluate(rc, envoyroutes.Request{Host: "a.example.com", Path: tc.path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := envoyroutes.Summary(o); got != tc.want {
+			t.Errorf("%s: %q; want %q", tc.path, got, tc.want)
+		}
 	}
 }

@@ -66,9 +66,15 @@ func CompareGateway(m gatewayapi.Model, rcs []*routev3.RouteConfiguration, reqs 
 // SummaryOfGateway says what the Gateway API evaluator does with a
 // request, in CompareGateway's words.
 func SummaryOfGateway(o gatewayapi.Outcome) string {
-	a := answer{notFound: o.Status == 404, status: o.Status, redirect: o.Redirect, path: o.Path, headers: gatewayHeaders(o.ResponseHeaders), timeout: o.Timeout}
+	if o.NotEvaluated != "" {
+		return o.NotEvaluated
+	}
+	a := answer{notFound: o.Status == 404, status: o.Status, redirect: o.Redirect, path: o.Path, headers: gatewayHeaders(o.ResponseHeaders), timeout: o.Timeout,
+		host: o.Hostname, reqHeaders: gatewayHeaders(append(slices.Clone(o.RequestHeaders.Set), o.RequestHeaders.Add...)),
+		reqRemoved: o.RequestHeaders.Remove, respRemoved: o.ResponseHeadersRemoved}
 	for _, b := range o.Backends {
-		a.targets = append(a.targets, target{name: backend(b.Service, strconv.Itoa(b.Port), b.Colour), percent: b.Percent, headers: gatewayHeaders(b.ResponseHeaders)})
+		a.targets = append(a.targets, target{name: backend(b.Service, strconv.Itoa(b.Port), b.Colour), percent: b.Percent, headers: gatewayHeaders(b.ResponseHeaders),
+			reqHeaders: gatewayHeaders(append(slices.Clone(b.RequestHeaders.Set), b.RequestHeaders.Add...)), reqRemoved: b.RequestHeaders.Remove, respRemoved: b.ResponseHeadersRemoved})
 	}
 	for _, m := range o.Mirrors {
 		a.mirrors = append(a.mirrors, target{name: backend(m.Service, strconv.Itoa(m.Port), m.Colour), percent: m.Percent})

@@ -2,6 +2,7 @@ package gatewayistiod_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +28,29 @@ func sidecarProxy(ns string) envoyroutes.Proxy {
 
 // check reads the routes istiod sends proxy and wants each request
 // answered as the evaluator answers it on the objects stored in ns
-// (envoyroutes.CompareGateway), printing both answers where they differ.
-// It gives istiod's (debounced) push up to 30 s to reflect the stored
-// objects before it reports a disagreement: until then, it reads the
-// routes again each second. It returns the number of requests that agree.
+// (envoyroutes.CompareGateway), printing both answers where they differ
+// (see converge). It returns the number of requests that agree.
 func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
 	t.Helper()
+	return checkModel(t, ist, c.stored(t, ns), proxy, reqs)
+}
+
+// checkModel is check on the model m.
+func checkModel(t *testing.T, ist *controlplane.Istiod, m gatewayapi.Model, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
+	t.Helper()
+	return converge(t, ist, proxy, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+		return envoyroutes.CompareGateway(m, rcs, reqs)
+	})
+}
+
+// converge reads the routes istiod sends proxy and compares them with
+// compare, giving istiod's (debounced) push up to 30 s to reflect the
+// stored objects before it reports a disagreement: until then, it reads
+// the routes again each second. It wants want rows, each agreeing, printing
+// both answers where they differ, and returns the number that agree.
+func converge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) int {
+	t.Helper()
 	ctx := context.Background()
-	m := c.stored(t, ns)
 	var rows []envoyroutes.Row
 	var rcs []*routev3.RouteConfiguration
 	deadline := time.Now().Add(30 * time.Second)
@@ -42,7 +58,7 @@ func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy 
 		var err error
 		rcs, err = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
 		if err == nil {
-			if rows, err = envoyroutes.CompareGateway(m, rcs, reqs); err != nil {
+			if rows, err = compare(rcs); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -57,8 +73,8 @@ func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy 
 		}
 		time.Sleep(time.Second)
 	}
-	if len(rows) != len(reqs) {
-		t.Fatalf("%d requests answered; want %d", len(rows), len(reqs))
+	if len(rows) != want {
+		t.Fatalf("%d requests answered; want %d", len(rows), want)
 	}
 	agree := agreeing(rows)
 	if agree != len(rows) {
@@ -76,6 +92,9 @@ func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy 
 func who(p envoyroutes.Proxy) string {
 	if p.Sidecar {
 		return "a sidecar in " + p.Namespace
+	}
+	if _, ok := p.Labels[envoyroutes.GatewayNameLabel]; !ok {
+		return fmt.Sprintf("the gateway in %s labelled %v", p.Namespace, p.Labels)
 	}
 	return "Gateway " + p.Namespace + "/" + p.Labels[envoyroutes.GatewayNameLabel]
 }

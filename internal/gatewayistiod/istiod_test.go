@@ -19,7 +19,11 @@ import (
 // app's shared Service, and the precedence routes; runs one istiod with
 // Gateway API support; and wants every request answered by the Envoy
 // routes istiod generates (for each Gateway, and for a sidecar calling the
-// shared Service) as the evaluator answers it on the stored objects. It then promotes the plain walkthrough's green with a 25 %
+// shared Service) as the evaluator answers it on the stored objects. The
+// evaluators' hand-written fixtures are stored too (header modifiers, a
+// Host rewrite, a listener selecting namespaces by label; a fault abort,
+// a partial abort with a delay, header changes), and each of their
+// requests must be answered alike. It then promotes the plain walkthrough's green with a 25 %
 // canary, updating the stored HTTPRoute, and checks again: istiod's
 // routes must follow the update. Last, istiod must have accepted every
 // HTTPRoute, and found its backends exactly where gatewayapi.Check does.
@@ -54,6 +58,24 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	c.createServices(t, backendServices(fallback)...)
 	c.createGateway(t, precedenceGateway("fallback", "fallback-gateway"))
 	c.applyRoutes(t, fallback)
+
+	// The evaluators' fixtures, in the shape of the Gateway API's guides:
+	// header modifiers and a Host rewrite; a shared Gateway whose listener
+	// selects the namespaces of its routes by label.
+	c.namespace(t, "modifiers")
+	c.installGatewayAPI(t, fixture(t, gatewayAPIFixtures, "header-modifiers.yaml", "namespace: default", "namespace: modifiers"))
+	c.installGatewayAPI(t, fixture(t, gatewayAPIFixtures, "cross-namespace.yaml"))
+	// And in the shape of Istio's: a fault abort for one user, a partial
+	// abort with a delay, header changes with an authority rewrite; each
+	// in a namespace and with a host of its own.
+	faults := map[string]*mesh.Model{}
+	for ns, file := range map[string]string{"fault": "fault-abort.yaml", "fault-partial": "fault-partial.yaml", "vs-headers": "headers.yaml"} {
+		var docs [][]byte
+		for _, f := range []string{"bookinfo-gateway.yaml", "ratings-destinationrule.yaml", file} {
+			docs = append(docs, fixture(t, istioFixtures, f, "namespace: bookinfo", "namespace: "+ns, "bookinfo.example.com", ns+".example.com"))
+		}
+		faults[ns] = c.installIstio(t, ns, docs...)
+	}
 
 	c.namespace(t, "istio-system")
 	ist, err := c.cp.StartIstiod(context.Background(), controlplane.IstiodOptions{GatewayAPI: true})
@@ -99,7 +121,31 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	}
 	ask("plain", gatewayProxy("plain", "plain-gateway"), httpReqs)
 
-	if want := 4*48 + 48 + 27 + 2 + 23 + 48; asked != want {
+	ask("modifiers", gatewayProxy("modifiers", "example-gateway"), []gatewayapi.Request{
+		{Host: "example.com", Path: "/add-a-request-header"},
+		{Host: "example.com", Path: "/response-header"},
+		{Host: "example.com", Path: "/rewrite-host"},
+	})
+	selectorReqs := []gatewayapi.Request{
+		{Host: "foo.example.com", Path: "/"},
+		{Host: "foo.example.com", Path: "/store/1"},
+		{Host: "foo.example.com", Path: "/rogue"},
+	}
+	asked += len(selectorReqs)
+	agreed += checkModel(t, ist, c.storedIn(t, "infra-ns", "site-ns", "store-ns", "other-ns"), gatewayProxy("infra-ns", "shared-gateway"), selectorReqs)
+	if got, want := answer(t, c, "modifiers", gatewayapi.Request{Host: "example.com", Path: "/rewrite-host"}), "modifiers/example-svc:80 100%; path /rewrite-host; host elsewhere.example.org"; got != want {
+		t.Errorf("the Host rewrite: %q; want %q", got, want)
+	}
+
+	for ns, cases := range faultCases() {
+		asked += len(cases)
+		agreed += checkIstio(t, ist, faults[ns], ingressProxy(ns), cases)
+	}
+	if got, want := envoyroutes.SummaryOfRoutes(evaluate(t, faults["fault"], faultCases()["fault"][0])), "abort 403"; got != want {
+		t.Errorf("jason's request: %q; want %q", got, want)
+	}
+
+	if want := 4*48 + 48 + 27 + 2 + 23 + 48 + 6 + 4; asked != want {
 		t.Errorf("%d requests asked; want %d", asked, want)
 	}
 	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, asked)

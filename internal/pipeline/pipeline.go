@@ -174,6 +174,10 @@ type Environment struct {
 	Specs []Spec
 	// Releases are the specs as helm_release resources, in the same order.
 	Releases []render.Release
+	// Namespaces are the namespaces its stacks create themselves
+	// (kubernetes_namespace_v1), which the mesh model holds with the
+	// rendered objects.
+	Namespaces []addon.Namespace
 }
 
 // Load reads environment name from the cdktf.json at path, validated, and
@@ -203,6 +207,13 @@ func New(env config.Environment) (*Environment, error) {
 		return nil, err
 	}
 	e := &Environment{Env: env, Specs: specs}
+	ps, err := parts(env)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		e.Namespaces = append(e.Namespaces, p.resources.Namespaces...)
+	}
 	var errs []error
 	for _, s := range specs {
 		r, err := s.HelmRelease()
@@ -295,6 +306,9 @@ func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 	m, err := render.ModelOf(rendered)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
+	}
+	for _, ns := range e.Namespaces {
+		m.AddNamespace(ns.Name, ns.Labels)
 	}
 	return &Rendered{Env: e, Releases: rendered, Skipped: skipped, Model: m, Findings: check.Run(m), istio: istioCharts, kubeVersion: o.KubeVersion}, nil
 }

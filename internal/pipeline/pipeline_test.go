@@ -221,3 +221,33 @@ func TestBadEnvironmentNamesIt(t *testing.T) {
 		t.Errorf("got %v, want an error naming stage and the environments that exist", err)
 	}
 }
+
+// TestModelHoldsTheNamespaces checks that the namespaces the stacks create
+// themselves (kubernetes_namespace_v1) are in the rendered model with
+// their labels, as a Gateway listener's namespace selector reads them: the
+// app's namespace with Istio's injection label.
+func TestModelHoldsTheNamespaces(t *testing.T) {
+	e, err := pipeline.Load(fixture, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Render(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range r.Model.Namespaces {
+		names = append(names, n.Namespace.Name)
+		if n.Namespace.Name == "bluegreen" {
+			if got := n.Namespace.Labels["istio-injection"]; got != "enabled" {
+				t.Errorf("namespace bluegreen: istio-injection=%q; want enabled", got)
+			}
+			if got := n.Namespace.Labels["kubernetes.io/metadata.name"]; got != "bluegreen" {
+				t.Errorf("namespace bluegreen: kubernetes.io/metadata.name=%q; want bluegreen", got)
+			}
+		}
+	}
+	if !slices.Contains(names, "bluegreen") || !slices.Contains(names, "istio-system") {
+		t.Errorf("namespaces %v; want bluegreen and istio-system among them", names)
+	}
+}

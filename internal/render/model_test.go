@@ -60,3 +60,29 @@ func TestModelAcceptsAValidObject(t *testing.T) {
 		t.Errorf("got %+v", m.DestinationRules)
 	}
 }
+
+// TestModelHoldsTheStacksNamespaces checks that the namespaces a stack
+// creates itself (kubernetes_namespace_v1) are in the model with their
+// labels and the name label the API server adds, as a Gateway listener's
+// namespace selector reads them.
+func TestModelHoldsTheStacksNamespaces(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "test-mesh")
+	doc := `{"resource": {"kubernetes_namespace_v1": {"ns_1": {"metadata": {"name": "store-ns", "labels": {"shared-gateway-access": "true"}}}}}}`
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cdk.tf.json"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := render.Model(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Namespaces) != 1 {
+		t.Fatalf("%d namespaces; want 1", len(m.Namespaces))
+	}
+	got := m.Namespaces[0].Namespace
+	if got.Name != "store-ns" || got.Labels["shared-gateway-access"] != "true" || got.Labels["kubernetes.io/metadata.name"] != "store-ns" {
+		t.Errorf("namespace %s with labels %v; want store-ns with shared-gateway-access=true and its name label", got.Name, got.Labels)
+	}
+}

@@ -1,9 +1,13 @@
 package gatewayapi
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -36,8 +40,11 @@ func hostScore(pattern, host string) int {
 // intersections of the listeners' and the routes' hostnames. The virtual
 // host that matches the request's host most specifically holds the routes
 // that decide; the others are never consulted. listenerFound is false when
-// no listener serves the request's port, protocol and host.
-func (m Model) served(r Request) (gw *gwv1.Gateway, l *gwv1.Listener, routes []*gwv1.HTTPRoute, listenerFound bool) {
+// no listener serves the request's port, protocol and host; unknown says
+// why the routes cannot be told (see attached): a route whose attachment
+// is unknown has a rule that matches the request in a virtual host that
+// would be consulted. It is "" when they can.
+func (m Model) served(r Request) (gw *gwv1.Gateway, l *gwv1.Listener, routes []*gwv1.HTTPRoute, listenerFound bool, unknown string) {
 	want := gwv1.HTTPProtocolType
 	if r.Scheme == "https" {
 		want = gwv1.HTTPSProtocolType
@@ -64,23 +71,38 @@ func (m Model) served(r Request) (gw *gwv1.Gateway, l *gwv1.Listener, routes []*
 		}
 	}
 	if len(ls) == 0 {
-		return nil, nil, nil, false
+		return nil, nil, nil, false, ""
 	}
 	if want == gwv1.HTTPSProtocolType {
 		// TLS is terminated per listener, chosen by server name.
 		ls = slices.DeleteFunc(ls, func(x listener) bool { return x.score < best })
 	}
+	type maybe struct {
+		route *gwv1.HTTPRoute
+		score int
+		why   string
+	}
+	var uncertain []maybe
 	best = 0
 	for _, x := range ls {
 		for _, route := range m.HTTPRoutes {
-			if !attached(route, x.gw, x.l) {
-				continue
-			}
 			score := 0
 			for _, h := range routeHosts(route) {
 				if domain, ok := intersect(h, listenerHost(x.l)); ok {
 					score = max(score, hostScore(domain, r.Host))
 				}
+			}
+			if score == 0 {
+				continue
+			}
+			ok, why := m.attached(route, x.gw, x.l)
+			if why != "" {
+				// A route that may take part, or may not.
+				uncertain = append(uncertain, maybe{route, score, why})
+				continue
+			}
+			if !ok {
+				continue
 			}
 			switch {
 			case score == 0 || score < best:
@@ -94,7 +116,17 @@ func (m Model) served(r Request) (gw *gwv1.Gateway, l *gwv1.Listener, routes []*
 	if gw == nil {
 		gw, l = ls[0].gw, ls[0].l
 	}
-	return gw, l, routes, true
+	// A route whose attachment cannot be told matters where its virtual
+	// host would be consulted and one of its rules matches the request.
+	for _, u := range uncertain {
+		if u.score < best {
+			continue
+		}
+		if win, _, err := decide([]*gwv1.HTTPRoute{u.route}, r); win != nil || err != nil {
+			return gw, l, nil, true, u.why
+		}
+	}
+	return gw, l, routes, true, ""
 }
 
 func listenerHost(l *gwv1.Listener) string {
@@ -140,31 +172,53 @@ func intersect(route, listener string) (string, bool) {
 }
 
 // attached reports whether route has a parentRef to listener l of gw that
-// the listener's allowedRoutes admit.
-func attached(route *gwv1.HTTPRoute, gw *gwv1.Gateway, l *gwv1.Listener) bool {
-	from := gwv1.NamespacesFromSame
-	if ar := l.AllowedRoutes; ar != nil && ar.Namespaces != nil && ar.Namespaces.From != nil {
-		from = *ar.Namespaces.From
-	}
-	switch from {
-	case gwv1.NamespacesFromAll:
-	case gwv1.NamespacesFromSame:
-		if route.Namespace != gw.Namespace {
-			return false
-		}
-	default:
-		// A namespace selector needs the Namespaces' labels, which the
-		// model does not hold: such a listener admits no route here.
-		return false
+// the listener's allowedRoutes admit. With allowedRoutes.namespaces.from
+// Selector, the route's namespace must carry labels the selector matches;
+// unknown is set, and attached false, when the model does not hold the
+// route's Namespace, whose labels then decide what nobody can tell here.
+func (m Model) attached(route *gwv1.HTTPRoute, gw *gwv1.Gateway, l *gwv1.Listener) (ok bool, unknown string) {
+	if !refersTo(route, gw, l) {
+		return false, ""
 	}
 	if ar := l.AllowedRoutes; ar != nil && len(ar.Kinds) > 0 {
 		ok := slices.ContainsFunc(ar.Kinds, func(k gwv1.RouteGroupKind) bool {
 			return k.Kind == "HTTPRoute" && (k.Group == nil || *k.Group == gwv1.GroupName)
 		})
 		if !ok {
-			return false
+			return false, ""
 		}
 	}
+	from := gwv1.NamespacesFromSame
+	if ar := l.AllowedRoutes; ar != nil && ar.Namespaces != nil && ar.Namespaces.From != nil {
+		from = *ar.Namespaces.From
+	}
+	switch from {
+	case gwv1.NamespacesFromAll:
+		return true, ""
+	case gwv1.NamespacesFromSame:
+		return route.Namespace == gw.Namespace, ""
+	case gwv1.NamespacesFromSelector:
+		at := fmt.Sprintf("Gateway %s listener %s", key(gw.Namespace, gw.Name), l.Name)
+		if l.AllowedRoutes.Namespaces.Selector == nil {
+			return false, fmt.Sprintf("%s: allowedRoutes.namespaces.from Selector without a selector", at)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(l.AllowedRoutes.Namespaces.Selector)
+		if err != nil {
+			return false, fmt.Sprintf("%s: allowedRoutes.namespaces.selector: %v", at, err)
+		}
+		i := slices.IndexFunc(m.Namespaces, func(n *corev1.Namespace) bool { return n.Name == route.Namespace })
+		if i < 0 {
+			return false, fmt.Sprintf("namespace labels unknown: %s selects routes by their namespace's labels, and the objects hold no Namespace %s (of HTTPRoute %s)",
+				at, route.Namespace, key(route.Namespace, route.Name))
+		}
+		return sel.Matches(labels.Set(m.Namespaces[i].Labels)), ""
+	default:
+		return false, fmt.Sprintf("Gateway %s listener %s: allowedRoutes.namespaces.from %q", key(gw.Namespace, gw.Name), l.Name, from)
+	}
+}
+
+// refersTo reports whether route has a parentRef to listener l of gw.
+func refersTo(route *gwv1.HTTPRoute, gw *gwv1.Gateway, l *gwv1.Listener) bool {
 	for _, p := range route.Spec.ParentRefs {
 		if p.Group != nil && *p.Group != gwv1.GroupName || p.Kind != nil && *p.Kind != "Gateway" {
 			continue

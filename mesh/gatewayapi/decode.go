@@ -16,7 +16,7 @@ import (
 
 // Decode reads Kubernetes manifests (YAML or JSON, documents separated by
 // "---"), such as a chart's rendered templates, and adds the Gateways,
-// HTTPRoutes and Services among them to m, rejecting any field their Go
+// HTTPRoutes, Services and Namespaces among them to m, rejecting any field their Go
 // types lack. It returns the other objects it skipped, as "Kind name".
 func (m *Model) Decode(manifests []byte) (skipped []string, err error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(manifests)))
@@ -56,6 +56,9 @@ func (m *Model) Decode(manifests []byte) (skipped []string, err error) {
 		case head.APIVersion == "v1" && head.Kind == "Service":
 			svc := &corev1.Service{}
 			m.Services, target = append(m.Services, svc), svc
+		case head.APIVersion == "v1" && head.Kind == "Namespace":
+			ns := &corev1.Namespace{}
+			m.Namespaces, target = append(m.Namespaces, ns), ns
 		default:
 			skipped = append(skipped, head.Kind+" "+head.Metadata.Name)
 			continue
@@ -64,6 +67,13 @@ func (m *Model) Decode(manifests []byte) (skipped []string, err error) {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(target); err != nil {
 			return skipped, fmt.Errorf("document %d (%s %s): %w", i, head.Kind, head.Metadata.Name, err)
+		}
+		if ns, ok := target.(*corev1.Namespace); ok {
+			// The API server labels every namespace with its name.
+			if ns.Labels == nil {
+				ns.Labels = map[string]string{}
+			}
+			ns.Labels[corev1.LabelMetadataName] = ns.Name
 		}
 	}
 }

@@ -22,6 +22,10 @@ type Model struct {
 	HTTPRoutes []*gwv1.HTTPRoute
 	// Services are the Services the routes' backendRefs name.
 	Services []*corev1.Service
+	// Namespaces are the namespaces whose labels a listener's
+	// allowedRoutes selector reads, with the kubernetes.io/metadata.name
+	// label the API server gives each.
+	Namespaces []*corev1.Namespace
 }
 
 // ModelOf returns the model of built objects.
@@ -84,13 +88,28 @@ type Outcome struct {
 	Redirect string
 	// Backends are the weighted backends.
 	Backends []Backend
-	// ResponseHeaders are added to every response by the rule.
-	ResponseHeaders []gwv1.HTTPHeader
+	// ResponseHeaders are added to every response by the rule (its
+	// ResponseHeaderModifier's set and add), and ResponseHeadersRemoved
+	// removed from it (its remove).
+	ResponseHeaders        []gwv1.HTTPHeader
+	ResponseHeadersRemoved []string
+	// RequestHeaders are the changes the rule's RequestHeaderModifier
+	// makes to the request before it is forwarded; they never change the
+	// backend.
+	RequestHeaders gwv1.HTTPHeaderFilter
+	// Hostname is the Host the backend receives when a URLRewrite
+	// rewrites it; "" when none does.
+	Hostname string
 	// Mirrors receive a copy of the request; their answers are discarded.
 	Mirrors []Mirror
 	// Timeout is the rule's request timeout (timeouts.request); 0 when the
 	// rule sets none or sets "0s", which both mean no timeout in Istio.
 	Timeout time.Duration
+	// NotEvaluated says which field of the objects that decide the
+	// request the evaluator does not model ("not evaluated: <object>
+	// <field path>", or "not evaluated: namespace labels unknown: ...");
+	// the rest of the outcome is then not an answer.
+	NotEvaluated string
 }
 
 // Backend is a weighted backend of the deciding rule.
@@ -104,8 +123,12 @@ type Backend struct {
 	// of the rule's requests.
 	Weight  int
 	Percent float64
-	// ResponseHeaders are added to the responses this backend sends.
-	ResponseHeaders []gwv1.HTTPHeader
+	// ResponseHeaders are added to the responses this backend sends, and
+	// ResponseHeadersRemoved removed from them; RequestHeaders are the
+	// changes made to the requests sent to it.
+	ResponseHeaders        []gwv1.HTTPHeader
+	ResponseHeadersRemoved []string
+	RequestHeaders         gwv1.HTTPHeaderFilter
 	// Unresolved says why the backend cannot be reached (requests sent to
 	// it get a 500); empty when it can.
 	Unresolved string
@@ -163,16 +186,28 @@ func (m Model) Evaluate(r Request) (Outcome, error) {
 		}
 		where = "Service " + r.Service
 	} else {
-		gw, l, attachedRoutes, found := m.served(r)
+		gw, l, attachedRoutes, found, unknown := m.served(r)
 		if !found {
 			return notFound(out, fmt.Sprintf("no Gateway listener serves host %q on %s port %d", r.Host, r.Scheme, r.Port)), nil
 		}
 		out.Gateway, out.Listener = key(gw.Namespace, gw.Name), string(l.Name)
+		if out.NotEvaluated = GatewayFields.NotEvaluated("Gateway "+out.Gateway, gw.Spec); out.NotEvaluated != "" {
+			return out, nil
+		}
+		if unknown != "" {
+			out.NotEvaluated = mesh.NotEvaluatedPrefix + unknown
+			return out, nil
+		}
 		if len(attachedRoutes) == 0 {
 			return notFound(out, fmt.Sprintf("no HTTPRoute attached to %s listener %s admits host %q", out.Gateway, out.Listener, r.Host)), nil
 		}
 		routes = attachedRoutes
 		where = out.Gateway + " listener " + out.Listener
+	}
+	for _, route := range routes {
+		if out.NotEvaluated = HTTPRouteFields.NotEvaluated("HTTPRoute "+key(route.Namespace, route.Name), route.Spec); out.NotEvaluated != "" {
+			return out, nil
+		}
 	}
 
 	win, outranked, err := decide(routes, r)
@@ -241,6 +276,9 @@ func (m Model) apply(out *Outcome, win candidate, r Request) error {
 				return err
 			}
 			out.Path = p
+			if f.URLRewrite.Hostname != nil {
+				out.Hostname = string(*f.URLRewrite.Hostname)
+			}
 		case f.Type == gwv1.HTTPRouteFilterRequestRedirect && f.RequestRedirect != nil:
 			loc, status, err := redirect(f.RequestRedirect, win, r)
 			if err != nil {
@@ -252,10 +290,14 @@ func (m Model) apply(out *Outcome, win candidate, r Request) error {
 			mirror := Mirror{Percent: mirrorPercent(f.RequestMirror)}
 			mirror.Service, mirror.Port, mirror.Colour, mirror.Unresolved = m.resolve(win.route.Namespace, f.RequestMirror.BackendRef)
 			out.Mirrors = append(out.Mirrors, mirror)
-		case f.Type == gwv1.HTTPRouteFilterResponseHeaderModifier:
+		case f.Type == gwv1.HTTPRouteFilterResponseHeaderModifier && f.ResponseHeaderModifier != nil:
 			out.ResponseHeaders = append(out.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
+			out.ResponseHeadersRemoved = append(out.ResponseHeadersRemoved, f.ResponseHeaderModifier.Remove...)
+		case f.Type == gwv1.HTTPRouteFilterRequestHeaderModifier && f.RequestHeaderModifier != nil:
+			out.RequestHeaders = merged(out.RequestHeaders, f.RequestHeaderModifier)
 		default:
-			return fmt.Errorf("%s filters are not evaluated (or the filter lacks its settings)", f.Type)
+			out.NotEvaluated = fmt.Sprintf("%sHTTPRoute %s rule %s: a %s filter (or a filter without its settings)", mesh.NotEvaluatedPrefix, out.Route, out.Rule, f.Type)
+			return nil
 		}
 	}
 
@@ -270,10 +312,16 @@ func (m Model) apply(out *Outcome, win candidate, r Request) error {
 		}
 		be.Service, be.Port, be.Colour, be.Unresolved = m.resolve(win.route.Namespace, b.BackendObjectReference)
 		for _, f := range b.Filters {
-			if f.Type != gwv1.HTTPRouteFilterResponseHeaderModifier {
-				return fmt.Errorf("backend %s: %s filters are not evaluated", be.Service, f.Type)
+			switch {
+			case f.Type == gwv1.HTTPRouteFilterResponseHeaderModifier && f.ResponseHeaderModifier != nil:
+				be.ResponseHeaders = append(be.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
+				be.ResponseHeadersRemoved = append(be.ResponseHeadersRemoved, f.ResponseHeaderModifier.Remove...)
+			case f.Type == gwv1.HTTPRouteFilterRequestHeaderModifier && f.RequestHeaderModifier != nil:
+				be.RequestHeaders = merged(be.RequestHeaders, f.RequestHeaderModifier)
+			default:
+				out.NotEvaluated = fmt.Sprintf("%sHTTPRoute %s rule %s backend %s: a %s filter (or a filter without its settings)", mesh.NotEvaluatedPrefix, out.Route, out.Rule, be.Service, f.Type)
+				return nil
 			}
-			be.ResponseHeaders = append(be.ResponseHeaders, headersAdded(f.ResponseHeaderModifier)...)
 		}
 		out.Backends = append(out.Backends, be)
 	}
@@ -427,6 +475,15 @@ func headersAdded(f *gwv1.HTTPHeaderFilter) []gwv1.HTTPHeader {
 	return append(slices.Clone(f.Set), f.Add...)
 }
 
+// merged returns a followed by the changes of b.
+func merged(a gwv1.HTTPHeaderFilter, b *gwv1.HTTPHeaderFilter) gwv1.HTTPHeaderFilter {
+	return gwv1.HTTPHeaderFilter{
+		Set:    append(slices.Clone(a.Set), b.Set...),
+		Add:    append(slices.Clone(a.Add), b.Add...),
+		Remove: append(slices.Clone(a.Remove), b.Remove...),
+	}
+}
+
 func weight(b gwv1.HTTPBackendRef) int32 {
 	if b.Weight == nil {
 		return 1
@@ -470,8 +527,8 @@ func (m Model) resolve(routeNS string, ref gwv1.BackendObjectReference) (service
 }
 
 // ModelOfMesh returns the Gateway API part of an environment's mesh model:
-// its Gateways, HTTPRoutes and Services (the Services as decoded, which
-// include the per-colour ones the routes name).
+// its Gateways, HTTPRoutes, Services (the Services as decoded, which
+// include the per-colour ones the routes name) and Namespaces.
 func ModelOfMesh(m *mesh.Model) Model {
 	var out Model
 	for _, g := range m.KubernetesGateways {
@@ -482,6 +539,9 @@ func ModelOfMesh(m *mesh.Model) Model {
 	}
 	for _, s := range m.Services {
 		out.Services = append(out.Services, s.Service)
+	}
+	for _, n := range m.Namespaces {
+		out.Namespaces = append(out.Namespaces, n.Namespace)
 	}
 	return out
 }

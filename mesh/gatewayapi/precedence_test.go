@@ -307,10 +307,6 @@ func TestEvaluateErrors(t *testing.T) {
 		{"bad regex", rule("bad", gwv1.HTTPRouteMatch{Headers: []gwv1.HTTPHeaderMatch{{
 			Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "cookie", Value: "(x",
 		}}}), `httproute ns/r rule bad: regular expression "(x" is not valid RE2`},
-		{"unevaluated filter", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterCORS}}},
-			"httproute ns/r rule #0: CORS filters are not evaluated"},
-		{"filter without its settings", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterURLRewrite}}},
-			"httproute ns/r rule #0: URLRewrite filters are not evaluated (or the filter lacks its settings)"},
 		{"prefix rewrite without a prefix match", gwv1.HTTPRouteRule{
 			Matches: []gwv1.HTTPRouteMatch{{Path: path(gwv1.PathMatchExact, "/")}},
 			Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterURLRewrite, URLRewrite: &gwv1.HTTPURLRewriteFilter{
@@ -323,6 +319,36 @@ func TestEvaluateErrors(t *testing.T) {
 			_, err := m.Evaluate(gatewayapi.Request{Host: "web.example.com", Path: "/", Headers: map[string]string{"cookie": "a=b"}})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFiltersNotEvaluated checks that a filter the evaluator does not
+// model, or one without its settings, is an answer ("not evaluated: ..."),
+// not an error and not a guess.
+func TestFiltersNotEvaluated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rule gwv1.HTTPRouteRule
+		want string
+	}{
+		{"unevaluated filter", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterCORS}}},
+			"not evaluated: HTTPRoute ns/r rule #0: a CORS filter (or a filter without its settings)"},
+		{"filter without its settings", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterURLRewrite}}},
+			"not evaluated: HTTPRoute ns/r rule #0: a URLRewrite filter (or a filter without its settings)"},
+		{"settings of a filter not modelled", gwv1.HTTPRouteRule{Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterCORS,
+			CORS: &gwv1.HTTPCORSFilter{AllowOrigins: []gwv1.CORSOrigin{"https://a.example.com"}}}}},
+			"not evaluated: HTTPRoute ns/r spec.rules[0].filters[0].cors"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := gatewayapi.Model{Gateways: []*gwv1.Gateway{gateway()}, HTTPRoutes: []*gwv1.HTTPRoute{route("r", 0, nil, tc.rule)}, Services: services()}
+			out, err := m.Evaluate(gatewayapi.Request{Host: "web.example.com", Path: "/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.NotEvaluated != tc.want || len(out.Backends) != 0 {
+				t.Errorf("not evaluated %q, backends %+v; want %q and none", out.NotEvaluated, out.Backends, tc.want)
 			}
 		})
 	}

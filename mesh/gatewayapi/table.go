@@ -3,8 +3,11 @@ package gatewayapi
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
@@ -26,6 +29,9 @@ func Table(w io.Writer, m *mesh.Model, cases []mesh.Case) error {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 		switch {
+		case out.NotEvaluated != "":
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t%s\n", c.Name, out.NotEvaluated)
+			continue
 		case out.Redirect != "":
 			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%d to %s\n", c.Name, out.Rule, out.Status, out.Redirect)
 			continue
@@ -45,6 +51,7 @@ func Table(w io.Writer, m *mesh.Model, cases []mesh.Case) error {
 			for _, h := range b.ResponseHeaders {
 				answer += fmt.Sprintf(" (%s: %s)", h.Name, h.Value)
 			}
+			answer += notes(out, b)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%g%%\t%s\t%s\n", name, out.Rule, b.Service, release, b.Percent, out.Path, answer)
 		}
 		for _, mr := range out.Mirrors {
@@ -65,6 +72,47 @@ func Table(w io.Writer, m *mesh.Model, cases []mesh.Case) error {
 		fmt.Fprintln(w, "  "+l)
 	}
 	return nil
+}
+
+// notes writes what the rule and backend b change beside the backend, for
+// the ANSWER column: the Host rewrite, the request header changes, and the
+// response headers the rule adds and removes and b removes.
+func notes(out Outcome, b Backend) string {
+	s := ""
+	if out.Hostname != "" {
+		s += " (Host rewritten to " + out.Hostname + ")"
+	}
+	if req := merged(out.RequestHeaders, &b.RequestHeaders); len(req.Set)+len(req.Add)+len(req.Remove) > 0 {
+		s += " (request headers: " + Changes(req) + ")"
+	}
+	// The rule's added and set response headers (the backend's are
+	// written beside its answer already), then every removal.
+	var resp []string
+	for _, h := range out.ResponseHeaders {
+		resp = append(resp, fmt.Sprintf("%s: %s", h.Name, h.Value))
+	}
+	for _, n := range append(slices.Clone(out.ResponseHeadersRemoved), b.ResponseHeadersRemoved...) {
+		resp = append(resp, "remove "+n)
+	}
+	if len(resp) > 0 {
+		s += " (response headers: " + strings.Join(resp, ", ") + ")"
+	}
+	return s
+}
+
+// Changes writes a header filter as "set a: 1, add b: 2, remove c".
+func Changes(f gwv1.HTTPHeaderFilter) string {
+	var parts []string
+	for _, h := range f.Set {
+		parts = append(parts, fmt.Sprintf("set %s: %s", h.Name, h.Value))
+	}
+	for _, h := range f.Add {
+		parts = append(parts, fmt.Sprintf("add %s: %s", h.Name, h.Value))
+	}
+	for _, n := range f.Remove {
+		parts = append(parts, "remove "+n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // resolve returns the release and the answer of the pods behind the

@@ -4,6 +4,9 @@
 package meshtest
 
 import (
+	"os"
+	"testing"
+
 	networkingv1 "istio.io/api/networking/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -88,4 +91,22 @@ func Route(m *mesh.Model, name string) *networkingv1.HTTPRoute {
 		}
 	}
 	return nil
+}
+
+// Files returns the model of the objects in the manifest files (paths
+// relative to the test's package), each added as the rendered objects of a
+// release "fixture" in namespace "default" are (mesh.Model.AddManifests).
+func Files(t testing.TB, files ...string) *mesh.Model {
+	t.Helper()
+	m := &mesh.Model{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AddManifests("fixture", "default", b); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	return m
 }
