@@ -2,15 +2,17 @@ package gatewayistiod_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -28,34 +30,35 @@ func sidecarProxy(ns string) envoyroutes.Proxy {
 // check reads the routes istiod sends proxy and wants each request
 // answered as the evaluator answers it on the objects stored in ns
 // (envoyroutes.CompareGateway), printing both answers where they differ.
-// It gives istiod's (debounced) push up to 30 s to reflect the stored
-// objects before it reports a disagreement: until then, it reads the
-// routes again each second. It returns the number of requests that agree.
+// It first waits until istiod has read the HTTPRoutes stored in ns, then
+// reads the routes again until istiod's (debounced) push agrees or the
+// suite's deadline passes (package wait), and reports what still
+// differs. It returns the number of requests that agree.
 func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
 	t.Helper()
 	ctx := context.Background()
+	c.routesRead(t, ist, ns)
 	m := c.stored(t, ns)
 	var rows []envoyroutes.Row
 	var rcs []*routev3.RouteConfiguration
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var err error
-		rcs, err = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
-		if err == nil {
-			if rows, err = envoyroutes.CompareGateway(m, rcs, reqs); err != nil {
-				t.Fatal(err)
+	var fetchErr, compareErr error
+	err := wait.Until(ctx, "the routes istiod pushes to "+who(proxy)+" to agree with the evaluator", wait.Options{Log: cptest.Log(c.cp, "istiod")},
+		func() (bool, string, error) {
+			rcs, fetchErr = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+			if fetchErr != nil {
+				return false, "fetching the routes: " + fetchErr.Error(), nil
 			}
-		}
-		if err == nil && agreeing(rows) == len(rows) {
-			break
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				t.Fatalf("routes of %s: %v", who(proxy), err)
+			if rows, compareErr = envoyroutes.CompareGateway(m, rcs, reqs); compareErr != nil {
+				return false, "", compareErr
 			}
-			break
+			return agreeing(rows) == len(rows), fmt.Sprintf("%d of %d requests agree", agreeing(rows), len(rows)), nil
+		})
+	if err != nil {
+		// An expired wait on disagreeing routes goes on to print them.
+		if fetchErr != nil || compareErr != nil || rows == nil {
+			t.Fatalf("routes of %s: %v", who(proxy), err)
 		}
-		time.Sleep(time.Second)
+		t.Log(err)
 	}
 	if len(rows) != len(reqs) {
 		t.Fatalf("%d requests answered; want %d", len(rows), len(reqs))

@@ -3,11 +3,13 @@ package gatewayistiod_test
 import (
 	"context"
 	"testing"
-	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -43,9 +45,21 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	c.createServices(t, backendServices(routes...)...)
 	c.createGateway(t, precedenceGateway("precedence", "precedence-gateway"))
 	c.applyRoutes(t, routes[0])
-	// Creation times have whole seconds; the oldest route must be older.
-	time.Sleep(1100 * time.Millisecond)
+	// Creation times have whole seconds, and the oldest route must be
+	// older than the others: the API server's clock, which stamps them,
+	// must have passed the second of the first before the others are
+	// created (watched, not slept for).
+	oldest := c.waitPastCreation(t, routes[0].Namespace, routes[0].Name)
 	c.applyRoutes(t, routes[1:]...)
+	for _, r := range routes[1:] {
+		stored, err := c.gw.GatewayV1().HTTPRoutes(r.Namespace).Get(context.Background(), r.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stored.CreationTimestamp.After(oldest) {
+			t.Errorf("HTTPRoute %s/%s was created at %s, not after the oldest, %s: the precedence by age is not exercised", r.Namespace, r.Name, stored.CreationTimestamp, oldest)
+		}
+	}
 	// gone sends to a Service that does not exist.
 	c.applyRoutes(t, route("precedence", "precedence-gateway", "gone", rule("gone", prefix("/gone"))))
 
@@ -56,7 +70,7 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	c.applyRoutes(t, fallback)
 
 	c.namespace(t, "istio-system")
-	ist, err := c.cp.StartIstiod(context.Background(), controlplane.IstiodOptions{GatewayAPI: true})
+	ist, err := c.cp.StartIstiod(wait.Context(t, 0), controlplane.IstiodOptions{GatewayAPI: true})
 	if err != nil {
 		t.Fatal(err)
 	}
