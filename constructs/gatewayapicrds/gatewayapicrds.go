@@ -145,7 +145,8 @@ func CheckPairing(istioVersion string) error {
 }
 
 // supportOf says when Istio's support for minor ends, as constructs/istio
-// records it.
+// records it. The words do not depend on today's date (whether that day
+// has passed), so the same input always gives the same message.
 func supportOf(minor string) string {
 	s, ok := istio.SupportEnds[minor]
 	switch {
@@ -153,10 +154,8 @@ func supportOf(minor string) string {
 		return ""
 	case s.Ends.IsZero():
 		return "; Istio supports it until " + s.Until
-	case s.Ended(time.Now()):
-		return "; its support ended on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
 	}
-	return "; its support ends on " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
+	return "; end of Istio's support for it: " + s.Ends.Format(time.DateOnly) + " (constructs/istio SupportEnds)"
 }
 
 // known lists the releases of IstioRequires with their versions.

@@ -78,13 +78,14 @@ func TestRequired(t *testing.T) {
 
 // TestRequiredNamesTheEndOfSupport takes Istio 1.28's row out of the
 // table, as it will go when constructs/istio stops allowing 1.28: the
-// error then says that its support has ended, and when.
+// error then says when its support ends, in words that do not depend on
+// today's date.
 func TestRequiredNamesTheEndOfSupport(t *testing.T) {
 	row := gatewayapicrds.IstioRequires["1.28"]
 	delete(gatewayapicrds.IstioRequires, "1.28")
 	t.Cleanup(func() { gatewayapicrds.IstioRequires["1.28"] = row })
 	_, err := gatewayapicrds.Required("1.28.10")
-	want := "Istio 1.28 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); its support ended on 2026-06-29 (constructs/istio SupportEnds); allowed: Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)"
+	want := "Istio 1.28 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); end of Istio's support for it: 2026-06-29 (constructs/istio SupportEnds); allowed: Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v; want %q", err, want)
 	}

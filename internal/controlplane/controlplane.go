@@ -38,7 +38,15 @@ type Options struct {
 	// every request its own clients send (such as a webhook call) with the
 	// URL. Default: 0.
 	APIServerVerbosity int
-	// ReadyTimeout bounds the start of each process. Default: 60s.
+	// AuditLog makes the API server write an audit log of every request, at
+	// level Metadata (who, what, the answer's code; no bodies), one JSON
+	// event a line, to LogPath("audit"). A test proves with it that a
+	// request was handled, and how, before it asserts that something did
+	// not happen. Default: false.
+	AuditLog bool
+	// ReadyTimeout bounds the start of each process when the context
+	// Start is given has no deadline (with one, the deadline bounds the
+	// whole start). Default: 60s.
 	ReadyTimeout time.Duration
 }
 
@@ -48,6 +56,15 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// auditPolicy records every request at level Metadata, once it has been
+// answered.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+`
 
 // DisabledAdmissionPlugins are the API server's admission plugins turned
 // off: both webhook dispatchers, so no webhook is ever called.
@@ -120,7 +137,7 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		return nil, err
 	}
 
-	api, err := c.start("kube-apiserver", bins.APIServer, c.Dir, []string{
+	apiArgs := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
 		"--tls-cert-file=" + c.pki.CertFile, "--tls-private-key-file=" + c.pki.KeyFile,
@@ -133,7 +150,16 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		"--enable-priority-and-fairness=false",
 		"--disable-admission-plugins=" + DisabledAdmissionPlugins,
 		"--v=" + strconv.Itoa(o.APIServerVerbosity),
-	}, nil)
+	}
+	if o.AuditLog {
+		policy := filepath.Join(c.Dir, "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, err
+		}
+		apiArgs = append(apiArgs, "--audit-policy-file="+policy, "--audit-log-path="+c.LogPath("audit"),
+			"--audit-log-format=json", "--audit-log-mode=blocking")
+	}
+	api, err := c.start("kube-apiserver", bins.APIServer, c.Dir, apiArgs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -175,14 +201,26 @@ func (c *ControlPlane) start(name, bin, dir string, args, env []string) (*proces
 	return p, nil
 }
 
+// wait waits until p is ready, up to ctx's deadline or, when ctx has
+// none, o.ReadyTimeout.
 func (c *ControlPlane) wait(ctx context.Context, o Options, p *process, what string, ready func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, o.ReadyTimeout)
+	ctx, cancel := withDefaultDeadline(ctx, o.ReadyTimeout)
 	defer cancel()
 	return p.waitFor(ctx, what, ready)
 }
 
+// withDefaultDeadline returns ctx as it is when it has a deadline (the
+// caller's policy, such as the tests'), and else bounded by d.
+func withDefaultDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
+}
+
 // LogPath is the log file of a process ("etcd", "kube-apiserver",
-// "kube-controller-manager", "istiod").
+// "kube-controller-manager", "istiod"), or the API server's audit log
+// ("audit", with Options.AuditLog).
 func (c *ControlPlane) LogPath(name string) string {
 	return filepath.Join(c.Dir, "logs", name+".log")
 }

@@ -2,8 +2,10 @@ package controlplane_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +15,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 )
 
 // TestNoWebhookIsCalled registers a mutating and a validating webhook that
@@ -35,7 +37,7 @@ func TestNoWebhookIsCalled(t *testing.T) {
 	// Each test has a control plane of its own; side by side, their waits
 	// overlap.
 	t.Parallel()
-	cp := cptest.Start(t, controlplane.Options{APIServerVerbosity: 6})
+	cp := cptest.Start(t, controlplane.Options{APIServerVerbosity: 6, AuditLog: true})
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this webhook must not be called", http.StatusInternalServerError)
@@ -75,13 +77,24 @@ func TestNoWebhookIsCalled(t *testing.T) {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// The API server reads webhook configurations through an informer;
-	// give it time to see them, so a call would happen if it could.
-	time.Sleep(2 * time.Second)
+	// No sleep gives the API server "time to see" the configurations: the
+	// ConfigMap's creation below is proven handled by the audit log, and
+	// the admission chains the log lists (no webhook plugin at all) prove
+	// that no webhook could be called, however soon after the
+	// configurations the request came.
 	if _, err := cp.Client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "admitted"}, Data: map[string]string{"k": "v"},
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating a ConfigMap that fail-closed webhooks match: %v; want it admitted without calling them", err)
+	}
+	ev := auditEvent(t, cp, "create", "configmaps", "default", "admitted")
+	if ev.ResponseStatus.Code != http.StatusCreated {
+		t.Errorf("the audit log answers the ConfigMap's creation with %d; want 201", ev.ResponseStatus.Code)
+	}
+	for k, v := range ev.Annotations {
+		if strings.Contains(k, "webhook.admission.k8s.io") {
+			t.Errorf("the audit log records a webhook on the ConfigMap's creation: %s=%s", k, v)
+		}
 	}
 	if n := conns.Load(); n != 0 {
 		t.Errorf("the webhook server saw %d connections; want 0", n)
@@ -125,7 +138,7 @@ func TestNoWebhookIsCalled(t *testing.T) {
 func TestStopEndsEveryProcess(t *testing.T) {
 	t.Parallel()
 	bins := cptest.Binaries(t)
-	cp, err := controlplane.Start(context.Background(), bins, controlplane.Options{Dir: t.TempDir()})
+	cp, err := controlplane.Start(wait.Context(t, 0), bins, controlplane.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,17 +151,18 @@ func TestStopEndsEveryProcess(t *testing.T) {
 	if err := ns.Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		_, err := ns.Get(ctx, "doomed", metav1.GetOptions{})
+	wait.For(t, "namespace doomed removed after its deletion (the namespace controller)", wait.Options{Log: func() (string, string) {
+		return "kube-controller-manager", cp.LogTail("kube-controller-manager", 30)
+	}}, func() (bool, string, error) {
+		got, err := ns.Get(ctx, "doomed", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			break
+			return true, "", nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("namespace doomed still there (%v) a minute after its deletion; the namespace controller did not finish it", err)
+		if err != nil {
+			return false, err.Error(), nil
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("phase %s, conditions %+v", got.Status.Phase, got.Status.Conditions), nil
+	})
 
 	pids := cp.Processes()
 	if len(pids) != 3 {
@@ -170,4 +184,47 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// auditRecord is the part of an audit event (audit.k8s.io/v1 Event) the
+// tests read.
+type auditRecord struct {
+	Stage     string `json:"stage"`
+	Verb      string `json:"verb"`
+	ObjectRef struct {
+		Resource, Namespace, Name string
+	} `json:"objectRef"`
+	ResponseStatus struct {
+		Code int `json:"code"`
+	} `json:"responseStatus"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// auditEvent waits until the API server's audit log records that it
+// answered verb on resource namespace/name, and returns that event.
+func auditEvent(t *testing.T, cp *controlplane.ControlPlane, verb, resource, namespace, name string) auditRecord {
+	t.Helper()
+	var found auditRecord
+	what := fmt.Sprintf("the audit log's record of the answer to %s %s %s/%s", verb, resource, namespace, name)
+	wait.For(t, what, wait.Options{Log: func() (string, string) { return "kube-apiserver", cp.LogTail("kube-apiserver", 30) }}, func() (bool, string, error) {
+		b, err := os.ReadFile(cp.LogPath("audit"))
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		n := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			var ev auditRecord
+			if line == "" || json.Unmarshal([]byte(line), &ev) != nil {
+				continue
+			}
+			n++
+			r := ev.ObjectRef
+			if ev.Stage == "ResponseComplete" && ev.Verb == verb && r.Resource == resource && r.Namespace == namespace && r.Name == name {
+				found = ev
+				return true, "", nil
+			}
+		}
+		return false, fmt.Sprintf("%d events, none of it", n), nil
+	})
+	return found
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,8 +41,9 @@ type Istiod struct {
 
 // StartIstiod runs pilot-discovery against the API server, every listener on
 // 127.0.0.1, without patching or serving webhooks, and waits until it is
-// ready. Istio's mesh ConfigMap should exist first (the istiod chart
-// installs it); without it istiod runs on its defaults. Stop stops it.
+// ready (up to ctx's deadline, or 60 s when ctx has none). Istio's mesh
+// ConfigMap should exist first (the istiod chart installs it); without it
+// istiod runs on its defaults. Stop stops it.
 func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, error) {
 	o.Namespace = cmp.Or(o.Namespace, "istio-system")
 	o.Revision = cmp.Or(o.Revision, "default")
@@ -107,11 +109,108 @@ func (in *Istiod) Stop() {
 	}
 }
 
+// Object names one stored object istiod reads, as the API server stores
+// it now: its kind ("HTTPRoute", "VirtualService"), namespace, name, UID
+// and metadata.generation.
+type Object struct {
+	Kind, Namespace, Name, UID string
+	Generation                 int64
+}
+
+func (o Object) String() string {
+	return fmt.Sprintf("%s %s/%s at generation %d", o.Kind, o.Namespace, o.Name, o.Generation)
+}
+
+// configzObject is the part of an entry of /debug/configz that says which
+// object, and which edit of it, istiod holds.
+type configzObject struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Namespace       string `json:"namespace"`
+		Name            string `json:"name"`
+		UID             string `json:"uid"`
+		Generation      int64  `json:"generation"`
+		ResourceVersion string `json:"resourceVersion"`
+	} `json:"metadata"`
+}
+
+// defaultWait bounds istiod's waits when the caller's context has no
+// deadline of its own.
+const defaultWait = 60 * time.Second
+
+// WaitForObjects waits until istiod's /debug/configz lists each object
+// with its UID at its generation or a later one, that is, until istiod
+// has read the edits of the objects' specs that the API server holds now.
+// The generation, unlike the resource version, is ordered and changes
+// only with the spec: istiod writes the status of the Gateway API objects
+// it handles, which gives them a new resource version (the one it then
+// reads) and leaves the generation as it was. The wait ends with ctx, or
+// after 60 s when ctx has no deadline; its error says what istiod listed
+// last and ends with istiod's log.
+func (in *Istiod) WaitForObjects(ctx context.Context, objs ...Object) error {
+	ctx, cancel := withDefaultDeadline(ctx, defaultWait)
+	defer cancel()
+	start := time.Now()
+	seen := ""
+	for {
+		missing, s, err := in.missing(objs)
+		if err == nil && missing == nil {
+			return nil
+		}
+		if err != nil {
+			s = err.Error()
+		}
+		seen = s
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("istiod has not read %s after %s (%v); it lists %s; end of %s:\n%s",
+				missing, time.Since(start).Round(time.Millisecond), ctx.Err(), seen, in.p.log, in.p.tail(30))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// missing returns the first of objs that istiod does not hold at its
+// generation, and what istiod holds of it instead.
+func (in *Istiod) missing(objs []Object) (*Object, string, error) {
+	b, err := httpGet("http://" + in.DebugAddr + "/debug/configz")
+	if err != nil {
+		return &objs[0], "", err
+	}
+	var listed []configzObject
+	if err := json.Unmarshal(b, &listed); err != nil {
+		return &objs[0], "", fmt.Errorf("/debug/configz: %w", err)
+	}
+	for i, o := range objs {
+		seen := "nothing of that name"
+		found := false
+		for _, l := range listed {
+			m := l.Metadata
+			if l.Kind != o.Kind || m.Namespace != o.Namespace || m.Name != o.Name {
+				continue
+			}
+			seen = fmt.Sprintf("generation %d (uid %s, resource version %s)", m.Generation, m.UID, m.ResourceVersion)
+			if m.UID == o.UID && m.Generation >= o.Generation {
+				found = true
+			}
+		}
+		if !found {
+			return &objs[i], fmt.Sprintf("%s/%s at %s", o.Namespace, o.Name, seen), nil
+		}
+	}
+	return nil, "", nil
+}
+
 // WaitForResourceVersions waits until istiod's /debug/configz lists objects
 // at each of the resource versions given (the API server's, unique across
-// the cluster), that is, until istiod has read those edits.
+// the cluster), that is, until istiod has read those edits. An object
+// whose status istiod writes (the Gateway API's) gets a new resource
+// version soon after each edit, and istiod may list that one before this
+// wait ever sees the version given: use WaitForObjects, which compares
+// generations. The wait ends with ctx, or after 60 s when ctx has no
+// deadline.
 func (in *Istiod) WaitForResourceVersions(ctx context.Context, versions ...string) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := withDefaultDeadline(ctx, defaultWait)
 	defer cancel()
 	for {
 		b, err := httpGet("http://" + in.DebugAddr + "/debug/configz")
@@ -126,7 +225,7 @@ func (in *Istiod) WaitForResourceVersions(ctx context.Context, versions ...strin
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("istiod has not read resource version %s (%v): %w", missing, err, ctx.Err())
+			return fmt.Errorf("istiod has not read resource version %s (%v): %w; end of %s:\n%s", missing, err, ctx.Err(), in.p.log, in.p.tail(30))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -89,6 +89,7 @@ func tail(path string, n int) string {
 // waitFor polls ready until it returns nil, the process exits, or ctx ends;
 // the error then carries the end of the process's log.
 func (p *process) waitFor(ctx context.Context, what string, ready func() error) error {
+	start := time.Now()
 	var last error
 	for {
 		if last = ready(); last == nil {
@@ -99,7 +100,7 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s: %s: %w (last: %v); end of %s:\n%s", p.name, what, ctx.Err(), last, p.log, p.tail(30))
+			return fmt.Errorf("%s not %s after %s: %w (last: %v); end of %s:\n%s", p.name, what, time.Since(start).Round(time.Millisecond), ctx.Err(), last, p.log, p.tail(30))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

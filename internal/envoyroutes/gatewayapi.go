@@ -191,8 +191,12 @@ func GatewayAPIProxy(ctx context.Context, c kubernetes.Interface, m gatewayapi.M
 		return Proxy{}, fmt.Errorf("the stacks create no Gateway of class istio (of %d Gateways)", len(m.Gateways))
 	}
 	gw := m.Gateways[i]
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	start := time.Now()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+	}
 	missing := ""
 	for {
 		p, err := deployedGateway(ctx, c, gw)
@@ -202,7 +206,7 @@ func GatewayAPIProxy(ctx context.Context, c kubernetes.Interface, m gatewayapi.M
 		missing = err.Error()
 		select {
 		case <-ctx.Done():
-			return Proxy{}, fmt.Errorf("istiod deployed no gateway for Gateway %s/%s in 60 s: %s", gw.Namespace, gw.Name, missing)
+			return Proxy{}, fmt.Errorf("istiod deployed no gateway for Gateway %s/%s in %s: %s", gw.Namespace, gw.Name, time.Since(start).Round(time.Second), missing)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

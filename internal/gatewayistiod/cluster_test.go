@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"os"
@@ -33,6 +34,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/repo"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -214,6 +216,54 @@ func (c *cluster) stored(t *testing.T, ns string) gatewayapi.Model {
 		m.Services = append(m.Services, &svcs.Items[i])
 	}
 	return m
+}
+
+// waitPastCreation waits until the API server's clock, which stamps
+// creation times in whole seconds, has passed the creation second of
+// HTTPRoute ns/name: until an object it would create now (a dry run,
+// nothing stored) gets a later creation time. It returns the route's
+// creation time.
+func (c *cluster) waitPastCreation(t *testing.T, ns, name string) time.Time {
+	t.Helper()
+	ctx := context.Background()
+	r, err := c.gw.GatewayV1().HTTPRoutes(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := r.CreationTimestamp.Time
+	probe := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "clock-", Namespace: ns}}
+	wait.For(t, fmt.Sprintf("the API server's clock past the creation time of HTTPRoute %s/%s, %s", ns, name, created.Format(time.RFC3339)),
+		wait.Options{Log: cptest.Log(c.cp, "kube-apiserver")}, func() (bool, string, error) {
+			got, err := c.cp.Client.CoreV1().ConfigMaps(ns).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+			if err != nil {
+				return false, "", err
+			}
+			if got.CreationTimestamp.IsZero() {
+				return false, "", fmt.Errorf("the API server's dry run gave ConfigMap %s no creation time", got.Name)
+			}
+			return got.CreationTimestamp.After(created), "it stamps " + got.CreationTimestamp.Format(time.RFC3339), nil
+		})
+	return created
+}
+
+// routesRead waits until istiod has read every HTTPRoute stored in ns at
+// the generation stored now (package controlplane, WaitForObjects).
+func (c *cluster) routesRead(t *testing.T, ist *controlplane.Istiod, ns string) {
+	t.Helper()
+	routes, err := c.gw.GatewayV1().HTTPRoutes(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []controlplane.Object
+	for _, r := range routes.Items {
+		objs = append(objs, controlplane.Object{Kind: "HTTPRoute", Namespace: r.Namespace, Name: r.Name, UID: string(r.UID), Generation: r.Generation})
+	}
+	if len(objs) == 0 {
+		t.Fatalf("no HTTPRoute stored in %s", ns)
+	}
+	if err := ist.WaitForObjects(wait.Context(t, 0), objs...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // tlsSecret stores a kubernetes.io/tls Secret with a self-signed

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
 
@@ -29,49 +30,50 @@ func sidecarProxy(ns string) envoyroutes.Proxy {
 // check reads the routes istiod sends proxy and wants each request
 // answered as the evaluator answers it on the objects stored in ns
 // (envoyroutes.CompareGateway), printing both answers where they differ
-// (see converge). It returns the number of requests that agree.
+// (see converge). It first waits until istiod has read the HTTPRoutes
+// stored in ns. It returns the number of requests that agree.
 func check(t *testing.T, c *cluster, ist *controlplane.Istiod, ns string, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
 	t.Helper()
-	return checkModel(t, ist, c.stored(t, ns), proxy, reqs)
+	c.routesRead(t, ist, ns)
+	return checkModel(t, c, ist, c.stored(t, ns), proxy, reqs)
 }
 
 // checkModel is check on the model m.
-func checkModel(t *testing.T, ist *controlplane.Istiod, m gatewayapi.Model, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
+func checkModel(t *testing.T, c *cluster, ist *controlplane.Istiod, m gatewayapi.Model, proxy envoyroutes.Proxy, reqs []gatewayapi.Request) int {
 	t.Helper()
-	return converge(t, ist, proxy, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+	return converge(t, c, ist, proxy, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
 		return envoyroutes.CompareGateway(m, rcs, reqs)
 	})
 }
 
 // converge reads the routes istiod sends proxy and compares them with
-// compare, giving istiod's (debounced) push up to 30 s to reflect the
-// stored objects before it reports a disagreement: until then, it reads
-// the routes again each second. It wants want rows, each agreeing, printing
-// both answers where they differ, and returns the number that agree.
-func converge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) int {
+// compare, reading them again until istiod's (debounced) push agrees or
+// the suite's deadline passes (package wait); then it reports what still
+// differs. It wants want rows, each agreeing, printing both answers where
+// they differ, and returns the number that agree.
+func converge(t *testing.T, c *cluster, ist *controlplane.Istiod, proxy envoyroutes.Proxy, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) int {
 	t.Helper()
 	ctx := context.Background()
 	var rows []envoyroutes.Row
 	var rcs []*routev3.RouteConfiguration
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var err error
-		rcs, err = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
-		if err == nil {
-			if rows, err = compare(rcs); err != nil {
-				t.Fatal(err)
+	var fetchErr, compareErr error
+	err := wait.Until(ctx, "the routes istiod pushes to "+who(proxy)+" to agree with the evaluator", wait.Options{Log: cptest.Log(c.cp, "istiod")},
+		func() (bool, string, error) {
+			rcs, fetchErr = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+			if fetchErr != nil {
+				return false, "fetching the routes: " + fetchErr.Error(), nil
 			}
-		}
-		if err == nil && agreeing(rows) == len(rows) {
-			break
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				t.Fatalf("routes of %s: %v", who(proxy), err)
+			if rows, compareErr = compare(rcs); compareErr != nil {
+				return false, "", compareErr
 			}
-			break
+			return agreeing(rows) == len(rows), fmt.Sprintf("%d of %d requests agree", agreeing(rows), len(rows)), nil
+		})
+	if err != nil {
+		// An expired wait on disagreeing routes goes on to print them.
+		if fetchErr != nil || compareErr != nil || rows == nil {
+			t.Fatalf("routes of %s: %v", who(proxy), err)
 		}
-		time.Sleep(time.Second)
+		t.Log(err)
 	}
 	if len(rows) != want {
 		t.Fatalf("%d requests answered; want %d", len(rows), want)

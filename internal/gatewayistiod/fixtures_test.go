@@ -120,11 +120,11 @@ func ingressProxy(ns string) envoyroutes.Proxy {
 
 // checkIstio reads the routes istiod sends proxy and wants each case
 // answered as the VirtualService evaluator answers it on m
-// (envoyroutes.Compare), giving istiod's push up to 30 s as check does.
+// (envoyroutes.Compare), giving istiod's push the suite's deadline as check does.
 // It returns the number of cases that agree.
-func checkIstio(t *testing.T, ist *controlplane.Istiod, m *mesh.Model, proxy envoyroutes.Proxy, cases []mesh.Case) int {
+func checkIstio(t *testing.T, c *cluster, ist *controlplane.Istiod, m *mesh.Model, proxy envoyroutes.Proxy, cases []mesh.Case) int {
 	t.Helper()
-	return converge(t, ist, proxy, len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+	return converge(t, c, ist, proxy, len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
 		return envoyroutes.Compare(m, rcs, cases)
 	})
 }

@@ -3,11 +3,13 @@ package gatewayistiod_test
 import (
 	"context"
 	"testing"
-	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -47,9 +49,21 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	c.createServices(t, backendServices(routes...)...)
 	c.createGateway(t, precedenceGateway("precedence", "precedence-gateway"))
 	c.applyRoutes(t, routes[0])
-	// Creation times have whole seconds; the oldest route must be older.
-	time.Sleep(1100 * time.Millisecond)
+	// Creation times have whole seconds, and the oldest route must be
+	// older than the others: the API server's clock, which stamps them,
+	// must have passed the second of the first before the others are
+	// created (watched, not slept for).
+	oldest := c.waitPastCreation(t, routes[0].Namespace, routes[0].Name)
 	c.applyRoutes(t, routes[1:]...)
+	for _, r := range routes[1:] {
+		stored, err := c.gw.GatewayV1().HTTPRoutes(r.Namespace).Get(context.Background(), r.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stored.CreationTimestamp.After(oldest) {
+			t.Errorf("HTTPRoute %s/%s was created at %s, not after the oldest, %s: the precedence by age is not exercised", r.Namespace, r.Name, stored.CreationTimestamp, oldest)
+		}
+	}
 	// gone sends to a Service that does not exist.
 	c.applyRoutes(t, route("precedence", "precedence-gateway", "gone", rule("gone", prefix("/gone"))))
 
@@ -78,7 +92,7 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 	}
 
 	c.namespace(t, "istio-system")
-	ist, err := c.cp.StartIstiod(context.Background(), controlplane.IstiodOptions{GatewayAPI: true})
+	ist, err := c.cp.StartIstiod(wait.Context(t, 0), controlplane.IstiodOptions{GatewayAPI: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,14 +146,14 @@ func TestIstiodAgreesWithTheEvaluator(t *testing.T) {
 		{Host: "foo.example.com", Path: "/rogue"},
 	}
 	asked += len(selectorReqs)
-	agreed += checkModel(t, ist, c.storedIn(t, "infra-ns", "site-ns", "store-ns", "other-ns"), gatewayProxy("infra-ns", "shared-gateway"), selectorReqs)
+	agreed += checkModel(t, c, ist, c.storedIn(t, "infra-ns", "site-ns", "store-ns", "other-ns"), gatewayProxy("infra-ns", "shared-gateway"), selectorReqs)
 	if got, want := answer(t, c, "modifiers", gatewayapi.Request{Host: "example.com", Path: "/rewrite-host"}), "modifiers/example-svc:80 100%; path /rewrite-host; host elsewhere.example.org"; got != want {
 		t.Errorf("the Host rewrite: %q; want %q", got, want)
 	}
 
 	for ns, cases := range faultCases() {
 		asked += len(cases)
-		agreed += checkIstio(t, ist, faults[ns], ingressProxy(ns), cases)
+		agreed += checkIstio(t, c, ist, faults[ns], ingressProxy(ns), cases)
 	}
 	if got, want := envoyroutes.SummaryOfRoutes(evaluate(t, faults["fault"], faultCases()["fault"][0])), "abort 403"; got != want {
 		t.Errorf("jason's request: %q; want %q", got, want)

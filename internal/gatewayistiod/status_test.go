@@ -2,15 +2,15 @@ package gatewayistiod_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -49,26 +49,27 @@ func routeStatus(r *gwv1.HTTPRoute) (accepted, resolved string) {
 	return accepted, resolved
 }
 
-// checkStatus waits up to 30 s until istiod has written the status of
-// every HTTPRoute stored in namespaces, and wants each accepted by all its
-// parents, and its backends resolved exactly when gatewayapi.Check reports
-// no unresolved backend (GW001) for it. It returns the number of routes
-// judged and of those with unresolved backends.
+// checkStatus waits, under the suite's deadline policy (package wait),
+// until istiod has written the status of every HTTPRoute stored in
+// namespaces, and wants each accepted by all its parents, and its
+// backends resolved exactly when gatewayapi.Check reports no unresolved
+// backend (GW001) for it. It returns the number of routes judged and of
+// those with unresolved backends.
 func checkStatus(t *testing.T, c *cluster, namespaces ...string) (routes, unresolved int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	for _, ns := range namespaces {
 		var m gatewayapi.Model
-		for {
-			m = c.stored(t, ns)
-			if !slices.ContainsFunc(m.HTTPRoutes, func(r *gwv1.HTTPRoute) bool { a, _ := routeStatus(r); return a == "" }) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("istiod has not written the status of every HTTPRoute in %s after 30 s", ns)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		wait.For(t, "istiod to write the status of every HTTPRoute in "+ns+" at its generation", wait.Options{Log: cptest.Log(c.cp, "istiod")},
+			func() (bool, string, error) {
+				m = c.stored(t, ns)
+				var pending []string
+				for _, r := range m.HTTPRoutes {
+					if a, _ := routeStatus(r); a == "" {
+						pending = append(pending, fmt.Sprintf("%s at generation %d (status %+v)", r.Name, r.Generation, r.Status.Parents))
+					}
+				}
+				return len(pending) == 0, "no status yet for " + strings.Join(pending, ", "), nil
+			})
 		gw001 := map[string]bool{}
 		for _, f := range gatewayapi.Check(m) {
 			if f.Code == "GW001" {

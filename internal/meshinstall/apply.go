@@ -476,17 +476,24 @@ func (in *Installer) deleteNamespace(ctx context.Context, attrs map[string]any) 
 	} else if err != nil {
 		return "", err
 	}
-	// The provider waits until the namespace is gone; so does this.
-	deadline := time.Now().Add(2 * time.Minute)
+	// The provider waits until the namespace is gone; so does this, up to
+	// ctx's deadline or, when ctx has none, 2 minutes.
+	start := time.Now()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+	}
 	for {
 		_, err := nss.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return Deleted, nil
 		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("namespace %s still exists 2 minutes after its deletion (%v)", name, err)
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("namespace %s still exists %s after its deletion (%v)", name, time.Since(start).Round(time.Second), err)
+		case <-time.After(250 * time.Millisecond):
 		}
-		time.Sleep(250 * time.Millisecond)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,6 +40,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/gwcases"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
@@ -622,7 +624,7 @@ func homeRow(rows []envoyroutes.Row) envoyroutes.Row {
 func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environment) *controlplane.Istiod {
 	t.Helper()
 	p := e.Istio.WithDefaults()
-	ist, err := cp.StartIstiod(context.Background(), controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: e.Routing.API == mesh.APIGatewayAPI})
+	ist, err := cp.StartIstiod(wait.Context(t, 0), controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: e.Routing.API == mesh.APIGatewayAPI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -632,9 +634,9 @@ func startIstiod(t *testing.T, cp *controlplane.ControlPlane, e config.Environme
 
 // checkEnvoy fetches the gateway's routes from istiod and wants every
 // standard request to go where `routes` says. It first waits until istiod
-// has read the stored Istio objects at their current versions, and then
-// gives istiod's push (debounced) up to 30 s to converge before it reports
-// a disagreement.
+// has read the stored route objects at their current generations, and then
+// gives istiod's push (debounced) until the suite's deadline (package
+// wait) to converge before it reports a disagreement.
 func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *mesh.Model, e config.Environment) []envoyroutes.Row {
 	t.Helper()
 	if e.Routing.API == mesh.APIGatewayAPI {
@@ -662,13 +664,16 @@ func checkEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Control
 			cases = append(cases, c)
 		}
 	}
-	return judge(t, ist, proxy, host, len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+	return judge(t, ist, cp, proxy, host, len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
 		return envoyroutes.Compare(m, rcs, cases)
 	})
 }
 
 // waitForRoutes waits until istiod has read the route objects (of
-// resource gvr; namespace and name each) at the versions stored now.
+// resource gvr; namespace and name each) at the generations stored now:
+// their specs as the API server holds them (istiod writes the status of
+// an HTTPRoute, which changes its resource version but not its
+// generation).
 func waitForRoutes(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, gvr schema.GroupVersionResource, routes [][2]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -676,44 +681,46 @@ func waitForRoutes(t *testing.T, ist *controlplane.Istiod, cp *controlplane.Cont
 	if err != nil {
 		t.Fatal(err)
 	}
-	var versions []string
+	var objs []controlplane.Object
 	for _, r := range routes {
 		obj, err := dyn.Resource(gvr).Namespace(r[0]).Get(ctx, r[1], metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		versions = append(versions, obj.GetResourceVersion())
+		objs = append(objs, controlplane.Object{Kind: obj.GetKind(), Namespace: r[0], Name: r[1], UID: string(obj.GetUID()), Generation: obj.GetGeneration()})
 	}
-	if err := ist.WaitForResourceVersions(ctx, versions...); err != nil {
+	if err := ist.WaitForObjects(wait.Context(t, 0), objs...); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // judge fetches the routes istiod sends proxy and compares them with
-// compare until every request agrees or 30 s have passed (istiod's push is
-// debounced; a gateway just deployed may get no listeners at first), then
-// wants want rows, each agreeing.
-func judge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host string, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) []envoyroutes.Row {
+// compare until every request agrees (istiod, having read the objects,
+// pushes after a debounce; a gateway just deployed may get no listeners
+// at first) or the suite's deadline passes (package wait), then wants
+// want rows, each agreeing.
+func judge(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, proxy envoyroutes.Proxy, host string, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) []envoyroutes.Row {
 	t.Helper()
 	var rows []envoyroutes.Row
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
-		if err == nil {
-			if rows, err = compare(rcs); err != nil {
-				t.Fatal(err)
+	var fetchErr, compareErr error
+	err := wait.Until(context.Background(), "the Envoy routes istiod pushes to agree with routes on every request to "+host,
+		wait.Options{Log: cptest.Log(cp, "istiod")}, func() (bool, string, error) {
+			rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
+			if fetchErr = err; err != nil {
+				return false, "fetching the routes: " + err.Error(), nil
 			}
-		}
-		if err == nil && allAgree(rows) {
-			break
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				t.Fatal(err)
+			if rows, compareErr = compare(rcs); compareErr != nil {
+				return false, "", compareErr
 			}
-			break
+			return allAgree(rows), disagreements(rows), nil
+		})
+	if err != nil {
+		// A wait that expired on disagreeing routes goes on to report
+		// each disagreement; without routes, there is nothing to report.
+		if fetchErr != nil || compareErr != nil || rows == nil {
+			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond)
+		t.Log(err)
 	}
 	var buf bytes.Buffer
 	envoyroutes.Table(&buf, rows)
@@ -729,6 +736,17 @@ func judge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host
 	return rows
 }
 
+// disagreements says which of rows disagree, for a wait's "last seen".
+func disagreements(rows []envoyroutes.Row) string {
+	var out []string
+	for _, r := range rows {
+		if !r.Agree() {
+			out = append(out, fmt.Sprintf("%s: routes %q, Envoy %q", r.Case.Name, r.Routes, r.Envoy))
+		}
+	}
+	return fmt.Sprintf("%d of %d requests disagree: %s", len(out), len(rows), strings.Join(out, "; "))
+}
+
 // checkGatewayEnvoy is checkEnvoy for an environment that routes with the
 // Gateway API: it waits until istiod has read the stored HTTPRoutes, finds
 // the gateway Istio deploys for the Gateway (class istio), and wants the
@@ -739,13 +757,12 @@ func judge(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, host
 // with the sticky canary's cookies and the mirror in every answer.
 func checkGatewayEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.ControlPlane, m *mesh.Model, e config.Environment) []envoyroutes.Row {
 	t.Helper()
-	ctx := context.Background()
 	if len(m.HTTPRoutes) != 1 {
 		t.Fatalf("%d HTTPRoutes rendered; want 1", len(m.HTTPRoutes))
 	}
 	waitForRoutes(t, ist, cp, httpRouteGVR, [][2]string{{m.HTTPRoutes[0].Object.Namespace, m.HTTPRoutes[0].Object.Name}})
 	g := gatewayapi.ModelOfMesh(m)
-	proxy, err := envoyroutes.GatewayAPIProxy(ctx, cp.Client, g, e.Istio.WithDefaults().Version)
+	proxy, err := envoyroutes.GatewayAPIProxy(wait.Context(t, 0), cp.Client, g, e.Istio.WithDefaults().Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -763,7 +780,7 @@ func checkGatewayEnvoy(t *testing.T, ist *controlplane.Istiod, cp *controlplane.
 	if len(reqs) != want {
 		t.Fatalf("%d requests; want %d", len(reqs), want)
 	}
-	rows := judge(t, ist, proxy, host, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+	rows := judge(t, ist, cp, proxy, host, len(reqs), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
 		return envoyroutes.CompareGateway(g, rcs, reqs)
 	})
 	if e.Routing.StickyCanary && e.Routing.CandidateWeight > 0 {

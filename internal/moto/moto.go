@@ -6,6 +6,7 @@ package moto
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 )
 
 // Binary is the name of the emulator's command, looked up on the PATH.
@@ -28,8 +31,9 @@ const Binary = "moto_server"
 // Host is the only address the server listens on.
 const Host = "127.0.0.1"
 
-// startTimeout bounds how long Start waits for the server to answer. moto is
-// ready in under a second here; the margin is for a loaded CI machine.
+// startTimeout bounds how long Start waits for the server to answer, before
+// the suite's scale (package wait) multiplies it. moto is ready in under a
+// second here; the margin is for a loaded CI machine.
 const startTimeout = 60 * time.Second
 
 // stopTimeout is how long Stop waits after SIGTERM before it sends SIGKILL.
@@ -104,7 +108,7 @@ func start(bin, logPath string) (*Server, error) {
 	}()
 	if err := s.waitReady(); err != nil {
 		s.Stop()
-		return nil, fmt.Errorf("port %d: %w; log:\n%s", port, err, s.logTail(20))
+		return nil, fmt.Errorf("port %d: %w", port, err)
 	}
 	return s, nil
 }
@@ -118,27 +122,26 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// waitReady waits, under the suite's deadline policy (package wait), until
+// the server answers, and gives up at once when it exits.
 func (s *Server) waitReady() error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		resp, err := client.Get(s.URL() + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("GET /moto-api/: %s", resp.Status)
-		}
+	return wait.Until(context.Background(), "moto_server to answer GET /moto-api/", wait.Options{
+		Timeout: startTimeout,
+		Log:     func() (string, string) { return "moto_server", s.logTail(20) },
+	}, func() (bool, string, error) {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("moto_server exited before it answered: %v", s.waitErr)
-		case <-time.After(100 * time.Millisecond):
+			return false, "", fmt.Errorf("moto_server exited before it answered: %v", s.waitErr)
+		default:
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no answer within %s: %w", startTimeout, err)
+		resp, err := client.Get(s.URL() + "/moto-api/")
+		if err != nil {
+			return false, err.Error(), nil
 		}
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, "GET /moto-api/: " + resp.Status, nil
+	})
 }
 
 // URL is the server's base URL, such as "http://127.0.0.1:41234".

@@ -4,16 +4,17 @@ package cptest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 )
 
 // RequiredVariable names the environment variable that make test sets: with
@@ -39,13 +40,15 @@ func Binaries(t testing.TB) controlplane.Binaries {
 // Start starts a control plane with o and stops it (every process, by its
 // process group) when the test and its subtests end, pass or fail. The
 // processes also die with the test binary if it is killed by its timeout.
+// The start is bounded by the suite's deadline policy (package wait), not
+// by o.ReadyTimeout.
 func Start(t testing.TB, o controlplane.Options) *controlplane.ControlPlane {
 	t.Helper()
 	bins := Binaries(t)
 	if o.Dir == "" {
 		o.Dir = t.TempDir()
 	}
-	cp, err := controlplane.Start(context.Background(), bins, o)
+	cp, err := controlplane.Start(wait.Context(t, 0), bins, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +63,14 @@ func Start(t testing.TB, o controlplane.Options) *controlplane.ControlPlane {
 	return cp
 }
 
-// CreateCRDs creates crds in cp and waits, up to 30 s, until each is
-// established (its API served).
+// Log is the wait.Options Log of process name ("kube-apiserver",
+// "istiod") of cp: the end of its log, for a wait that process should end.
+func Log(cp *controlplane.ControlPlane, name string) func() (string, string) {
+	return func() (string, string) { return name, cp.LogTail(name, 30) }
+}
+
+// CreateCRDs creates crds in cp and waits, under the suite's deadline
+// policy (package wait), until each is established (its API served).
 func CreateCRDs(t testing.TB, cp *controlplane.ControlPlane, crds ...*apiextensionsv1.CustomResourceDefinition) {
 	t.Helper()
 	if len(crds) == 0 {
@@ -77,22 +86,15 @@ func CreateCRDs(t testing.TB, cp *controlplane.ControlPlane, crds ...*apiextensi
 			t.Fatalf("CRD %s: %v", crd.Name, err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	for _, crd := range crds {
-		for {
+		wait.For(t, "CRD "+crd.Name+" established", wait.Options{Log: Log(cp, "kube-apiserver")}, func() (bool, string, error) {
 			got, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
 			if err != nil {
-				t.Fatal(err)
+				return false, "", err
 			}
-			if slices.ContainsFunc(got.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
+			return slices.ContainsFunc(got.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
 				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
-			}) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("CRD %s is not established after 30 s: %+v", crd.Name, got.Status.Conditions)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			}), fmt.Sprintf("conditions %+v", got.Status.Conditions), nil
+		})
 	}
 }
