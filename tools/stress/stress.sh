@@ -14,11 +14,13 @@ shift 3
 (($# > 0)) || { echo "stress: no package to run" >&2; exit 2; }
 mkdir -p "$out"
 
-pids=()
+pids=() test=
 stop_hogs() {
+	# The test running when a signal came goes too (by its PID).
+	if [[ -n $test ]]; then kill "$test" 2>/dev/null; wait "$test" 2>/dev/null; fi
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	pids=()
+	pids=() test=
 }
 trap stop_hogs EXIT
 trap 'exit 130' INT TERM
@@ -36,8 +38,12 @@ for ((r = 1; r <= n; r++)); do
 		log="$out/$(echo "${pkg#./}" | tr '/' '_' | sed 's/_*$//;s/\.\.\.//')-$r.log"
 		start=$(date +%s.%N)
 		# shellcheck disable=SC2086
-		go test -count=1 ${STRESS_GO_TEST_FLAGS:-} "$pkg" > "$log" 2>&1
-		rc=$?
+		# In the background, so that a signal is handled at once, not
+		# after the test.
+		go test -count=1 ${STRESS_GO_TEST_FLAGS:-} "$pkg" > "$log" 2>&1 &
+		test=$!
+		wait "$test"
+		rc=$? test=
 		secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 		if ((rc == 0)); then
 			pass[$pkg]=$((pass[$pkg] + 1)) result=ok
