@@ -19,10 +19,10 @@ func TestShippedEnvironmentsUseCurrentArtifacts(t *testing.T) {
 
 	const (
 		istioRepo = "https://blob.istio.io/istio-release/charts"
-		istio     = "1.31.0"
+		istio     = "1.31.1"
 	)
 	type chart struct{ chart, repository, version string }
-	kiali := chart{"kiali-server", "https://kiali.org/helm-charts", "2.27.0"}
+	kiali := chart{"kiali-server", "https://kiali.org/helm-charts", "2.31.0"}
 	prometheus := chart{"prometheus", "https://prometheus-community.github.io/helm-charts", "28.13.0"}
 	grafana := chart{"grafana", "https://grafana.github.io/helm-charts", "9.2.2"}
 	for _, tc := range []struct {

@@ -47,7 +47,7 @@ func TestAmbientMeshStack(t *testing.T) {
 		{"istio/gateway", "istio-ingressgateway", "gateway", []string{ref("helm_release", "istio/istiod"), ref("helm_release", "istio/ztunnel"), ref("kubernetes_namespace_v1", "istio/gateway-namespace")}},
 	} {
 		testutil.AssertSubset(t, d.Resource(t, "helm_release", r.path), map[string]any{
-			"name": r.name, "chart": r.chart, "version": "1.31.0", "depends_on": r.dependsOn,
+			"name": r.name, "chart": r.chart, "version": "1.31.1", "depends_on": r.dependsOn,
 		})
 	}
 	controlPlane := []string{ref("helm_release", "istio/base"), ref("helm_release", "istio/istiod"), ref("helm_release", "istio/cni"),

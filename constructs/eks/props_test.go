@@ -4,6 +4,9 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"strings"
 	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
 )
@@ -192,6 +195,23 @@ func TestKubernetesVersions(t *testing.T) {
 	}
 	q.KubernetesVersion = "1.31"
 	testutil.AssertFieldError(t, q.WithDefaults().ValidateAt(nil), "kubernetesVersion", `Unsupported value: "1.31": supported values: "1.32", "1.33", "1.34", "1.35", "1.36"`)
+}
+
+// TestDefaultKubernetesVersionIsInStandardSupport checks that the default
+// EKS version is in standard support, without a warning, on 2026-12-07 (a
+// fixed day: EKS 1.34 left standard support on 2026-12-02), and that 1.34
+// then warns.
+func TestDefaultKubernetesVersionIsInStandardSupport(t *testing.T) {
+	day := time.Date(2026, time.December, 7, 0, 0, 0, 0, time.UTC)
+	if w := validProps().WithDefaults().SupportWarnings(field.NewPath("cluster"), day); len(w) != 0 {
+		t.Errorf("default kubernetesVersion on %s: got warnings %q, want none", day.Format(time.DateOnly), w)
+	}
+	p := validProps()
+	p.KubernetesVersion = "1.34"
+	want := `cluster.kubernetesVersion: EKS 1.34 left standard support on 2026-12-02; extended support costs extra per cluster hour and ends on 2027-12-02, when EKS upgrades the cluster itself; move to 1.35 (kubernetesVersion "1.35")`
+	if w := p.WithDefaults().SupportWarnings(field.NewPath("cluster"), day); len(w) != 1 || w[0] != want {
+		t.Errorf("EKS 1.34 on %s: got %q; want [%q]", day.Format(time.DateOnly), w, want)
+	}
 }
 
 func TestNameDefault(t *testing.T) {

@@ -43,9 +43,9 @@ func TestChartSources(t *testing.T) {
 		repo       any    // its repository; nil when there must be none
 		version    any
 	}{
-		{"default https repository", "", "istiod", "https://blob.istio.io/istio-release/charts", "1.31.0"},
-		{"Istio's OCI registry", "oci://ghcr.io/istio/release/charts", "istiod", "oci://ghcr.io/istio/release/charts", "1.31.0"},
-		{"a mirror of one's own", "https://charts.example.com/istio", "istiod", "https://charts.example.com/istio", "1.31.0"},
+		{"default https repository", "", "istiod", "https://blob.istio.io/istio-release/charts", "1.31.1"},
+		{"Istio's OCI registry", "oci://ghcr.io/istio/release/charts", "istiod", "oci://ghcr.io/istio/release/charts", "1.31.1"},
+		{"a mirror of one's own", "https://charts.example.com/istio", "istiod", "https://charts.example.com/istio", "1.31.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := synth(t, istio.Props{KubernetesVersion: "1.35", Charts: istio.ChartSource{Repository: tc.repository}})
@@ -60,9 +60,9 @@ func TestChartSources(t *testing.T) {
 // its chart from the synthesized stack's assets, at the pinned version.
 func TestLocalChartMirror(t *testing.T) {
 	dir := t.TempDir()
-	mirror(t, dir, "base", "1.31.0", true)
-	mirror(t, dir, "istiod", "1.31.0", true)
-	mirror(t, dir, "gateway", "1.31.0", false)
+	mirror(t, dir, "base", "1.31.1", true)
+	mirror(t, dir, "istiod", "1.31.1", true)
+	mirror(t, dir, "gateway", "1.31.1", false)
 	d, stackDir := synth(t, istio.Props{KubernetesVersion: "1.35", Charts: istio.ChartSource{Repository: dir}})
 	for _, name := range []string{"base", "istiod", "gateway"} {
 		rel := d.Resource(t, "helm_release", "istio/"+name)
@@ -78,8 +78,8 @@ func TestLocalChartMirror(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if meta.Name != name || meta.Version != "1.31.0" {
-			t.Errorf("%s: the asset holds %s %s, want %s 1.31.0", name, meta.Name, meta.Version, name)
+		if meta.Name != name || meta.Version != "1.31.1" {
+			t.Errorf("%s: the asset holds %s %s, want %s 1.31.1", name, meta.Name, meta.Version, name)
 		}
 	}
 }
@@ -89,15 +89,15 @@ func TestLocalChartMirrorMustHoldThePinnedVersion(t *testing.T) {
 	mirror(t, dir, "base", "1.30.4", true)
 	mirror(t, dir, "istiod", "1.30.4", false)
 	errs := istio.Props{KubernetesVersion: "1.35", Charts: istio.ChartSource{Repository: dir}}.WithDefaults().ValidateAt(field.NewPath("istio"))
-	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds neither base/ nor base-1.31.0.tgz")
-	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds chart istiod version 1.30.4 in istiod/, but istiod version 1.31.0 is pinned")
-	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds neither gateway/ nor gateway-1.31.0.tgz")
+	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds neither base/ nor base-1.31.1.tgz")
+	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds chart istiod version 1.30.4 in istiod/, but istiod version 1.31.1 is pinned")
+	testutil.AssertFieldError(t, errs, "istio.charts.repository", "holds neither gateway/ nor gateway-1.31.1.tgz")
 }
 
 func TestHubAndPullSecrets(t *testing.T) {
 	d, _ := synth(t, istio.Props{KubernetesVersion: "1.35", Hub: "registry.example.com:5000/mirror/istio", ImagePullSecrets: []string{"regcred"}})
 	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/istiod")), map[string]any{
-		"global": map[string]any{"hub": "registry.example.com:5000/mirror/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"}},
+		"global": map[string]any{"hub": "registry.example.com:5000/mirror/istio", "tag": "1.31.1", "imagePullSecrets": []any{"regcred"}},
 	})
 	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/base")), map[string]any{
 		"global": map[string]any{"imagePullSecrets": []any{"regcred"}},
@@ -116,7 +116,7 @@ func TestSupportWarnings(t *testing.T) {
 		want    string // "" for no warning
 	}{
 		{"current release", "1.31.0", nov30, ""},
-		{"past its end", "1.29.7", nov30, `istio.version: Istio 1.29 left support on 2026-10-12 and gets no more security fixes; move to Istio 1.31 (istio.version "1.31.0")`},
+		{"past its end", "1.29.7", nov30, `istio.version: Istio 1.29 left support on 2026-10-12 and gets no more security fixes; move to Istio 1.31 (istio.version "1.31.1")`},
 		{"on its last day", "1.29.7", time.Date(2026, time.October, 12, 0, 0, 0, 0, time.UTC), `istio.version: Istio 1.29 leaves support on 2026-10-12; move to Istio 1.31`},
 		{"the day after", "1.29.7", time.Date(2026, time.October, 13, 0, 0, 0, 0, time.UTC), "Istio 1.29 left support on 2026-10-12"},
 		{"two months before", "1.29.7", time.Date(2026, time.August, 1, 0, 0, 0, 0, time.UTC), ""},

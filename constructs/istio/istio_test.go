@@ -76,7 +76,7 @@ func TestHelmMode(t *testing.T) {
 	} {
 		rel := d.Resource(t, "helm_release", r.path)
 		testutil.AssertSubset(t, rel, map[string]any{
-			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.0",
+			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.1",
 			"namespace": r.namespace, "depends_on": r.dependsOn,
 		})
 		testutil.AssertSubset(t, rel, releaseSettings)
@@ -92,7 +92,7 @@ func TestHelmMode(t *testing.T) {
 	want := map[string]any{
 		"revision": "canary",
 		"profile":  "demo",
-		"global":   map[string]any{"istioNamespace": "istio-system", "hub": "docker.io/istio", "tag": "1.31.0"},
+		"global":   map[string]any{"istioNamespace": "istio-system", "hub": "docker.io/istio", "tag": "1.31.1"},
 		"pilot": map[string]any{
 			"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}},
 			"env":       map[string]any{"PILOT_ENABLE_STATUS": "true"},
@@ -289,7 +289,7 @@ func TestOperatorMode(t *testing.T) {
 		t.Errorf("the Istio resource's chart comes from %v; want the local chart", cp["repository"])
 	}
 	testutil.AssertSubset(t, d.Resource(t, "helm_release", "istio/gateway"), map[string]any{
-		"chart": "gateway", "version": "1.31.0",
+		"chart": "gateway", "version": "1.31.1",
 		"depends_on": []string{ref("helm_release", "istio/controlplane"), ref("kubernetes_namespace_v1", "istio/gateway-namespace")},
 	})
 
@@ -297,8 +297,8 @@ func TestOperatorMode(t *testing.T) {
 	if cr.APIVersion != "sailoperator.io/v1" || cr.Kind != "Istio" || cr.Metadata.Name != "default" {
 		t.Errorf("got %s %s %q, want sailoperator.io/v1 Istio \"default\"", cr.APIVersion, cr.Kind, cr.Metadata.Name)
 	}
-	if s := cr.Spec; s.Version != "v1.31.0" || s.Namespace != "istio-system" || s.Profile != "demo" || s.UpdateStrategy.Type != "InPlace" {
-		t.Errorf("spec: got version %q, namespace %q, profile %q, update strategy %q; want v1.31.0, istio-system, demo, InPlace",
+	if s := cr.Spec; s.Version != "v1.31.1" || s.Namespace != "istio-system" || s.Profile != "demo" || s.UpdateStrategy.Type != "InPlace" {
+		t.Errorf("spec: got version %q, namespace %q, profile %q, update strategy %q; want v1.31.1, istio-system, demo, InPlace",
 			s.Version, s.Namespace, s.Profile, s.UpdateStrategy.Type)
 	}
 	if cr.Metadata.Labels["app.kubernetes.io/managed-by"] != "Helm" || cr.Metadata.Labels["app.kubernetes.io/name"] != istio.ControlChart {
@@ -338,7 +338,7 @@ func TestBothModesGiveTheSameControlPlane(t *testing.T) {
 func TestRevisionBasedUpdatesLabelTheGatewayWithTheOperatorsRevision(t *testing.T) {
 	p := istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}
 	d, _ := synth(t, p)
-	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")), map[string]any{"revision": "default-v1-31-0"})
+	testutil.AssertSubset(t, testutil.Values(t, d.Resource(t, "helm_release", "istio/gateway")), map[string]any{"revision": "default-v1-31-1"})
 }
 
 func TestNewRejectsBadProps(t *testing.T) {
@@ -384,7 +384,7 @@ func TestAmbientHelmMode(t *testing.T) {
 	} {
 		rel := d.Resource(t, "helm_release", r.path)
 		testutil.AssertSubset(t, rel, map[string]any{
-			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.0",
+			"name": r.name, "chart": r.chart, "repository": "https://blob.istio.io/istio-release/charts", "version": "1.31.1",
 			"namespace": r.namespace, "depends_on": r.dependsOn,
 		})
 		testutil.AssertSubset(t, rel, releaseSettings)
@@ -399,11 +399,11 @@ func TestAmbientHelmMode(t *testing.T) {
 		{"istio/cni", map[string]any{
 			"profile":  "ambient",
 			"revision": "canary",
-			"global":   map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"}},
+			"global":   map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.1", "imagePullSecrets": []any{"regcred"}},
 		}},
 		{"istio/ztunnel", map[string]any{
 			"profile": "ambient", "revision": "canary", "istioNamespace": "istio-system",
-			"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"},
+			"hub": "registry.example.com/istio", "tag": "1.31.1", "imagePullSecrets": []any{"regcred"},
 			"logLevel": "debug",
 		}},
 	} {
@@ -455,17 +455,17 @@ func TestAmbientOperatorMode(t *testing.T) {
 	if got := byKind["Istio"]["spec"].(map[string]any)["profile"]; got != "ambient" {
 		t.Errorf("Istio spec.profile: got %v, want ambient", got)
 	}
-	global := map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.0", "imagePullSecrets": []any{"regcred"}}
+	global := map[string]any{"hub": "registry.example.com/istio", "tag": "1.31.1", "imagePullSecrets": []any{"regcred"}}
 	for _, c := range []struct {
 		kind string
 		spec map[string]any
 	}{
 		{"IstioCNI", map[string]any{
-			"version": "v1.31.0", "namespace": "istio-system", "profile": "ambient",
+			"version": "v1.31.1", "namespace": "istio-system", "profile": "ambient",
 			"values": map[string]any{"global": global},
 		}},
 		{"ZTunnel", map[string]any{
-			"version": "v1.31.0", "namespace": "istio-system",
+			"version": "v1.31.1", "namespace": "istio-system",
 			"values": map[string]any{"global": global, "ztunnel": map[string]any{"istioNamespace": "istio-system", "revision": "canary", "logLevel": "debug"}},
 		}},
 	} {

@@ -16,13 +16,16 @@ import (
 )
 
 // DefaultVersion is the Istio release installed when Props.Version is empty:
-// Istio 1.31.0 (released 2026-08-31), the newest release whose exact source
-// the Go module proxy serves (istio.io/istio at commit eed52ebb66ad, which
-// the 1.31.0 tag points at). The offline analyzer (tools/go.mod) is built
-// from that same commit, so the mesh and the analyzer that checks it are one
-// release. Istio 1.31 is supported until six weeks after Istio 1.33 is
-// released (expected in the first quarter of 2027; see SupportEnds).
-const DefaultVersion = "1.31.0"
+// Istio 1.31.1 (released 2026-09-21, istio.io/news/releases/1.31.x), the
+// newest patch of the newest supported minor release; patch releases carry
+// the security fixes. Istio 1.31 is supported until six weeks after Istio
+// 1.33 is released (expected in the first quarter of 2027; see
+// SupportEnds). Its charts' version and image tag are this version. The
+// offline analyzer (tools/go.mod) and the istiod of the tests stay at
+// Istio 1.31.0 (internal/istiocharts.Release), the newest 1.31 patch whose
+// exact source the Go module proxy serves; the proxy does not serve
+// 1.31.1's.
+const DefaultVersion = "1.31.1"
 
 // KubernetesSupport lists, per Istio minor release, the Kubernetes minor
 // versions it supports. The rows for 1.28 to 1.30 are Istio's published
@@ -118,7 +121,7 @@ type Props struct {
 	// InstallMode is "helm" (Istio's Helm charts) or "operator" (the Sail
 	// Operator and an Istio resource). Default: "helm".
 	InstallMode string `json:"installMode"`
-	// Version is the Istio release, such as "1.31.0"; its minor release
+	// Version is the Istio release, such as "1.31.1"; its minor release
 	// must support KubernetesVersion (see KubernetesSupport).
 	// Default: DefaultVersion.
 	Version string `json:"version"`

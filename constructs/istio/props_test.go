@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	}
 	for _, c := range []struct{ name, got, want string }{
 		{"installMode", p.InstallMode, istio.ModeHelm},
-		{"version", p.Version, "1.31.0"},
+		{"version", p.Version, "1.31.1"},
 		{"charts.repository", p.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
 		{"hub", p.Hub, "docker.io/istio"},
 		{"profile", p.Profile, istio.ProfileDefault},
@@ -94,7 +94,7 @@ func TestInjectionRevision(t *testing.T) {
 		{"helm without revision", istio.Props{}, ""},
 		{"helm with revision", istio.Props{Revision: "canary"}, "canary"},
 		{"operator in place", istio.Props{InstallMode: istio.ModeOperator, Revision: "canary"}, "canary"},
-		{"operator revision based", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}, "default-v1-31-0"},
+		{"operator revision based", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: istio.UpdateRevisionBased}}, "default-v1-31-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.p.InjectionRevision(); got != tc.want {
@@ -128,7 +128,7 @@ func TestValidateBadInput(t *testing.T) {
 		{"fails/Istio minor not in the table", istio.Props{Version: "1.22.0"},
 			"version", "Istio 1.22 is not in the compatibility table; supported minor releases: 1.28, 1.29, 1.30, 1.31"},
 		{"fails/version that is not a release", istio.Props{Version: "latest"},
-			"version", `Invalid value: "latest": must be an Istio release such as "1.31.0"`},
+			"version", `Invalid value: "latest": must be an Istio release such as "1.31.1"`},
 		{"fails/unknown profile", istio.Props{Profile: "ambient"},
 			"profile", `Unsupported value: "ambient": supported values: "default", "demo", "minimal", "preview"`},
 		{"fails/unknown install mode", istio.Props{InstallMode: "istioctl"},
@@ -166,7 +166,7 @@ func TestValidateBadInput(t *testing.T) {
 		{"fails/base values in operator mode", istio.Props{InstallMode: istio.ModeOperator, ExtraValues: istio.ExtraValues{Base: map[string]any{"a": 1}}},
 			"extraValues.base", "the Sail Operator manages Istio's base resources"},
 		{"fails/Sail Operator older than Istio", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{ChartVersion: "1.29.2"}},
-			"operator.chartVersion", "Sail Operator 1.29.2 cannot install Istio 1.31.0: its minor release must be at least 1.31"},
+			"operator.chartVersion", "Sail Operator 1.29.2 cannot install Istio 1.31.1: its minor release must be at least 1.31"},
 		{"fails/unknown update strategy", istio.Props{InstallMode: istio.ModeOperator, Operator: istio.Operator{UpdateStrategy: "Canary"}},
 			"operator.updateStrategy", `Unsupported value: "Canary"`},
 		{"fails/timeout too short", istio.Props{TimeoutSeconds: 5},

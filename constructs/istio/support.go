@@ -19,15 +19,23 @@ type Support struct {
 
 // SupportEnds lists, per Istio minor release, when its support ends. Istio
 // supports each minor release until six weeks after the release two minors
-// later (istio.io, "Supported Releases", support policy); the dates follow
-// from the release dates on istio.io/news/releases: 1.30.0 on 2026-05-18,
-// 1.31.0 on 2026-08-31. Istio 1.32 is out (istio.io/api v1.32.0 is
-// published), but its release date is not recorded here yet, so 1.30's end
-// is not dated: add it, and 1.33's for 1.31, as they are announced.
+// later (istio.io, "Supported Releases", support policy); each date is the
+// N+2 release's date on istio.io/news/releases plus 42 days. A row whose
+// N+2 release has no recorded date says so in Until: date it when that
+// release is announced.
 var SupportEnds = map[string]Support{
+	// Six weeks after Istio 1.30.0, released 2026-05-18 (istio.io/news/releases/1.30.x).
 	"1.28": {Ends: day(2026, time.June, 29)},
+	// Six weeks after Istio 1.31.0, released 2026-08-31 (istio.io/news/releases/1.31.x).
 	"1.29": {Ends: day(2026, time.October, 12)},
-	"1.30": {Until: "six weeks after Istio 1.32's release, which has happened: it ends in the coming weeks"},
+	// Six weeks after Istio 1.32.0. istio.io's "Supported Releases" table
+	// gives 1.30's end of life as "~Jan 2027 (Expected)" (istio/istio.io
+	// #17540, merged 2026-08-21); no 1.32.0 release date nor 1.30
+	// end-of-life announcement was published on istio.io by 2026-12-07, so
+	// the day is not known: date it from that announcement.
+	"1.30": {Until: "six weeks after Istio 1.32's release, expected in January 2027 (istio.io)"},
+	// Six weeks after Istio 1.33.0, expected in early 2027 (Istio releases a
+	// minor about once a quarter; istio.io gives no expected date yet).
 	"1.31": {Until: "six weeks after Istio 1.33's release (expected in early 2027)"},
 }
 

@@ -12,18 +12,29 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/mesh/fielderr"
 )
 
-// Chart repositories and pinned chart versions. They are the versions
-// Istio's own addons are generated from (manifests/addons/gen.sh in
-// istio/istio at the commit of 2026-08-27, the one the offline analyzer is
-// built from), so Kiali, Prometheus and Grafana are the ones Istio tests
-// against.
+// Chart repositories and pinned chart versions: the versions Istio's own
+// addons pin for the default Istio release (istio.DefaultVersion, 1.31.1),
+// so Kiali, Prometheus and Grafana are the ones Istio tests against. Each
+// is supported as long as Istio 1.31 (see istio.SupportEnds); move them
+// with istio.DefaultVersion.
 const (
-	ChartRepository      = "https://kiali.org/helm-charts"
-	DefaultChartVersion  = "2.27.0"
+	ChartRepository = "https://kiali.org/helm-charts"
+	// DefaultChartVersion is the kiali-server chart of Kiali v2.31.0, the
+	// Kiali addon of Istio 1.31.1 (its release notes, istio.io
+	// news/releases/1.31.x/announcing-1.31.1: "Updated Kiali addon to
+	// version v2.31.0").
+	DefaultChartVersion  = "2.31.0"
 	PrometheusRepository = "https://prometheus-community.github.io/helm-charts"
-	PrometheusVersion    = "28.13.0"
-	GrafanaRepository    = "https://grafana.github.io/helm-charts"
-	GrafanaVersion       = "9.2.2"
+	// PrometheusVersion is the prometheus chart manifests/addons/gen.sh
+	// pins at the 1.31.0 tag (istio.io/istio at eed52ebb66ad, the module
+	// tools/go.mod pins) and on the release-1.31 branch at a8d7012
+	// (2026-08-20). Istio 1.31.1's release notes change only the Kiali
+	// addon; the 1.31.1 tag's own gen.sh could not be read here.
+	PrometheusVersion = "28.13.0"
+	GrafanaRepository = "https://grafana.github.io/helm-charts"
+	// GrafanaVersion is the grafana chart of the same gen.sh
+	// (GRAFANA_VERSION), with the same sources.
+	GrafanaVersion = "9.2.2"
 )
 
 // Authentication strategies Kiali supports outside OpenShift. The

@@ -240,7 +240,7 @@ func TestEndOfSupportWarnings(t *testing.T) {
 			time.Date(2025, time.November, 30, 0, 0, 0, 0, time.UTC), nil},
 		{"EKS version with no recorded dates", `{"region":"eu-west-1","cluster":{"kubernetesVersion":"1.36","addons":{"versions":{"vpc-cni":"v1.21.1-eksbuild.1","coredns":"v1.13.1-eksbuild.1","kube-proxy":"v1.36.0-eksbuild.1"}},"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}`, nov30, nil},
 		{"Istio past its support", `{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.33"}},"istio":{"version":"1.29.7"}}`, nov30,
-			[]string{`context.environments[dev].istio.version: Istio 1.29 left support on 2026-10-12 and gets no more security fixes; move to Istio 1.31 (istio.version "1.31.0")`}},
+			[]string{`context.environments[dev].istio.version: Istio 1.29 left support on 2026-10-12 and gets no more security fixes; move to Istio 1.31 (istio.version "1.31.1")`}},
 		{"an existing cluster's Kubernetes version is not EKS's", `{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.32"}}}`, nov30, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

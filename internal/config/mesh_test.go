@@ -30,7 +30,7 @@ func TestMeshDefaults(t *testing.T) {
 	}{
 		{"dev istio.kubernetesVersion (from the cluster)", dev.Istio.KubernetesVersion, "1.35"},
 		{"edge istio.kubernetesVersion (from the kubeconfig target)", edge.Istio.KubernetesVersion, "1.33"},
-		{"dev istio.version", dev.Istio.Version, "1.31.0"},
+		{"dev istio.version", dev.Istio.Version, "1.31.1"},
 		{"dev istio.dataplane", dev.Istio.Dataplane, "sidecar"},
 		{"dev istio.charts.repository", dev.Istio.Charts.Repository, "https://blob.istio.io/istio-release/charts"},
 		{"dev istio.hub", dev.Istio.Hub, "docker.io/istio"},

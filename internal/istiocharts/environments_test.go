@@ -98,8 +98,8 @@ func istioReleases(t *testing.T, res *synth.Result, env config.Environment) []re
 }
 
 // TestShippedEnvironmentsInstallThePinnedRelease checks that every shipped
-// environment installs the Istio release whose charts the checks render
-// (and whose istioctl analyzes them).
+// environment installs a release of the Istio minor release whose charts
+// the checks render (and whose istioctl analyzes them).
 func TestShippedEnvironmentsInstallThePinnedRelease(t *testing.T) {
 	res := synthesize(t, fixture)
 	if len(res.Environments) != 4 {
@@ -157,12 +157,12 @@ func TestAmbientValuesAreKeysOfIstioCharts(t *testing.T) {
 		chart, kind, name string
 		want              []string
 	}{
-		{istiocharts.Istiod, "Deployment", "istiod-1-31", []string{"- name: PILOT_ENABLE_AMBIENT\n            value: \"true\"", `image: "registry.internal.example.com/istio/pilot:1.31.0-distroless"`}},
+		{istiocharts.Istiod, "Deployment", "istiod-1-31", []string{"- name: PILOT_ENABLE_AMBIENT\n            value: \"true\"", `image: "registry.internal.example.com/istio/pilot:1.31.1-distroless"`}},
 		{istiocharts.CNI, "ConfigMap", "istio-cni-config", []string{`AMBIENT_ENABLED: "true"`}},
-		{istiocharts.CNI, "DaemonSet", "istio-cni-node", []string{`image: "registry.internal.example.com/istio/install-cni:1.31.0-distroless"`}},
+		{istiocharts.CNI, "DaemonSet", "istio-cni-node", []string{`image: "registry.internal.example.com/istio/install-cni:1.31.1-distroless"`}},
 		{istiocharts.CNI, "ServiceAccount", "istio-cni", []string{"- name: regcred"}},
 		{istiocharts.Ztunnel, "DaemonSet", "ztunnel", []string{
-			`image: "registry.internal.example.com/istio/ztunnel:1.31.0-distroless"`,
+			`image: "registry.internal.example.com/istio/ztunnel:1.31.1-distroless"`,
 			"name: XDS_ADDRESS\n          value: istiod-1-31.istio-system.svc:15012",
 			"name: CA_ADDRESS\n          value: istiod-1-31.istio-system.svc:15012",
 		}},

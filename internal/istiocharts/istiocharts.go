@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -30,9 +31,13 @@ const ModulePath = "istio.io/istio"
 
 // Release is the Istio release of the module version tools/go.mod pins:
 // v0.0.0-20260827124520-eed52ebb66ad is commit eed52ebb66ad, the 1.31.0
-// tag (the module's VERSION file says 1.31). Istio 1.31 is supported until
-// six weeks after 1.33 is released. Change it together with tools/go.mod;
-// TestPinnedModuleIsRelease fails when they disagree.
+// tag (the module's VERSION file says 1.31). It is the newest 1.31 patch
+// whose exact source the Go module proxy serves (1.31.1's is not served),
+// so the analyzer and the tests' istiod stay at it while the mesh defaults
+// to a later 1.31 patch (istio.DefaultVersion); its charts stand in for
+// every release of its minor (see ForRelease). Istio 1.31 is supported
+// until six weeks after 1.33 is released. Change it together with
+// tools/go.mod; TestPinnedModuleIsRelease fails when they disagree.
 const Release = "1.31.0"
 
 // PinnedCommit is the short commit of Release that tools/go.mod must pin.
@@ -106,6 +111,12 @@ func ModuleDir() (string, error) {
 // appVersion Release, and image hub Hub and tag Release where the source
 // has the testing ones.
 func Load(name string) (*chart.Chart, error) {
+	return load(name, Release)
+}
+
+// load loads chart name of the pinned module stamped as Istio's release
+// process stamps version: chart version, appVersion and image tag.
+func load(name, version string) (*chart.Chart, error) {
 	rel, ok := dirs[name]
 	if !ok {
 		return nil, fmt.Errorf("chart %q is not one of Istio's charts %q", name, Names)
@@ -121,15 +132,15 @@ func Load(name string) (*chart.Chart, error) {
 	if c.Name() != name {
 		return nil, fmt.Errorf("istio chart folder %s holds chart %q, not %q", rel, c.Name(), name)
 	}
-	c.Metadata.Version = Release
-	c.Metadata.AppVersion = Release
+	c.Metadata.Version = version
+	c.Metadata.AppVersion = version
 	for _, keys := range [][]string{{defaultsKey, "global"}, {defaultsKey}} {
 		if g, ok := dig(c.Values, keys...); ok {
 			if g["hub"] == testingHub {
 				g["hub"] = Hub
 			}
 			if g["tag"] == testingTag {
-				g["tag"] = Release
+				g["tag"] = version
 			}
 		}
 	}
@@ -162,28 +173,44 @@ func IsIstio(r render.Release) bool {
 	return !r.Local() && ok
 }
 
-// VersionError says that a release installs another Istio release than the
-// one whose charts are available offline.
+// VersionError says that a release installs an Istio release of another
+// minor release than the one whose charts are available offline.
 type VersionError struct {
 	// Chart and Version are the release's.
 	Chart, Version string
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("chart %s version %q: only Istio %s's charts are available offline (%s pinned in tools/go.mod)", e.Chart, e.Version, Release, ModulePath)
+	return fmt.Sprintf("chart %s version %q: only Istio %s's charts are available offline (%s pinned in tools/go.mod), and they stand in for Istio %s releases only", e.Chart, e.Version, Release, ModulePath, minor(Release))
 }
 
 // ForRelease returns the chart a helm_release of one of Istio's charts
-// installs (see IsIstio). A release of another version than Release gets a
-// *VersionError: rendering other charts than those it installs would prove
-// nothing.
+// installs (see IsIstio): Release's chart, stamped with the release's
+// version. A patch release of Release's minor release is rendered from
+// Release's templates, as the nearest source the module proxy serves
+// (patch releases keep a minor release's values and templates, bar fixes),
+// with its own version as chart version and image tag. A release of
+// another minor release gets a *VersionError: rendering charts that far
+// from those it installs would prove nothing.
 func ForRelease(r render.Release) (*chart.Chart, error) {
 	if !IsIstio(r) {
 		return nil, fmt.Errorf("%s: helm_release.%s: chart %q is not one of Istio's charts %q from a repository", r.Stack, r.ID, r.Chart, Names)
 	}
 	name := ChartName(r)
-	if strings.TrimPrefix(r.Version, "v") != Release {
+	v := strings.TrimPrefix(r.Version, "v")
+	if !patchRE.MatchString(v) || minor(v) != minor(Release) {
 		return nil, &VersionError{Chart: name, Version: r.Version}
 	}
-	return Load(name)
+	return load(name, v)
+}
+
+// patchRE matches an Istio release version such as "1.31.1".
+var patchRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+
+// minor returns the minor release ("1.31") of a version ("1.31.1").
+func minor(v string) string {
+	if i := strings.LastIndex(v, "."); i > 0 {
+		return v[:i]
+	}
+	return v
 }

@@ -43,6 +43,45 @@ func TestPinnedModuleIsRelease(t *testing.T) {
 	}
 }
 
+// TestForReleaseRendersPatchesOfTheMinorRelease checks that a release of a
+// later 1.31 patch (the mesh's default, 1.31.1) is rendered from the
+// pinned 1.31.0 source stamped with its own version, and that a release of
+// another minor release is refused with a *VersionError naming both.
+func TestForReleaseRendersPatchesOfTheMinorRelease(t *testing.T) {
+	rel := func(version string) render.Release {
+		return render.Release{Stack: "dev-mesh", ID: "istiod", Name: "istiod", Namespace: "istio-system",
+			Chart: "istiod", Repository: "https://blob.istio.io/istio-release/charts", Version: version}
+	}
+	for _, v := range []string{"1.31.0", "1.31.1", "v1.31.1"} {
+		c, err := istiocharts.ForRelease(rel(v))
+		if err != nil {
+			t.Fatalf("version %s: %v", v, err)
+		}
+		want := strings.TrimPrefix(v, "v")
+		if c.Metadata.Version != want || c.Metadata.AppVersion != want {
+			t.Errorf("version %s: got chart version %s, appVersion %s; want %s", v, c.Metadata.Version, c.Metadata.AppVersion, want)
+		}
+		ms, err := render.RenderLoaded(c, "istiod", "istio-system", map[string]any{}, "1.35")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dep, img := find(t, ms, "Deployment", "istiod"), `image: "docker.io/istio/pilot:`+want+`"`; !strings.Contains(dep, img) {
+			t.Errorf("version %s: istiod Deployment has no %q:\n%s", v, img, dep)
+		}
+	}
+	for _, v := range []string{"1.30.4", "1.32.0", "1.31", "latest"} {
+		_, err := istiocharts.ForRelease(rel(v))
+		var ve *istiocharts.VersionError
+		if !errors.As(err, &ve) {
+			t.Errorf("version %s: got error %v; want a *VersionError", v, err)
+			continue
+		}
+		if want := `chart istiod version "` + v + `": only Istio 1.31.0's charts are available offline (istio.io/istio pinned in tools/go.mod), and they stand in for Istio 1.31 releases only`; err.Error() != want {
+			t.Errorf("version %s: got %q; want %q", v, err, want)
+		}
+	}
+}
+
 // TestLoadSetsReleaseVersionAndHub checks that each chart is loaded as Istio
 // publishes it, and that istiod's own Deployment, and the cni and ztunnel
 // DaemonSets, then pull the release's images from docker.io/istio.

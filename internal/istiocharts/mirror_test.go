@@ -9,6 +9,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chartutil"
 
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
@@ -17,14 +18,15 @@ import (
 
 // TestLocalMirrorOfIstiosCharts builds an air-gapped mirror the way a user
 // would with `helm pull`: Istio's real base, istiod and gateway charts of the
-// pinned release, as <chart>-<version>.tgz. An environment whose
+// default release (1.31.1, rendered from the pinned 1.31.0 source as
+// ForRelease stamps it), as <chart>-<version>.tgz. An environment whose
 // istio.charts.repository is that folder synthesizes with each chart copied
 // into the stack as an asset, and Helm renders them with the values the
 // stack passes: istiod from the hub bluegreen sets, at the release's tag.
 func TestLocalMirrorOfIstiosCharts(t *testing.T) {
 	mirror := t.TempDir()
 	for _, name := range istiocharts.Names {
-		c, err := istiocharts.Load(name)
+		c, err := istiocharts.ForRelease(render.Release{Chart: name, Repository: istio.ChartRepository, Version: "1.31.1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +47,7 @@ func TestLocalMirrorOfIstiosCharts(t *testing.T) {
 	}
 	want := map[string]string{
 		"istio-base":           "kind: CustomResourceDefinition",
-		"istiod":               `image: "registry.internal.example.com/istio/pilot:1.31.0"`,
+		"istiod":               `image: "registry.internal.example.com/istio/pilot:1.31.1"`,
 		"istio-ingressgateway": "kind: Deployment",
 	}
 	seen := 0

@@ -13,9 +13,10 @@ import (
 )
 
 // Remote is a render.RemoteChart for Istio's charts: a release of base,
-// istiod or gateway of version Release gets the chart from the pinned
-// module, once its values pass CheckKeys; a release of another Istio
-// version is skipped with the reason (a *VersionError's text), and so is
+// istiod or gateway of Release's minor release gets the chart from the
+// pinned module (see ForRelease), once its values pass CheckKeys; a release
+// of another Istio minor release is skipped with the reason (a
+// *VersionError's text), and so is
 // any other chart from a repository, whose source nothing pins here.
 func Remote(r render.Release) (*chart.Chart, string, error) {
 	if !IsIstio(r) {
@@ -107,7 +108,8 @@ func ControlPlane(stack string, o render.Object) (render.Release, error) {
 
 // RenderRelease renders a release of one of Istio's charts as Remote finds
 // it, for a cluster of Kubernetes minor version kubeVersion. A release of
-// another Istio version is not rendered: it returns the reason instead.
+// another Istio minor release is not rendered: it returns the reason
+// instead.
 func RenderRelease(r render.Release, kubeVersion string) (ms []render.Manifest, reason string, err error) {
 	c, reason, err := Remote(r)
 	if err != nil || c == nil {

@@ -84,8 +84,8 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 			t.Errorf("DaemonSet istio-system/%s: %v", name, err)
 			continue
 		}
-		if img := ds.Spec.Template.Spec.Containers[0].Image; !strings.HasPrefix(img, "registry.internal.example.com/istio/") || !strings.HasSuffix(img, ":1.31.0-distroless") {
-			t.Errorf("DaemonSet %s image: got %s; want registry.internal.example.com/istio/...:1.31.0-distroless", name, img)
+		if img := ds.Spec.Template.Spec.Containers[0].Image; !strings.HasPrefix(img, "registry.internal.example.com/istio/") || !strings.HasSuffix(img, ":1.31.1-distroless") {
+			t.Errorf("DaemonSet %s image: got %s; want registry.internal.example.com/istio/...:1.31.1-distroless", name, img)
 		}
 	}
 	ns, err := kc.CoreV1().Namespaces().Get(ctx, "shop", metav1.GetOptions{})
