@@ -17,7 +17,21 @@ BINDINGS_STAMP := .gen/.stamp-$(BINDINGS_HASH)
 CDKTF          := node_modules/.bin/cdktf
 GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 
-.PHONY: help synth test bench deploy diff bindings node-tools clean
+.PHONY: help synth test bench deploy diff destroy bindings node-tools clean
+
+# The targets that act on one environment check ENV (and STACK, COLOUR)
+# while make reads this file, before it builds any prerequisite (bindings,
+# istioctl, the control plane): tools/envcheck.js reads the environment
+# names from $(BLUEGREEN_CONFIG) or cdktf.json in a fraction of a second, and
+# prints the usage or the names allowed.
+ENV_GOALS := deploy diff destroy routes check graph promote
+ENV_GOAL  := $(firstword $(filter $(ENV_GOALS),$(MAKECMDGOALS)))
+ifneq ($(ENV_GOAL),)
+ENV_CHECK := $(shell node tools/envcheck.js '$(ENV_GOAL)' '$(or $(BLUEGREEN_CONFIG),cdktf.json)' '$(ENV)' '$(STACK)' '$(COLOUR)' >&2; echo $$?)
+ifneq ($(ENV_CHECK),0)
+$(error make $(ENV_GOAL) stopped before building anything)
+endif
+endif
 
 help:
 	@./help
@@ -197,10 +211,11 @@ crds: $(CRDS_STAMP)
 synth: bindings crds
 	go run main.go
 
-# The control plane tests (internal/controlplane, internal/meshinstall) fail
-# rather than skip when make test runs them.
+# The control plane tests (internal/controlplane, internal/meshinstall) and
+# the moto cycles (stacks: terraform-exec and the cdktf CLI) fail rather
+# than skip when make test runs them.
 test: bindings crds $(ISTIOCTL) controlplane
-	BLUEGREEN_CONTROLPLANE_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
 # alone and verbose; make test runs it too.
@@ -218,13 +233,22 @@ bench: bindings crds $(ISTIOCTL)
 	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
+# cdktf deploy, diff and destroy of one environment (README, "Deploying"),
+# or of its one stack STACK=cluster|mesh|app; AUTO_APPROVE=1 passes
+# --auto-approve. tools/cdktf.sh synthesizes, writes each stack's
+# .terraform.lock.hcl from the configured provider installation (so a
+# machine with only a provider mirror works), then runs the pinned cdktf CLI.
+CDKTF_STEP = CDKTF=$(CDKTF) AUTO_APPROVE=$(AUTO_APPROVE) tools/cdktf.sh
+
 deploy: bindings crds
-	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment>" >&2; exit 2; }
-	ENVIRONMENTS=$(ENV) $(CDKTF) deploy '$(ENV)-*'
+	$(CDKTF_STEP) deploy '$(ENV)' '$(STACK)'
 
 diff: bindings crds
-	@test -n "$(ENV)" || { echo "usage: make diff ENV=<environment>" >&2; exit 2; }
-	ENVIRONMENTS=$(ENV) $(CDKTF) diff '$(ENV)-*'
+	$(CDKTF_STEP) diff '$(ENV)' '$(STACK)'
+
+# The whole environment in reverse order (app, mesh, cluster), or STACK.
+destroy: bindings crds
+	$(CDKTF_STEP) destroy '$(ENV)' '$(STACK)'
 
 clean:
 	rm -rf cdktf.out .gen
@@ -232,24 +256,20 @@ clean:
 .PHONY: promote routes check graph
 # Make COLOUR the live colour of ENV: a one-line change to cdktf.json.
 promote: bindings
-	@test -n "$(ENV)" && test -n "$(COLOUR)" || { echo "usage: make promote ENV=<environment> COLOUR=<blue|green>" >&2; exit 2; }
 	go run . promote $(ENV) $(COLOUR)
 
 # Show where requests to ENV go, rendered and evaluated offline; with
 # ENVOY=1, also installed into the local control plane and judged by the
 # Envoy routes istiod generates (builds the control plane first).
 routes: bindings $(if $(ENVOY),controlplane)
-	@test -n "$(ENV)" || { echo "usage: make routes ENV=<environment> [ENVOY=1]" >&2; exit 2; }
 	go run . routes $(ENV) $(if $(ENVOY),--envoy)
 
 # Istio's analyzer and bluegreen's checks on what ENV deploys.
 check: bindings $(ISTIOCTL)
-	@test -n "$(ENV)" || { echo "usage: make check ENV=<environment>" >&2; exit 2; }
 	go run . check $(ENV)
 
 # Draw ENV's routing (Mermaid, DOT; SVG and PNG with Graphviz).
 graph: bindings
-	@test -n "$(ENV)" || { echo "usage: make graph ENV=<environment>" >&2; exit 2; }
 	go run . graph $(ENV)
 
 # The suite under load: STRESS_N rounds (default 10) of `go test -count=1`

@@ -66,13 +66,7 @@ var motoCluster = map[string]any{
 // API; after destroy it checks that nothing is left. It does so once per
 // state backend.
 func TestClusterStackAppliesOnMoto(t *testing.T) {
-	cli, err := tfcli.Setup(t.TempDir(), tfcli.AWSProvider)
-	if errors.Is(err, tfcli.ErrNotFound) {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	cli := setupTerraform(t)
 	server := moto.Start(t)
 	api := newAWSClients(server.URL())
 	t.Logf("terraform %s, provider mirror %s, moto at %s (pid %d)", cli.Binary, cli.Mirror, server.URL(), server.PID())
@@ -153,6 +147,21 @@ func TestClusterStackAppliesOnMoto(t *testing.T) {
 		}
 		c.run(t)
 	})
+}
+
+// setupTerraform finds terraform and the provider mirror (tfcli.Setup);
+// when either is absent it skips t, or fails it under make test
+// (moto.Missing), saying how to get it.
+func setupTerraform(t *testing.T) *tfcli.CLI {
+	t.Helper()
+	cli, err := tfcli.Setup(t.TempDir(), tfcli.AWSProvider)
+	if errors.Is(err, tfcli.ErrNotFound) {
+		moto.Missing(t, "%v; install Terraform 1.10 or later (https://developer.hashicorp.com/terraform/install) and put registry.terraform.io/hashicorp/aws in a filesystem mirror (terraform providers mirror DIR; README, \"Cluster apply/destroy cycle on moto\")", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli
 }
 
 // cycle is one init-to-destroy run of the cluster stack against moto.

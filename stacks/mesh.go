@@ -30,7 +30,7 @@ func buildMesh(set *Set) error {
 	// after them.
 	var crds *gatewayapicrds.CRDs
 	if env.NeedsGatewayAPICRDs() {
-		if crds, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Releases()...); err != nil {
+		if crds, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Props().TimeoutSeconds, set.Istio.Releases()...); err != nil {
 			return err
 		}
 	}

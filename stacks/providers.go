@@ -13,6 +13,9 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
+// localMaxRetries is the AWS provider's max_retries with aws.localEndpoint.
+const localMaxRetries = 5
+
 // awsProvider configures the AWS provider of stack and pins its
 // required_providers constraint to the environment's.
 func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider.AwsProvider {
@@ -27,10 +30,12 @@ func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider
 	}
 	if ep := env.AWS.LocalEndpoint; ep != "" {
 		// Every service the stacks use must be listed: one that is not goes
-		// to real AWS.
+		// to real AWS. CloudWatch Logs is "logs", the provider's service
+		// name; "cloudwatchlogs" is an alias of it, and setting both makes
+		// every plan warn "Invalid Attribute Combination".
 		e := jsii.String(ep)
 		cfg.Endpoints = &[]*awsprovider.AwsProviderEndpoints{{
-			Ec2: e, Eks: e, Iam: e, Kms: e, Sts: e, S3: e, Dynamodb: e, Cloudwatchlogs: e, Logs: e,
+			Ec2: e, Eks: e, Iam: e, Kms: e, Sts: e, S3: e, Dynamodb: e, Logs: e,
 		}}
 		cfg.AccessKey = jsii.String(dummyCredential)
 		cfg.SecretKey = jsii.String(dummyCredential)
@@ -39,7 +44,10 @@ func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider
 		cfg.SkipMetadataApiCheck = jsii.String("true")
 		cfg.SkipRegionValidation = jsii.Bool(true)
 		cfg.S3UsePathStyle = jsii.Bool(true)
-		cfg.MaxRetries = jsii.Number(1)
+		// A few retries survive a dropped connection to the emulator; the
+		// provider's default of 25 would keep a misrouted call retrying for
+		// minutes.
+		cfg.MaxRetries = jsii.Number(localMaxRetries)
 	}
 	p := awsprovider.NewAwsProvider(stack, jsii.String("aws"), cfg)
 	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), env.Providers.AWS)

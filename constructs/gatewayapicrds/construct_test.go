@@ -22,14 +22,14 @@ import (
 func TestNewInstallsTheChartIstioRequires(t *testing.T) {
 	stack := stacktest.NewStack(t)
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{})
-	crds, err := gatewayapicrds.New(stack, "gateway-api-crds", "1.30.3", "istio-system")
+	crds, err := gatewayapicrds.New(stack, "gateway-api-crds", "1.30.3", "istio-system", 900)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := crds.Version(); got != "v1.5.1" {
 		t.Errorf("Version: got %s, want v1.5.1", got)
 	}
-	if _, err := gatewayapicrds.New(stack, "older", "1.27.4", "istio-system"); err == nil || !strings.HasPrefix(err.Error(), `gateway API CRDs "older": Istio 1.27 has no known Gateway API pairing`) {
+	if _, err := gatewayapicrds.New(stack, "older", "1.27.4", "istio-system", 900); err == nil || !strings.HasPrefix(err.Error(), `gateway API CRDs "older": Istio 1.27 has no known Gateway API pairing`) {
 		t.Errorf("Istio 1.27.4: got %v; want the error that it has no known pairing", err)
 	}
 	outdir := *cdktf.Testing_FullSynth(stack)
@@ -38,7 +38,8 @@ func TestNewInstallsTheChartIstioRequires(t *testing.T) {
 		t.Fatalf("got %d helm_release resources; want 1", n)
 	}
 	rel := doc.Resource(t, "helm_release", "gateway-api-crds/gateway-api-crds")
-	testutil.AssertSubset(t, rel, map[string]any{"name": "gateway-api-crds", "namespace": "istio-system"})
+	// The timeout New is given, not the helm provider's 300 s.
+	testutil.AssertSubset(t, rel, map[string]any{"name": "gateway-api-crds", "namespace": "istio-system", "timeout": float64(900)})
 	chart, _ := rel["chart"].(string)
 	dir := filepath.Join(outdir, "stacks", "test", chart)
 	b, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))

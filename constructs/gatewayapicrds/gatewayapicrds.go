@@ -180,13 +180,17 @@ func compareMinor(a, b string) int {
 
 // Release is the Helm release of the CRDs of bundle version, in namespace
 // (the control plane's; the CRDs themselves are cluster-scoped), installed
-// after what New is given to depend on. Its name does not change with the
-// version, so moving to another Istio release upgrades the one release to
-// the other chart.
-func Release(namespace, version string) addon.Release {
+// after what New is given to depend on, each Helm operation bounded by
+// timeoutSeconds (the control plane's istio.timeoutSeconds; 0 leaves the
+// helm provider's 300 s). Its name does not change with the version, so
+// moving to another Istio release upgrades the one release to the other
+// chart.
+func Release(namespace, version string, timeoutSeconds int) addon.Release {
+	flags := addon.Applied()
+	flags.TimeoutSeconds = timeoutSeconds
 	return addon.Release{
 		ID: "gateway-api-crds", Name: "gateway-api-crds", Namespace: namespace,
-		Chart: addon.Chart{Local: ChartOf(version)}, Values: map[string]any{}, Flags: addon.Applied(),
+		Chart: addon.Chart{Local: ChartOf(version)}, Values: map[string]any{}, Flags: flags,
 		Order: addon.Order{After: []string{addon.Upstream}},
 	}
 }
@@ -201,15 +205,17 @@ type CRDs struct {
 // New installs the CRDs Istio release istioVersion requires under scope,
 // as a release in namespace, after dependsOn (the control plane's releases,
 // which create that namespace; istiod watches for the CRDs and starts its
-// Gateway API controller when they appear). It fails, creating nothing,
-// when the pairing does not hold.
-func New(scope constructs.Construct, id, istioVersion, namespace string, dependsOn ...cdktf.ITerraformDependable) (*CRDs, error) {
+// Gateway API controller when they appear), with the Helm timeout
+// timeoutSeconds (pass the control plane's istio.timeoutSeconds, as every
+// mesh release takes it). It fails, creating nothing, when the pairing
+// does not hold.
+func New(scope constructs.Construct, id, istioVersion, namespace string, timeoutSeconds int, dependsOn ...cdktf.ITerraformDependable) (*CRDs, error) {
 	version, err := Required(istioVersion)
 	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}
 	c := &CRDs{Construct: constructs.NewConstruct(scope, jsii.String(id)), version: version}
-	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace, version))
+	h, err := addon.NewInstaller(c.Construct, dependsOn...).Install(Release(namespace, version, timeoutSeconds))
 	if err != nil {
 		return nil, fmt.Errorf("gateway API CRDs %q: %w", id, err)
 	}

@@ -108,8 +108,9 @@ func (p Props) ResourcesFor(cp istio.Props) addon.Resources {
 
 // HelmReleases are the namespace's Helm releases, as New creates them from p
 // (defaults applied here): "peer-authentication", the PeerAuthentication
-// named "default", when PeerAuthentication is set; else none. It creates
-// nothing.
+// named "default", when PeerAuthentication is set; else none. Their Helm
+// timeout is 300 s here; ReleasesFor (and so New) gives them the control
+// plane's. It creates nothing.
 func (p Props) HelmReleases() []addon.Release {
 	p = p.WithDefaults()
 	if p.PeerAuthentication == "" {
@@ -127,12 +128,17 @@ func (p Props) HelmReleases() []addon.Release {
 // ReleasesFor are the namespace's Helm releases, as New creates them from p
 // (defaults applied here) for a control plane with props cp: HelmReleases,
 // and with cp's ambient data plane the waypoint (WaypointRelease for cp's
-// injection revision) after them. It creates nothing.
+// injection revision) after them, each with cp's timeoutSeconds (defaults
+// applied), as every release of the mesh takes it. It creates nothing.
 func (p Props) ReleasesFor(cp istio.Props) []addon.Release {
 	p = p.WithDefaults()
 	out := p.HelmReleases()
 	if cp.Ambient() {
 		out = append(out, p.WaypointRelease(cp.InjectionRevision()))
+	}
+	timeout := cp.WithDefaults().TimeoutSeconds
+	for i := range out {
+		out[i].Flags.TimeoutSeconds = timeout
 	}
 	return out
 }

@@ -39,7 +39,7 @@ func synth(t *testing.T, p meshnamespace.Props, cpProps istio.Props) (testutil.D
 	// The ambient waypoint is a Gateway API Gateway: its CRDs come first.
 	var crds *gatewayapicrds.CRDs
 	if cp.Props().Ambient() {
-		if crds, err = gatewayapicrds.New(stack, "gateway-api-crds", cp.Props().Version, cp.Props().Namespace, cp.Releases()...); err != nil {
+		if crds, err = gatewayapicrds.New(stack, "gateway-api-crds", cp.Props().Version, cp.Props().Namespace, cp.Props().TimeoutSeconds, cp.Releases()...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -314,5 +314,20 @@ func TestWaypointChartSchemaRefusesBadValues(t *testing.T) {
 				t.Errorf("got %v; want a schema error naming %s", err, tc.detail)
 			}
 		})
+	}
+}
+
+// TestReleasesTakeTheControlPlaneTimeout synthesizes an ambient namespace
+// with a PeerAuthentication under a control plane whose timeoutSeconds is
+// 900 (not the default 600, nor the 300 s the namespace's own releases
+// start with): the peer-authentication and waypoint releases, and the
+// Gateway API CRDs' release before them, each wait 900 s.
+func TestReleasesTakeTheControlPlaneTimeout(t *testing.T) {
+	d, _ := synth(t, meshnamespace.Props{PeerAuthentication: meshnamespace.MTLSStrict},
+		istio.Props{Dataplane: istio.DataplaneAmbient, TimeoutSeconds: 900})
+	for _, id := range []string{"namespace/peer-authentication", "namespace/waypoint", "gateway-api-crds/gateway-api-crds"} {
+		if got := d.Resource(t, "helm_release", id)["timeout"]; got != float64(900) {
+			t.Errorf("helm_release %s: got timeout %v, want 900 (istio.timeoutSeconds)", id, got)
+		}
 	}
 }

@@ -181,7 +181,10 @@ type AWS struct {
 	// LocalEndpoint sends every AWS API call of the stacks (and of the S3
 	// backend) to one URL, such as moto_server or LocalStack, with dummy
 	// credentials and no account or credential lookups. For local testing
-	// only; not allowed with production. Default: "" (real AWS).
+	// only; not allowed with production. Setting it also applies the "local
+	// emulator" profile to the cluster (LocalEmulatorCluster): add-ons off
+	// and authenticationMode "CONFIG_MAP", unless the cluster sets them.
+	// Default: "" (real AWS).
 	LocalEndpoint string `json:"localEndpoint"`
 }
 

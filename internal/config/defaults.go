@@ -2,6 +2,8 @@ package config
 
 import (
 	"maps"
+
+	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
 )
 
 // Default provider constraints: each allows the version the Go bindings were
@@ -30,7 +32,9 @@ const EnvironmentTag = "bluegreen:environment"
 // The defaults this package applies itself are the stacks' own settings
 // only, each documented on its field (Target, Backend, Providers, AWS) and
 // in the README's environment tables: target.type and target.auth, the
-// backend, the provider constraints and the environment tag. Every
+// backend, the provider constraints and the environment tag, and the "local
+// emulator" profile of the cluster when aws.localEndpoint is set
+// (LocalEmulatorCluster). Every
 // construct's props (cluster, istio, kiali, namespace, app, routing) are
 // mapped from the environment and get their defaults from the construct
 // (its WithDefaults, or the function its New uses), never from here.
@@ -69,6 +73,9 @@ func (e Environment) WithDefaults() Environment {
 	if e.Providers.Kubernetes == "" {
 		e.Providers.Kubernetes = DefaultKubernetesConstraint
 	}
+	if e.AWS.LocalEndpoint != "" && e.Target.Type == TargetEKS {
+		e.Cluster = LocalEmulatorCluster(e.Cluster)
+	}
 	if e.Target.Type == TargetEKS {
 		// The cluster serves this environment; the eks construct names it
 		// after the environment unless cluster.name is set.
@@ -84,6 +91,27 @@ func (e Environment) WithDefaults() Environment {
 	tags[EnvironmentTag] = e.Name
 	e.AWS.DefaultTags = tags
 	return e
+}
+
+// LocalEmulatorCluster returns c with the "local emulator" profile applied:
+// the settings an AWS API emulator such as moto needs for the cluster stack
+// to apply and then plan clean, each only where c leaves it unset.
+// WithDefaults applies it whenever aws.localEndpoint is set.
+//   - cluster.addons.enabled: false, as moto answers aws_eks_addon with
+//     404 (so does aws_eks_access_entry; access entries stay the user's);
+//   - cluster.authenticationMode: "CONFIG_MAP", as moto drops
+//     access_config, so any other mode is planned again on every run and
+//     replaces the cluster.
+//
+// It never changes c.
+func LocalEmulatorCluster(c eks.Props) eks.Props {
+	if c.Addons.Enabled == nil && len(c.Addons.Versions) == 0 {
+		c.Addons.Enabled = ptr(false)
+	}
+	if c.AuthenticationMode == "" {
+		c.AuthenticationMode = "CONFIG_MAP"
+	}
+	return c
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -39,6 +39,24 @@ const startTimeout = 60 * time.Second
 // stopTimeout is how long Stop waits after SIGTERM before it sends SIGKILL.
 const stopTimeout = 10 * time.Second
 
+// RequiredVariable names the environment variable that make test sets:
+// with it, a missing moto_server, terraform or provider mirror fails the
+// test instead of skipping it (as the control plane tests do with
+// BLUEGREEN_CONTROLPLANE_REQUIRED).
+const RequiredVariable = "BLUEGREEN_MOTO_REQUIRED"
+
+// Missing reports that a tool the cycle on moto needs is absent: it fails
+// t when $BLUEGREEN_MOTO_REQUIRED is set, and skips it otherwise. The
+// message says what is missing and how to install it.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv(RequiredVariable) != "" {
+		t.Fatalf("%s (required: %s is set, as make test sets it)", msg, RequiredVariable)
+	}
+	t.Skipf("SKIPPED: %s", msg)
+}
+
 // Server is a running moto_server.
 type Server struct {
 	port    int
@@ -58,7 +76,7 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath(Binary)
 	if err != nil {
-		t.Skipf("skipping: %s is not on the PATH (%v); install moto[server] to run this test", Binary, err)
+		Missing(t, "%s is not on the PATH (%v); install it with pip install 'moto[server]'", Binary, err)
 	}
 	logDir := t.TempDir()
 	// A port found free can be taken before moto binds it; try again then.

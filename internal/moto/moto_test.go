@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,5 +68,39 @@ func TestStartResetStop(t *testing.T) {
 	}
 	if err := s.Stop(); err != nil {
 		t.Errorf("second Stop: got %v, want nil", err)
+	}
+}
+
+// TestMissingFailsWhenRequired runs this test binary again with an empty
+// PATH, so moto_server cannot be found, once with and once without
+// BLUEGREEN_MOTO_REQUIRED: Start must fail the test in the first case and
+// skip it in the second, each time saying how to install moto.
+func TestMissingFailsWhenRequired(t *testing.T) {
+	if os.Getenv("MOTO_TEST_CHILD") != "" {
+		moto.Start(t)
+		t.Fatal("Start returned although moto_server cannot be on an empty PATH")
+	}
+	for _, tc := range []struct {
+		name     string
+		required string
+		wantFail bool
+		want     string
+	}{
+		{"required", "1", true, "--- FAIL: TestMissingFailsWhenRequired"},
+		{"not-required", "", false, "--- SKIP: TestMissingFailsWhenRequired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run", "^TestMissingFailsWhenRequired$", "-test.v")
+			cmd.Env = []string{"PATH=", "MOTO_TEST_CHILD=1", moto.RequiredVariable + "=" + tc.required, "HOME=" + t.TempDir()}
+			out, err := cmd.CombinedOutput()
+			if failed := err != nil; failed != tc.wantFail {
+				t.Errorf("child failed: got %v (%v), want %v; output:\n%s", failed, err, tc.wantFail, out)
+			}
+			for _, want := range []string{tc.want, "pip install 'moto[server]'"} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("child output: got\n%s\nwant it to contain %q", out, want)
+				}
+			}
+		})
 	}
 }

@@ -112,7 +112,7 @@ func parts(env config.Environment) ([]part, error) {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
 		}
 		out = append(out, part{stack: mesh, construct: "gateway-api-crds",
-			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(env.Istio.Namespace, version)}}, upstream: []string{"istio"}})
+			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(cp.Namespace, version, cp.TimeoutSeconds)}}, upstream: []string{"istio"}})
 		nsUpstream = append(nsUpstream, "gateway-api-crds")
 	}
 	ns := env.Namespace.WithDefaults()
