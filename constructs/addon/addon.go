@@ -13,13 +13,13 @@ package addon
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
@@ -251,32 +251,20 @@ func Find(rs []Release, id string) (Release, bool) {
 }
 
 // MergeValues returns base with extra deep-merged into it, as Helm merges a
-// later values file into an earlier one: maps merge key by key, any other
-// value in extra replaces the one in base, and a null in extra deletes the
-// key. Neither argument is changed. Every construct's ExtraValues escape
-// hatch is merged with it, last.
+// later source of user values into an earlier one (chartutil.MergeTables,
+// which keeps nulls): maps merge key by key, any other value in extra
+// replaces the one in base, and a null in extra stays null. The null
+// reaches Helm in the release's values, and Helm's install deletes the key
+// from the chart's defaults when it coalesces them (chartutil.
+// CoalesceValues), so a null removes a chart default. Neither argument is
+// changed. Every construct's ExtraValues escape hatch is merged with it,
+// last.
 func MergeValues(base, extra map[string]any) map[string]any {
-	out := deepCopy(base)
+	out := chartutil.MergeTables(deepCopy(extra), deepCopy(base))
 	if out == nil {
 		out = map[string]any{}
 	}
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		v := extra[k]
-		switch {
-		case v == nil:
-			delete(out, k)
-		case isMap(v) && isMap(out[k]):
-			out[k] = MergeValues(out[k].(map[string]any), v.(map[string]any))
-		default:
-			out[k] = deepCopyValue(v)
-		}
-	}
 	return out
-}
-
-func isMap(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
 }
 
 func deepCopy(m map[string]any) map[string]any {

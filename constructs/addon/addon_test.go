@@ -21,8 +21,10 @@ func TestMergeValues(t *testing.T) {
 	}
 	got := addon.MergeValues(base, extra)
 	want := map[string]any{
-		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
-		"global": map[string]any{"istioNamespace": "istio-system"},
+		"pilot": map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
+		// The null stays, for Helm to delete the key from the chart's
+		// defaults when it coalesces them.
+		"global": map[string]any{"istioNamespace": "istio-system", "logAsJson": nil},
 		"list":   []any{"c"},
 		"new":    map[string]any{"x": 1},
 	}
