@@ -38,7 +38,9 @@ type Release struct {
 	// Chart is the chart installed.
 	Chart Chart
 	// Values are the release's values, written as one YAML document; none
-	// when empty.
+	// when empty. A {"fromVariable": "<name>"} value in them is given by
+	// the sensitive Terraform variable <name> through the release's
+	// set_sensitive instead (SplitSensitive).
 	Values map[string]any
 	// Flags are the release's install and upgrade settings.
 	Flags Flags
@@ -170,12 +172,24 @@ func (in *Installer) Install(r Release, dependsOn ...cdktf.ITerraformDependable)
 		Name:      jsii.String(r.Name),
 		Namespace: jsii.String(r.Namespace),
 	}
-	if len(r.Values) > 0 {
-		doc, err := YAML(r.Values)
+	values, sensitive, err := SplitSensitive(r.Values)
+	if err != nil {
+		return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
+	}
+	if len(values) > 0 {
+		doc, err := YAML(values)
 		if err != nil {
 			return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
 		}
 		cfg.Values = &[]*string{jsii.String(doc)}
+	}
+	if len(sensitive) > 0 {
+		declareVariables(in.scope, sensitive)
+		sets := make([]*release.ReleaseSetSensitive, len(sensitive))
+		for i, sv := range sensitive {
+			sets[i] = &release.ReleaseSetSensitive{Name: jsii.String(sv.Path), Value: jsii.String(sv.Reference()), Type: jsii.String("string")}
+		}
+		cfg.SetSensitive = &sets
 	}
 	f := r.Flags
 	if f.Atomic {

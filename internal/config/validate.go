@@ -33,6 +33,8 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, e.validateMesh(p)...)
 	errs = append(errs, e.validateApp(p)...)
+	secretErrs, _ := e.secretProblems(p)
+	errs = append(errs, secretErrs...)
 	return errs
 }
 
@@ -53,6 +55,8 @@ func (e Environment) WarningsOn(today time.Time) []string {
 	out = append(out, e.Istio.SupportWarnings(p.Child("istio"), today)...)
 	out = append(out, e.meshWarnings(p)...)
 	out = append(out, e.appWarnings(p)...)
+	_, secretWarnings := e.secretProblems(p)
+	out = append(out, secretWarnings...)
 	return out
 }
 
