@@ -274,11 +274,36 @@ func Find(rs []Release, id string) (Release, bool) {
 // changed. Every construct's ExtraValues escape hatch is merged with it,
 // last.
 func MergeValues(base, extra map[string]any) map[string]any {
-	out := chartutil.MergeTables(deepCopy(extra), deepCopy(base))
+	b := deepCopy(base)
+	dropReplaced(b, extra)
+	out := chartutil.MergeTables(deepCopy(extra), b)
 	if out == nil {
 		out = map[string]any{}
 	}
 	return out
+}
+
+// dropReplaced deletes from base, at any depth, each key whose value extra
+// replaces with a map where base has none, or with a non-map where base
+// has a map ({"fromVariable": ...} over a typed string, say). extra wins
+// there either way; MergeTables would also log a warning through the
+// standard logger for each, which Helm's own merge of user values
+// (values.Options) does not.
+func dropReplaced(base, extra map[string]any) {
+	for k, ev := range extra {
+		bv, ok := base[k]
+		if !ok || bv == nil || ev == nil {
+			continue
+		}
+		em, eIsMap := ev.(map[string]any)
+		bm, bIsMap := bv.(map[string]any)
+		switch {
+		case eIsMap && bIsMap:
+			dropReplaced(bm, em)
+		case eIsMap != bIsMap:
+			delete(base, k)
+		}
+	}
 }
 
 func deepCopy(m map[string]any) map[string]any {
