@@ -5,6 +5,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
 // extraValues are the free-form values maps of the environment (every
@@ -43,8 +44,9 @@ func (e Environment) extraValues(p *field.Path) []addon.FieldValues {
 // secretProblems are the errors and warnings of literal secrets and
 // malformed {"fromVariable": ...} values in the environment's extraValues
 // (addon.CheckSecrets: a literal secret is an error in production, a
-// warning elsewhere), and of a fromVariable that names a variable one of
-// Kiali's typed secrets declares.
+// warning elsewhere), of a fromVariable that names a variable one of
+// Kiali's typed secrets declares, and of a fromVariable in values the Sail
+// Operator's resources take (operator mode), which no set_sensitive reaches.
 func (e Environment) secretProblems(p *field.Path) (field.ErrorList, []string) {
 	fvs := e.extraValues(p)
 	errs, warnings := addon.CheckSecrets(fvs, e.Production)
@@ -55,12 +57,26 @@ func (e Environment) secretProblems(p *field.Path) (field.ErrorList, []string) {
 	if g := e.Kiali.Grafana.AdminPasswordVariable; g != "" {
 		typed[g] = "kiali.grafana.adminPasswordVariable"
 	}
+	// In operator mode istiod's, cni's and ztunnel's values go into the
+	// Sail Operator's resources (spec.values), not a helm_release, so a
+	// fromVariable there has no set_sensitive to go through.
+	operatorValues := map[string]bool{}
+	if e.Istio.InstallMode == istio.ModeOperator {
+		for _, c := range []string{"istiod", "cni", "ztunnel"} {
+			operatorValues[p.Child("istio", "extraValues", c).String()] = true
+		}
+	}
 	for _, fv := range fvs {
 		_, sensitive, err := addon.SplitSensitive(fv.Values)
 		if err != nil {
 			continue // reported by CheckSecrets
 		}
 		for _, sv := range sensitive {
+			if operatorValues[fv.Path.String()] {
+				errs = append(errs, field.Invalid(fv.Path.Child(sv.Path, addon.FromVariable), sv.Variable,
+					`istio.installMode "operator" writes these values into the Sail Operator's resources, not a Helm release, so they cannot take a value from a sensitive variable`))
+				continue
+			}
 			if f, ok := typed[sv.Variable]; ok {
 				errs = append(errs, field.Invalid(fv.Path.Child(sv.Path, addon.FromVariable), sv.Variable, "is the variable "+f+" names; give each secret its own variable"))
 			}
