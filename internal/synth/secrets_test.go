@@ -104,7 +104,8 @@ func TestFromVariableKeepsTheSecretOut(t *testing.T) {
 		t.Errorf("the secret is in %v", got)
 	}
 	mesh := testutil.Load(t, testutil.StackPath(outdir, "qa-mesh"))
-	v := mesh.Block("variable", "kiali_client_secret")
+	vars, _ := mesh["variable"].(map[string]any)
+	v, _ := vars["kiali_client_secret"].(map[string]any)
 	if v["sensitive"] != true || v["type"] != "string" {
 		t.Errorf("variable kiali_client_secret: got %v, want a sensitive string", v)
 	}
