@@ -13,13 +13,13 @@ package addon
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
@@ -38,7 +38,9 @@ type Release struct {
 	// Chart is the chart installed.
 	Chart Chart
 	// Values are the release's values, written as one YAML document; none
-	// when empty.
+	// when empty. A {"fromVariable": "<name>"} value in them is given by
+	// the sensitive Terraform variable <name> through the release's
+	// set_sensitive instead (SplitSensitive).
 	Values map[string]any
 	// Flags are the release's install and upgrade settings.
 	Flags Flags
@@ -170,12 +172,24 @@ func (in *Installer) Install(r Release, dependsOn ...cdktf.ITerraformDependable)
 		Name:      jsii.String(r.Name),
 		Namespace: jsii.String(r.Namespace),
 	}
-	if len(r.Values) > 0 {
-		doc, err := YAML(r.Values)
+	values, sensitive, err := SplitSensitive(r.Values)
+	if err != nil {
+		return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
+	}
+	if len(values) > 0 {
+		doc, err := YAML(values)
 		if err != nil {
 			return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
 		}
 		cfg.Values = &[]*string{jsii.String(doc)}
+	}
+	if len(sensitive) > 0 {
+		declareVariables(in.scope, sensitive)
+		sets := make([]*release.ReleaseSetSensitive, len(sensitive))
+		for i, sv := range sensitive {
+			sets[i] = &release.ReleaseSetSensitive{Name: jsii.String(sv.Path), Value: jsii.String(sv.Reference()), Type: jsii.String("string")}
+		}
+		cfg.SetSensitive = &sets
 	}
 	f := r.Flags
 	if f.Atomic {
@@ -251,32 +265,45 @@ func Find(rs []Release, id string) (Release, bool) {
 }
 
 // MergeValues returns base with extra deep-merged into it, as Helm merges a
-// later values file into an earlier one: maps merge key by key, any other
-// value in extra replaces the one in base, and a null in extra deletes the
-// key. Neither argument is changed. Every construct's ExtraValues escape
-// hatch is merged with it, last.
+// later source of user values into an earlier one (chartutil.MergeTables,
+// which keeps nulls): maps merge key by key, any other value in extra
+// replaces the one in base, and a null in extra stays null. The null
+// reaches Helm in the release's values, and Helm's install deletes the key
+// from the chart's defaults when it coalesces them (chartutil.
+// CoalesceValues), so a null removes a chart default. Neither argument is
+// changed. Every construct's ExtraValues escape hatch is merged with it,
+// last.
 func MergeValues(base, extra map[string]any) map[string]any {
-	out := deepCopy(base)
+	b := deepCopy(base)
+	dropReplaced(b, extra)
+	out := chartutil.MergeTables(deepCopy(extra), b)
 	if out == nil {
 		out = map[string]any{}
-	}
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		v := extra[k]
-		switch {
-		case v == nil:
-			delete(out, k)
-		case isMap(v) && isMap(out[k]):
-			out[k] = MergeValues(out[k].(map[string]any), v.(map[string]any))
-		default:
-			out[k] = deepCopyValue(v)
-		}
 	}
 	return out
 }
 
-func isMap(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
+// dropReplaced deletes from base, at any depth, each key whose value extra
+// replaces with a map where base has none, or with a non-map where base
+// has a map ({"fromVariable": ...} over a typed string, say). extra wins
+// there either way; MergeTables would also log a warning through the
+// standard logger for each, which Helm's own merge of user values
+// (values.Options) does not.
+func dropReplaced(base, extra map[string]any) {
+	for k, ev := range extra {
+		bv, ok := base[k]
+		if !ok || bv == nil || ev == nil {
+			continue
+		}
+		em, eIsMap := ev.(map[string]any)
+		bm, bIsMap := bv.(map[string]any)
+		switch {
+		case eIsMap && bIsMap:
+			dropReplaced(bm, em)
+		case eIsMap != bIsMap:
+			delete(base, k)
+		}
+	}
 }
 
 func deepCopy(m map[string]any) map[string]any {

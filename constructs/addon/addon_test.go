@@ -1,6 +1,9 @@
 package addon_test
 
 import (
+	"bytes"
+	"log"
+	"os"
 	"reflect"
 	"testing"
 
@@ -21,8 +24,10 @@ func TestMergeValues(t *testing.T) {
 	}
 	got := addon.MergeValues(base, extra)
 	want := map[string]any{
-		"pilot":  map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
-		"global": map[string]any{"istioNamespace": "istio-system"},
+		"pilot": map[string]any{"resources": map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "3072Mi"}}},
+		// The null stays, for Helm to delete the key from the chart's
+		// defaults when it coalesces them.
+		"global": map[string]any{"istioNamespace": "istio-system", "logAsJson": nil},
 		"list":   []any{"c"},
 		"new":    map[string]any{"x": 1},
 	}
@@ -34,6 +39,29 @@ func TestMergeValues(t *testing.T) {
 	if base["global"].(map[string]any)["logAsJson"] != false || extra["new"].(map[string]any)["x"] != 1 ||
 		base["pilot"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)["memory"] != "2Gi" {
 		t.Errorf("MergeValues changed an argument: base %v, extra %v", base, extra)
+	}
+}
+
+// A map over a string ({"fromVariable": ...} over a typed image tag) and a
+// string over a map replace the value, as with Helm's merge of user
+// values, and nothing is logged: chartutil.MergeTables alone logs a
+// warning for each, which synth printed among its own output.
+func TestMergeValuesReplacesAKindSilently(t *testing.T) {
+	var logged bytes.Buffer
+	log.SetOutput(&logged)
+	defer log.SetOutput(os.Stderr)
+	base := map[string]any{"image": map[string]any{"repository": "echo", "tag": "1.0"}, "auth": map[string]any{"strategy": "token"}}
+	extra := map[string]any{"image": map[string]any{"tag": map[string]any{"fromVariable": "tag"}}, "auth": "anonymous"}
+	got := addon.MergeValues(base, extra)
+	want := map[string]any{"image": map[string]any{"repository": "echo", "tag": map[string]any{"fromVariable": "tag"}}, "auth": "anonymous"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("MergeValues logged:\n%s", logged.String())
+	}
+	if base["image"].(map[string]any)["tag"] != "1.0" || base["auth"].(map[string]any)["strategy"] != "token" {
+		t.Errorf("MergeValues changed base: %v", base)
 	}
 }
 

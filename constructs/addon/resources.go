@@ -125,18 +125,30 @@ func (s Secret) Attributes() map[string]any {
 
 // Attributes are the helm_release's Terraform attributes as Install writes
 // them (depends_on aside), in the synthesized JSON's types: name,
-// namespace, the values document, the flags set, and for a chart from a
+// namespace, the values document, set_sensitive (SplitSensitive), the
+// flags set, and for a chart from a
 // repository chart, repository and version. A local or folder chart's
 // chart attribute is the path of its asset in the stack, which only
 // synthesis knows, and is left out.
 func (r Release) Attributes() (map[string]any, error) {
 	out := map[string]any{"name": r.Name, "namespace": r.Namespace}
-	if len(r.Values) > 0 {
-		doc, err := YAML(r.Values)
+	values, sensitive, err := SplitSensitive(r.Values)
+	if err != nil {
+		return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
+	}
+	if len(values) > 0 {
+		doc, err := YAML(values)
 		if err != nil {
 			return nil, fmt.Errorf("values of release %s: %w", r.Name, err)
 		}
 		out["values"] = []any{doc}
+	}
+	if len(sensitive) > 0 {
+		sets := make([]any, len(sensitive))
+		for i, sv := range sensitive {
+			sets[i] = map[string]any{"name": sv.Path, "value": sv.Reference(), "type": "string"}
+		}
+		out["set_sensitive"] = sets
 	}
 	f := r.Flags
 	for k, on := range map[string]bool{"atomic": f.Atomic, "wait": f.Wait, "wait_for_jobs": f.WaitForJobs, "cleanup_on_fail": f.CleanupOnFail} {

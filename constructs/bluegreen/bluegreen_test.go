@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
@@ -340,5 +341,48 @@ func TestWithNamespace(t *testing.T) {
 				t.Errorf("got namespace %q, name %q; want %q, echo (defaults applied)", p.Namespace, p.Name, tc.want)
 			}
 		})
+	}
+}
+
+// TestNullExtraValueDeletesAChartDefault sets a colour's
+// resources.limits to null through ExtraValues: the synthesized
+// helm_release's values keep the null (so the helm provider hands it to
+// Helm), and Helm's engine, coalescing the values over the chart's
+// defaults, renders the Deployment without the chart's default limits. The
+// other colour keeps its limits.
+func TestNullExtraValueDeletesAChartDefault(t *testing.T) {
+	dir := synth(t, bluegreen.Props{Namespace: "apps", Releases: map[string]bluegreen.Release{
+		"blue":  {ExtraValues: map[string]any{"resources": map[string]any{"limits": nil}}},
+		"green": {},
+	}})
+	releases, err := render.Releases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range releases {
+		if r.Name != "blue" && r.Name != "green" {
+			continue
+		}
+		if len(r.Values) != 1 {
+			t.Fatalf("release %s: got %d values documents, want 1", r.Name, len(r.Values))
+		}
+		if got, want := strings.Contains(r.Values[0], "  limits: null\n"), r.Name == "blue"; got != want {
+			t.Errorf("release %s: values carry limits: null is %v, want %v:\n%s", r.Name, got, want, r.Values[0])
+		}
+		ms, err := render.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d appsv1.Deployment
+		if err := yaml.Unmarshal([]byte(ms[0].YAML), &d); err != nil {
+			t.Fatal(err)
+		}
+		res := d.Spec.Template.Spec.Containers[0].Resources
+		if r.Name == "blue" && (res.Limits != nil || res.Requests.Cpu().String() != "10m") {
+			t.Errorf("blue: got resources %v; want the requests and no limits (the null deleted the chart's default)", res)
+		}
+		if r.Name == "green" && res.Limits.Memory().String() != "64Mi" {
+			t.Errorf("green: got resources %v; want the default limits, memory 64Mi", res)
+		}
 	}
 }

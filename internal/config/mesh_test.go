@@ -88,6 +88,14 @@ func TestMeshBadInput(t *testing.T) {
 			"context.environments[dev].istio.pilot.memory", "unknown field (a typo?); allowed: resources"},
 		{"fails/secret in cdktf.json", `{"dev":{"region":"eu-west-1",` + endpoint + `,"kiali":{"auth":{"strategy":"openid","openid":{"clientId":"k","issuerUri":"https://idp.example.com","clientSecret":"s3cret"}}}}}`,
 			"context.environments[dev].kiali.auth.openid.clientSecret", "unknown field (a typo?); allowed: clientId, clientSecretVariable, issuerUri, scopes, usernameClaim"},
+		{"fails/literal secret in production extraValues", `{"prod":{"production":true,"region":"eu-west-1",` + endpoint + `,"kiali":{"prometheus":{"url":"http://p:9090"},"extraValues":{"auth":{"openid":{"client_secret":"s3cret"}}}}}}`,
+			"context.environments[prod].kiali.extraValues.auth.openid.client_secret", `Forbidden: a literal secret in a production environment: the value is written in plain text into the synthesized JSON (and from there into CI logs, plans and state); give it at deploy time instead: {"fromVariable": "client_secret"} as the value passes the sensitive Terraform variable client_secret (TF_VAR_client_secret when deploying) through the release's set_sensitive`},
+		{"fails/fromVariable with another key", `{"dev":{"region":"eu-west-1",` + endpoint + `,"app":{"releases":{"blue":{"extraValues":{"env":[{"name":"T","value":{"fromVariable":"t","default":"x"}}]}},"green":{}}}}}`,
+			"context.environments[dev].app.releases[blue].extraValues.env[0].value", `Invalid value: ["default","fromVariable"]: a {"fromVariable": "<name>"} value holds that one key only`},
+		{"fails/fromVariable reusing a typed secret's variable", `{"dev":{"region":"eu-west-1",` + endpoint + `,"kiali":{"grafana":{"adminPasswordVariable":"grafana_pw"},"extraValues":{"x":{"password":{"fromVariable":"grafana_pw"}}}}}}`,
+			"context.environments[dev].kiali.extraValues.x.password.fromVariable", `Invalid value: "grafana_pw": is the variable kiali.grafana.adminPasswordVariable names; give each secret its own variable`},
+		{"fails/fromVariable in operator mode's Istio values", `{"edge":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"c","kubernetesVersion":"1.33"}},"istio":{"installMode":"operator","extraValues":{"istiod":{"pilot":{"env":{"TOKEN":{"fromVariable":"tok"}}}}}}}}`,
+			"context.environments[edge].istio.extraValues.istiod.pilot.env.TOKEN.fromVariable", `Invalid value: "tok": istio.installMode "operator" writes these values into the Sail Operator's resources, not a Helm release, so they cannot take a value from a sensitive variable`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("cdktf.json", file(tc.envs))

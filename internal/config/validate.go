@@ -38,6 +38,8 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	errs = append(errs, e.validateMesh(p)...)
 	errs = append(errs, e.validateApp(p)...)
 	errs = append(errs, e.validateAcknowledge(p.Child("acknowledge"))...)
+	secretErrs, _ := e.secretProblems(p)
+	errs = append(errs, secretErrs...)
 	return errs
 }
 
@@ -94,6 +96,8 @@ func (e Environment) WarningsOn(today time.Time) []string {
 	out = append(out, e.meshWarnings(p)...)
 	out = append(out, e.appWarnings(p)...)
 	out = append(out, e.shared...)
+	_, secretWarnings := e.secretProblems(p)
+	out = append(out, secretWarnings...)
 	return out
 }
 

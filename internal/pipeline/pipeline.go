@@ -129,7 +129,8 @@ func parts(env config.Environment) ([]part, error) {
 
 // HelmRelease returns the helm_release the spec becomes, as package render
 // reads one from a synthesized stack: the values as the one YAML document
-// the construct writes, a local chart (one of package charts, or a chart
+// the construct writes and the set_sensitive entries of its
+// {"fromVariable": ...} values, a local chart (one of package charts, or a chart
 // folder) in ChartDir, a repository chart by name, repository and version.
 // ID is the construct path below the stack, as synthesized IDs are not
 // computed here.
@@ -142,12 +143,19 @@ func (s Spec) HelmRelease() (render.Release, error) {
 	if out.Namespace == "" {
 		out.Namespace = "default"
 	}
-	if len(r.Values) > 0 {
-		doc, err := addon.YAML(r.Values)
+	values, sensitive, err := addon.SplitSensitive(r.Values)
+	if err != nil {
+		return render.Release{}, fmt.Errorf("%s: values: %w", s.Path(), err)
+	}
+	if len(values) > 0 {
+		doc, err := addon.YAML(values)
 		if err != nil {
 			return render.Release{}, fmt.Errorf("%s: values: %w", s.Path(), err)
 		}
 		out.Values = []string{doc}
+	}
+	for _, sv := range sensitive {
+		out.SetSensitive = append(out.SetSensitive, render.Set{Name: sv.Path, Value: sv.Reference(), Type: "string"})
 	}
 	switch c := r.Chart; {
 	case c.Local != "":

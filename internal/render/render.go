@@ -16,10 +16,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -235,9 +237,18 @@ func RenderChart(dir, name, namespace string, vals map[string]any) ([]Manifest, 
 
 // RenderLoaded renders a loaded chart as release name in namespace, as
 // `helm install` does on a cluster of Kubernetes minor version kubeVersion
-// (such as "1.34"; "" is Helm's default): the chart's kubeVersion
-// constraint must admit it, the values must pass the chart's
-// values.schema.json, and templates see it as .Capabilities.KubeVersion.
+// (such as "1.34"; "" is Helm's default), with the library calls of Helm's
+// install action (action.Install) in its order: the chart's dependencies
+// are processed (subcharts whose condition or tags are off are removed,
+// import-values applied: chartutil.ProcessDependenciesWithMerge), the
+// values are coalesced over the chart's defaults (a null deletes a
+// default) and must pass the chart's values.schema.json, the chart's
+// kubeVersion constraint must admit the cluster, the templates are
+// rendered, seeing the version as .Capabilities.KubeVersion, and sorted
+// into install order. The CRDs of the chart's crds/ folders (of the
+// subcharts left) come first, as Helm installs them before the templates;
+// hooks and NOTES.txt are left out. As Helm's install does, it changes
+// chrt (the disabled subcharts are removed): load a chart for each render.
 func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any, kubeVersion string) ([]Manifest, error) {
 	caps := chartutil.DefaultCapabilities.Copy()
 	if kubeVersion != "" {
@@ -247,14 +258,20 @@ func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any
 		}
 		caps.KubeVersion = chartutil.KubeVersion{Version: "v" + kubeVersion + ".0", Major: major, Minor: minor}
 	}
-	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
-		return nil, fmt.Errorf("release %s (chart %s): chart requires kubeVersion %s, which Kubernetes %s does not satisfy", name, chrt.Name(), c, caps.KubeVersion.String())
+	if vals == nil {
+		vals = map[string]any{}
 	}
-	top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
+	}
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, vals, chartutil.ReleaseOptions{
 		Name: name, Namespace: namespace, Revision: 1, IsInstall: true,
-	}, caps)
+	}, caps, false)
 	if err != nil {
 		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
+	}
+	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("release %s (chart %s): chart requires kubeVersion %s, which Kubernetes %s does not satisfy", name, chrt.Name(), c, caps.KubeVersion.String())
 	}
 	files, err := engine.Render(chrt, top)
 	if err != nil {
@@ -271,6 +288,16 @@ func RenderLoaded(chrt *chart.Chart, name, namespace string, vals map[string]any
 		return nil, fmt.Errorf("release %s (chart %s): %w", name, chrt.Name(), err)
 	}
 	var out []Manifest
+	for _, crd := range chrt.CRDObjects() {
+		docs := releaseutil.SplitManifests(string(crd.File.Data))
+		keys := slices.Collect(maps.Keys(docs))
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
+			if doc := docs[k]; !onlyComments(doc) {
+				out = append(out, Manifest{Template: crd.Filename, YAML: doc, Kind: "CustomResourceDefinition"})
+			}
+		}
+	}
 	for _, m := range manifests {
 		// A template that renders only comments (Istio's profile template,
 		// or a disabled resource) holds no object; Helm applies nothing

@@ -1,12 +1,14 @@
 package render_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	bgcheck "github.com/bluegreen-mesh/bluegreen/mesh/check"
 )
 
 func TestMergedValuesFollowTheHelmProvider(t *testing.T) {
@@ -64,5 +66,63 @@ func TestRenderLoadedAsHelmInstall(t *testing.T) {
 	}
 	if !strings.Contains(ms[0].YAML, `minor: "35"`) {
 		t.Errorf("the template did not see Kubernetes 1.35:\n%s", ms[0].YAML)
+	}
+}
+
+// TestRenderLeavesOutDisabledSubcharts renders a chart whose subcharts are
+// switched by a condition (node-exporter.enabled) and a tag (extras), as
+// prometheus-community/prometheus switches node-exporter: with both off,
+// neither subchart's objects (the node-exporter's CRD from its crds/
+// folder included) are rendered, as Helm's install creates none of them,
+// and bluegreen's checks see no Service to warn about (BG010).
+func TestRenderLeavesOutDisabledSubcharts(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		vals  map[string]any
+		want  []string
+		bg010 bool
+	}{
+		{"defaults", nil, []string{
+			"ConfigMap monitor-pushgateway", "ConfigMap monitor-server", "CustomResourceDefinition probes.monitoring.example.com", "Service monitor-node-exporter",
+		}, true},
+		{"condition and tag off", map[string]any{"node-exporter": map[string]any{"enabled": false}, "tags": map[string]any{"extras": false}},
+			[]string{"ConfigMap monitor-server"}, false},
+		{"condition off", map[string]any{"node-exporter": map[string]any{"enabled": false}},
+			[]string{"ConfigMap monitor-pushgateway", "ConfigMap monitor-server"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, err := render.RenderChart("testdata/monitoring", "monitor", "monitoring", tc.vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range ms {
+				o, err := render.Decode(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Kind != m.Kind {
+					t.Errorf("%s: Kind %q, but the object is a %s", m.Template, m.Kind, o.Kind)
+				}
+				got = append(got, o.Kind+" "+o.Metadata.Name)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got objects %q\nwant %q", got, tc.want)
+			}
+			m, err := render.ModelOf([]render.Rendered{{Release: render.Release{Name: "monitor", Namespace: "monitoring", ChartDir: "testdata/monitoring"}, Manifests: ms}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bg010 []string
+			for _, f := range bgcheck.Run(m) {
+				if f.Code == "BG010" {
+					bg010 = append(bg010, f.String())
+				}
+			}
+			if (len(bg010) > 0) != tc.bg010 {
+				t.Errorf("BG010 findings %q; want some: %v", bg010, tc.bg010)
+			}
+		})
 	}
 }
