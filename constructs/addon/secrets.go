@@ -231,6 +231,9 @@ var (
 	secretWords = []string{"password", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "tokens",
 		"credential", "credentials", "creds", "apikey", "apikeys", "privatekey", "secretkey", "clientsecret", "accesstoken", "authtoken"}
 	secretPairs = [][2]string{{"private", "key"}, {"api", "key"}, {"api", "keys"}, {"secret", "key"}, {"pass", "phrase"}}
+	// secretAccessKey is AWS's word for the secret half of an access key
+	// (accessKey alone is the key's ID, not a secret).
+	secretTriples = [][3]string{{"secret", "access", "key"}, {"secret", "access", "keys"}}
 	// referencePrefixes are first segments that make the key refer to a
 	// secret kept elsewhere (existingSecret, useExistingSecret).
 	referencePrefixes = []string{"existing", "use"}
@@ -245,6 +248,9 @@ func NamesSecret(key string) bool {
 		return false
 	}
 	last := segs[len(segs)-1]
+	if n := len(segs); n >= 3 && slices.Contains(secretTriples, [3]string{segs[n-3], segs[n-2], last}) {
+		return true
+	}
 	if n := len(segs); n >= 2 && slices.Contains(secretPairs, [2]string{segs[n-2], last}) {
 		// "passwordSecretKey" is the key of a password in a secret.
 		return n == 2 || !slices.Contains(secretWords, segs[n-3])

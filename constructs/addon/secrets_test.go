@@ -20,10 +20,11 @@ func TestNamesSecret(t *testing.T) {
 		"privateKey": true, "private_key": true, "privatekey": true,
 		"apiKey": true, "api_key": true, "X-Api-Key": true, "APIKey": true, "apikeys": true,
 		"credentials": true, "credential": true, "awsCreds": true,
+		"secretAccessKey": true, "aws_secret_access_key": true, "AWS_SECRET_ACCESS_KEY": true,
 		// Keys that name a secret kept elsewhere, or hold no secret.
 		"secretName": false, "credentialName": false, "passwordKey": false, "existingSecret": false,
 		"useExistingSecret": false, "passwordSecretKey": false, "tokenFile": false, "key": false,
-		"publicKey": false, "keySecret": true, "tokens": true, "strategy": false, "": false,
+		"publicKey": false, "accessKey": false, "accessKeyId": false, "keySecret": true, "tokens": true, "strategy": false, "": false,
 	} {
 		if got := addon.NamesSecret(key); got != want {
 			t.Errorf("NamesSecret(%q) = %v, want %v", key, got, want)
