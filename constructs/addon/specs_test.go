@@ -114,7 +114,7 @@ func TestSynthesizedReleasesEqualThePureSpecs(t *testing.T) {
 			if specs["kiali"], err2 = tc.kiali.HelmReleases(tc.istio); err2 != nil {
 				t.Fatal(err2)
 			}
-			specs["namespace"] = tc.ns.HelmReleases()
+			specs["namespace"] = tc.ns.ReleasesFor(tc.istio)
 			specs["app"] = tc.app.HelmReleases()
 			if specs["routing"], _, err2 = routing.HelmReleases(tc.route, tc.app, tc.istio); err2 != nil {
 				t.Fatal(err2)
