@@ -35,15 +35,6 @@ func expandPath(p string) string {
 	return filepath.Clean(p)
 }
 
-// istioRevision names the control plane an environment installs, as its
-// collisions are reported.
-func (e Environment) istioRevision() string {
-	if e.Istio.Revision == "" {
-		return "default"
-	}
-	return e.Istio.Revision
-}
-
 // releaseNames are the names of the app's Helm releases, sorted.
 func (e Environment) releaseNames() []string {
 	var names []string
@@ -79,8 +70,8 @@ func sharedClusters(envs []Environment) (field.ErrorList, []sharing) {
 				// second create fails, whatever is installed in it.
 				clash = append(clash, "the cluster itself (each environment's <env>-cluster stack creates it)")
 			}
-			if a.istioRevision() == b.istioRevision() && a.Istio.Namespace == b.Istio.Namespace {
-				clash = append(clash, fmt.Sprintf("Istio revision %q in namespace %s", a.istioRevision(), a.Istio.Namespace))
+			if a.Istio.ResourceName() == b.Istio.ResourceName() && a.Istio.Namespace == b.Istio.Namespace {
+				clash = append(clash, fmt.Sprintf("Istio revision %q in namespace %s", a.Istio.ResourceName(), a.Istio.Namespace))
 			}
 			if a.Namespace.Name == b.Namespace.Name {
 				var both []string
@@ -102,7 +93,7 @@ func sharedClusters(envs []Environment) (field.ErrorList, []sharing) {
 			}
 			warnings = append(warnings, sharing{a.Name, b.Name, fmt.Sprintf(
 				"%s: environments %s and %s share one cluster (%s), with Istio revisions %q in %s and %q in %s and the app in namespaces %s and %s; what is cluster-wide (Istio's CRDs and webhooks, the Gateway API CRDs) is shared by both, and destroying one environment can affect the other",
-				p, a.Name, b.Name, b.ClusterKey(), a.istioRevision(), a.Istio.Namespace, b.istioRevision(), b.Istio.Namespace, a.Namespace.Name, b.Namespace.Name)})
+				p, a.Name, b.Name, b.ClusterKey(), a.Istio.ResourceName(), a.Istio.Namespace, b.Istio.ResourceName(), b.Istio.Namespace, a.Namespace.Name, b.Namespace.Name)})
 		}
 	}
 	return errs, warnings
