@@ -1,7 +1,6 @@
 package controlplane
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -199,34 +198,4 @@ func (in *Istiod) missing(objs []Object) (*Object, string, error) {
 		}
 	}
 	return nil, "", nil
-}
-
-// WaitForResourceVersions waits until istiod's /debug/configz lists objects
-// at each of the resource versions given (the API server's, unique across
-// the cluster), that is, until istiod has read those edits. An object
-// whose status istiod writes (the Gateway API's) gets a new resource
-// version soon after each edit, and istiod may list that one before this
-// wait ever sees the version given: use WaitForObjects, which compares
-// generations. The wait ends with ctx, or after 60 s when ctx has no
-// deadline.
-func (in *Istiod) WaitForResourceVersions(ctx context.Context, versions ...string) error {
-	ctx, cancel := withDefaultDeadline(ctx, defaultWait)
-	defer cancel()
-	for {
-		b, err := httpGet("http://" + in.DebugAddr + "/debug/configz")
-		missing := ""
-		for _, rv := range versions {
-			if err == nil && !bytes.Contains(b, []byte(`"resourceVersion": "`+rv+`"`)) && !bytes.Contains(b, []byte(`"resourceVersion":"`+rv+`"`)) {
-				missing = rv
-			}
-		}
-		if err == nil && missing == "" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("istiod has not read resource version %s (%v): %w; end of %s:\n%s", missing, err, ctx.Err(), in.p.log, in.p.tail(30))
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
