@@ -211,6 +211,13 @@ crds: $(CRDS_STAMP)
 synth: bindings crds
 	go run main.go
 
+# The handbook's generated pages, docs/reference.md (every cdktf.json field,
+# from the Go types and their comments) and docs/checks.md (every check
+# code, from mesh/check's registry). make test fails when they are stale.
+.PHONY: docs
+docs: bindings
+	go run ./internal/docgen/gen
+
 # The control plane tests (internal/controlplane, internal/meshinstall) and
 # the moto cycles (stacks: terraform-exec and the cdktf CLI) fail rather
 # than skip when make test runs them.
