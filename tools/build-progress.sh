@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# build-progress.sh WHAT runs the rest of its arguments (a `go build -v` or
-# `go install -v`), and prints, instead of the package names Go lists as it
+# build-progress.sh WHAT COMMAND... runs COMMAND (a `go build -v` or
+# `go install -v`) and prints, instead of the package names Go lists as it
 # compiles them, one line every 20 s saying how many it has compiled and for
-# how long, then one line when it is done. Any other output (a compile
-# error) is passed through. Its exit status is the command's.
+# how long, then one line when it ends. Any other output (a compile error)
+# is passed through. Its exit status is the command's.
 set -uo pipefail
 what=$1
 shift
-start=$SECONDS last=$SECONDS n=0
-"$@" 2>&1 | {
+start=$SECONDS
+filter() {
+	local n=0 last=$SECONDS line
 	while IFS= read -r line; do
 		if [[ $line =~ ^[A-Za-z0-9._~/-]+$ ]]; then
 			n=$((n + 1))
@@ -20,6 +21,17 @@ start=$SECONDS last=$SECONDS n=0
 			printf '%s\n' "$line"
 		fi
 	done
-	echo "  $what: done in $((SECONDS - start)) s ($n packages compiled, the rest from Go's build cache)"
+	echo "$n" > "$count"
 }
-exit "${PIPESTATUS[0]}"
+count=$(mktemp)
+trap 'rm -f "$count"' EXIT
+"$@" > >(filter) 2>&1
+rc=$?
+wait $!
+n=$(cat "$count")
+if ((rc == 0)); then
+	echo "  $what: done in $((SECONDS - start)) s (${n:-0} packages compiled, the rest from Go's build cache)"
+else
+	echo "  $what: failed after $((SECONDS - start)) s (exit status $rc)" >&2
+fi
+exit "$rc"
