@@ -25,9 +25,12 @@ filter() {
 }
 count=$(mktemp)
 trap 'rm -f "$count"' EXIT
-"$@" > >(filter) 2>&1
+exec 3> >(filter)
+filter_pid=$!
+"$@" >&3 2>&1
 rc=$?
-wait $!
+exec 3>&-
+wait "$filter_pid"
 n=$(cat "$count")
 if ((rc == 0)); then
 	echo "  $what: done in $((SECONDS - start)) s (${n:-0} packages compiled, the rest from Go's build cache)"
