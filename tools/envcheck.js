@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// envcheck: the Makefile's check of ENV, STACK and COLOUR, run before make
+// envcheck: the Makefile's check of ENV, STACK, COLOUR and APP, run before make
 // builds anything (bindings, istioctl, the control plane), so a mistyped
 // environment is said in a fraction of a second rather than after minutes
 // of building.
 //
-//   node tools/envcheck.js <goal> <config> <env> <stack> <colour>
+//   node tools/envcheck.js <goal> <config> <env> <stack> <colour> [<app>]
+//
+// For promote, APP names the app of an environment with apps (the keys of
+// its apps); it may be left out where the environment has one app (the
+// shorthand's, or the only entry of apps).
 //
 // It prints the problem on stderr and exits 2, or exits 0. It only checks
 // names: a file that is not valid JSON passes (exit 0), and the program then
@@ -26,7 +30,7 @@ const USAGE = {
   routes: "make routes ENV=<environment> [ENVOY=1]",
   check: "make check ENV=<environment>",
   graph: "make graph ENV=<environment>",
-  promote: "make promote ENV=<environment> COLOUR=<blue|green>",
+  promote: "make promote ENV=<environment> [APP=<app>] COLOUR=<blue|green>",
 };
 const TAKES_STACK = ["deploy", "diff", "destroy"];
 
@@ -35,7 +39,7 @@ function fail(msg) {
   process.exit(2);
 }
 
-function main([goal, config, env, stack, colour]) {
+function main([goal, config, env, stack, colour, app]) {
   const usage = USAGE[goal];
   if (!usage) fail(`envcheck: unknown goal "${goal}"; allowed: ${Object.keys(USAGE).join(", ")}`);
   if (!env) fail("usage: " + usage);
@@ -66,6 +70,21 @@ function main([goal, config, env, stack, colour]) {
   const target = (envs[env] && envs[env].target && envs[env].target.type) || "eks";
   if (stack === "cluster" && target !== "eks") {
     fail(`make ${goal}: environment "${env}" has no cluster stack (target.type is "${target}"); allowed: mesh, app`);
+  }
+  if (goal === "promote") checkApp(envs[env] || {}, env, app);
+}
+
+// checkApp checks APP of make promote against the environment's apps: the
+// keys of apps, or the shorthand's one app (app.name, default "echo", as
+// constructs/bluegreen names it).
+function checkApp(e, env, app) {
+  const entries = e.apps && typeof e.apps === "object" ? e.apps : null;
+  const names = entries ? Object.keys(entries).sort() : [(e.app && e.app.name) || "echo"];
+  if (app && !names.includes(app)) {
+    fail(`make promote: APP "${app}" is not an app of environment "${env}"; apps: ${names.join(", ") || "none"}`);
+  }
+  if (!app && names.length > 1) {
+    fail(`make promote: environment "${env}" has several apps; name one with APP=<app>; apps: ${names.join(", ")}`);
   }
 }
 
