@@ -222,3 +222,45 @@ func TestAppsLinesAndDuplicates(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestAppsSettingsThatSpanTheEnvironment checks what each app adds to
+// the environment: its extraValues checked for literal secrets at its
+// fields, the Gateway API CRDs and their pairing with Istio when one app
+// uses the Gateway API, and the ambient warning naming the apps whose
+// routing is a VirtualService.
+func TestAppsSettingsThatSpanTheEnvironment(t *testing.T) {
+	const env = "context.environments[dev]"
+	got := problems(t, withApps(`{"cart":{"routing":{"api":"gatewayAPI","hosts":["cart.example.com"]}},"web":{"routing":{"hosts":["web.example.com"]}}}`, `"istio":{"version":"1.27.3"}`))
+	want := []string{`line 1: ` + env + `.istio.version: Invalid value: "1.27.3": Istio 1.27 is not in the compatibility table; supported minor releases: 1.28, 1.29, 1.30, 1.31`,
+		`line 1: ` + env + `.istio.version: Invalid value: "1.27.3": with apps[cart].routing.api "gatewayAPI": Istio 1.27 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); allowed: Istio 1.28 (v1.4.1), Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)`}
+	if !slices.Equal(got, want) {
+		t.Errorf("pairing:\ngot  %q\nwant %q", got, want)
+	}
+	got = problems(t, withApps(`{"cart":{"releases":{"blue":{"extraValues":{"db":{"password":{"fromVariable":"bad name"}}}},"green":{}},"routing":{"hosts":["cart.example.com"]}}}`))
+	if len(got) != 1 || !strings.Contains(got[0], env+".apps[cart].releases[blue].extraValues.db.password.fromVariable") {
+		t.Errorf("secrets: got %q, want one problem at apps[cart].releases[blue].extraValues.db.password.fromVariable", got)
+	}
+	for _, tc := range []struct {
+		name, apps string
+		crds       bool
+	}{
+		{"one app on the Gateway API", `{"cart":{"routing":{"api":"gatewayAPI","hosts":["cart.example.com"]}},"web":{"routing":{"hosts":["web.example.com"]}}}`, true},
+		{"no app on the Gateway API", `{"cart":{"routing":{"hosts":["cart.example.com"]}},"web":{"routing":{"hosts":["web.example.com"]}}}`, false},
+	} {
+		envs, err := config.Parse("cdktf.json", withApps(tc.apps))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := envs[0].NeedsGatewayAPICRDs(); got != tc.crds {
+			t.Errorf("%s: NeedsGatewayAPICRDs: got %v, want %v", tc.name, got, tc.crds)
+		}
+	}
+	envs, err := config.Parse("cdktf.json", withApps(`{"cart":{"routing":{"api":"gatewayAPI","hosts":["cart.example.com"]}},"web":{"routing":{"hosts":["web.example.com"]}}}`, `"istio":{"dataplane":"ambient"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWarning := env + `.istio.dataplane: with "ambient" the routing of apps[web] is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute (apps[<name>].routing.api "gatewayAPI") is ambient's supported routing API`
+	if w := envs[0].WarningsOn(nov30); !slices.Contains(w, wantWarning) {
+		t.Errorf("ambient: got warnings %q, want %q among them", w, wantWarning)
+	}
+}
