@@ -24,9 +24,9 @@ const STACKS = ["cluster", "mesh", "app"];
 const COLOURS = ["blue", "green"];
 
 const USAGE = {
-  deploy: "make deploy ENV=<environment> [STACK=cluster|mesh|app] [AUTO_APPROVE=1]",
-  diff: "make diff ENV=<environment> [STACK=cluster|mesh|app]",
-  destroy: "make destroy ENV=<environment> [STACK=cluster|mesh|app] [AUTO_APPROVE=1]",
+  deploy: "make deploy ENV=<environment> [STACK=cluster|mesh|app|app-<app>] [AUTO_APPROVE=1]",
+  diff: "make diff ENV=<environment> [STACK=cluster|mesh|app|app-<app>]",
+  destroy: "make destroy ENV=<environment> [STACK=cluster|mesh|app|app-<app>] [AUTO_APPROVE=1]",
   routes: "make routes ENV=<environment> [ENVOY=1]",
   check: "make check ENV=<environment>",
   graph: "make graph ENV=<environment>",
@@ -48,7 +48,9 @@ function main([goal, config, env, stack, colour, app]) {
     fail(`make ${goal}: COLOUR "${colour}": allowed: ${COLOURS.join(", ")}`);
   }
   if (stack && !TAKES_STACK.includes(goal)) fail(`make ${goal} takes no STACK (got "${stack}"); usage: ${usage}`);
-  if (stack && !STACKS.includes(stack)) fail(`make ${goal}: STACK "${stack}": allowed: ${STACKS.join(", ")}`);
+  if (stack && !STACKS.includes(stack) && !stack.startsWith("app-")) {
+    fail(`make ${goal}: STACK "${stack}": allowed: ${STACKS.join(", ")}, or app-<app> for an app of apps`);
+  }
 
   let text;
   try {
@@ -67,19 +69,33 @@ function main([goal, config, env, stack, colour, app]) {
   if (!Object.prototype.hasOwnProperty.call(envs, env)) {
     fail(`make ${goal}: environment "${env}" is not in ${config}; environments: ${names.join(", ") || "none"}`);
   }
-  const target = (envs[env] && envs[env].target && envs[env].target.type) || "eks";
+  const e = envs[env] || {};
+  const target = (e.target && e.target.type) || "eks";
+  // The app stacks: <env>-app for the shorthand, <env>-app-<name> for each
+  // app of apps.
+  const appStacks = appNames(e).entries ? appNames(e).names.map((n) => "app-" + n) : ["app"];
   if (stack === "cluster" && target !== "eks") {
-    fail(`make ${goal}: environment "${env}" has no cluster stack (target.type is "${target}"); allowed: mesh, app`);
+    fail(`make ${goal}: environment "${env}" has no cluster stack (target.type is "${target}"); allowed: ${["mesh", ...appStacks].join(", ")}`);
+  }
+  if (stack && stack !== "cluster" && stack !== "mesh" && !appStacks.includes(stack)) {
+    const allowed = [...(target === "eks" ? ["cluster"] : []), "mesh", ...appStacks];
+    fail(`make ${goal}: environment "${env}" has no stack ${stack}; allowed: ${allowed.join(", ")}`);
   }
   if (goal === "promote") checkApp(envs[env] || {}, env, app);
+}
+
+// appNames returns the names of an environment's apps, sorted, and
+// whether they are entries of apps (otherwise the shorthand's one app).
+function appNames(e) {
+  const entries = e.apps && typeof e.apps === "object" && !Array.isArray(e.apps);
+  return { entries, names: entries ? Object.keys(e.apps).sort() : [(e.app && e.app.name) || "echo"] };
 }
 
 // checkApp checks APP of make promote against the environment's apps: the
 // keys of apps, or the shorthand's one app (app.name, default "echo", as
 // constructs/bluegreen names it).
 function checkApp(e, env, app) {
-  const entries = e.apps && typeof e.apps === "object" ? e.apps : null;
-  const names = entries ? Object.keys(entries).sort() : [(e.app && e.app.name) || "echo"];
+  const { names } = appNames(e);
   if (app && !names.includes(app)) {
     fail(`make promote: APP "${app}" is not an app of environment "${env}"; apps: ${names.join(", ") || "none"}`);
   }

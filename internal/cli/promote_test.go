@@ -350,7 +350,9 @@ func TestPromoteAppsRefuses(t *testing.T) {
 }
 
 // TestMakePromoteChecksApp runs the Makefile's check of make promote
-// (tools/envcheck.js) on the apps fixture: APP must name an app of ENV.
+// (tools/envcheck.js) on the apps fixture: APP must name an app of ENV;
+// and of make deploy: STACK must name one of ENV's app stacks (app, or
+// app-<name> for each app of apps).
 func TestMakePromoteChecksApp(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -360,18 +362,22 @@ func TestMakePromoteChecksApp(t *testing.T) {
 		t.Skip("node is not installed; tools/envcheck.js cannot run")
 	}
 	for _, tc := range []struct {
-		name, env, app, colour string
-		want                   string // "" for exit 0
+		name, goal, env, stack, colour, app string
+		want                                string // "" for exit 0
 	}{
-		{"an app of the environment", "dev", "cart", "green", ""},
-		{"the only app, unnamed", "solo", "", "green", ""},
-		{"the shorthand, unnamed", "walk", "", "green", ""},
-		{"fails/unknown app", "dev", "basket", "green", `make promote: APP "basket" is not an app of environment "dev"; apps: cart, search, web`},
-		{"fails/no app where there are several", "dev", "", "green", `make promote: environment "dev" has several apps; name one with APP=<app>; apps: cart, search, web`},
-		{"fails/app of the shorthand", "walk", "cart", "green", `make promote: APP "cart" is not an app of environment "walk"; apps: echo`},
+		{"an app of the environment", "promote", "dev", "", "green", "cart", ""},
+		{"the only app, unnamed", "promote", "solo", "", "green", "", ""},
+		{"the shorthand, unnamed", "promote", "walk", "", "green", "", ""},
+		{"fails/unknown app", "promote", "dev", "", "green", "basket", `make promote: APP "basket" is not an app of environment "dev"; apps: cart, search, web`},
+		{"fails/no app where there are several", "promote", "dev", "", "green", "", `make promote: environment "dev" has several apps; name one with APP=<app>; apps: cart, search, web`},
+		{"fails/app of the shorthand", "promote", "walk", "", "green", "cart", `make promote: APP "cart" is not an app of environment "walk"; apps: echo`},
+		{"an app's stack", "deploy", "dev", "app-cart", "", "", ""},
+		{"the shorthand's stack", "deploy", "walk", "app", "", "", ""},
+		{"fails/the shorthand's stack where there are apps", "deploy", "dev", "app", "", "", `make deploy: environment "dev" has no stack app; allowed: mesh, app-cart, app-search, app-web`},
+		{"fails/an app's stack of the shorthand", "deploy", "walk", "app-cart", "", "", `make deploy: environment "walk" has no stack app-cart; allowed: mesh, app`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(node, "../../tools/envcheck.js", "promote", appsConfig, tc.env, "", tc.colour, tc.app)
+			cmd := exec.Command(node, "../../tools/envcheck.js", tc.goal, appsConfig, tc.env, tc.stack, tc.colour, tc.app)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()
