@@ -49,6 +49,9 @@ import (
 //     to the other) and that route on the same cookie or header name with
 //     different values: one value a client sends means different colours
 //     in each. A warning, as teams may version apart on purpose.
+//   - An app with stickyCanary sets its cookie with Path=/, so on a shared
+//     host another app that routes on the same cookie name sees it on
+//     every prefix: a warning.
 //   - Every app's Helm releases and Services share the environment's
 //     namespace: a release name or Service name of two apps is an error.
 
@@ -327,7 +330,13 @@ func crossAppWarnings(p *field.Path, apps []App) []string {
 				}
 			}
 			hosts := sharedHosts(a, b)
-			if len(hosts) == 0 || overlap.Path(PathPrefixOf(a.Routing), PathPrefixOf(b.Routing)) == overlap.Disjoint {
+			if len(hosts) == 0 {
+				continue
+			}
+			for _, pair := range [][2]App{{a, b}, {b, a}} {
+				out = append(out, stickyWarning(p, pair[0], pair[1], hosts)...)
+			}
+			if overlap.Path(PathPrefixOf(a.Routing), PathPrefixOf(b.Routing)) == overlap.Disjoint {
 				continue
 			}
 			for _, r := range []struct {
@@ -344,6 +353,19 @@ func crossAppWarnings(p *field.Path, apps []App) []string {
 		}
 	}
 	return out
+}
+
+// stickyWarning says that the sticky canary of app s sets, on hosts it
+// shares with app o, a cookie (Path=/, so whatever the prefix) that o's
+// cookie rule routes on too.
+func stickyWarning(p *field.Path, s, o App, hosts []string) []string {
+	if !s.Routing.StickyCanary || s.Routing.CandidateWeight == 0 || len(o.Routing.Cookie.Values) == 0 || o.Routing.Cookie.Name != s.Routing.Cookie.Name {
+		return nil
+	}
+	_, sp := s.paths(p)
+	_, op := o.paths(p)
+	return []string{fmt.Sprintf("%s: app %s's sticky canary sets the cookie %q with Path=/ on %s, which app %s shares and routes on that cookie too (%s): a client %s's canary pins to a colour is sent to %s's colour of the same value as well; give one of the cookie rules another name",
+		sp.Child("stickyCanary"), s.Name, s.Routing.Cookie.Name, hostList(hosts), o.Name, op.Child("cookie"), s.Name, o.Name)}
 }
 
 // shadowWarning says that the specific host of app s takes every request
