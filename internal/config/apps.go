@@ -43,6 +43,8 @@ type App struct {
 // the environment's Istio, each construct's defaults), except that a
 // release's name defaults to "<app>-<colour>" rather than the colour, so
 // that the apps' Helm releases, which share the namespace, do not collide.
+// Read the apps through Environment.Apps; the methods AppEntry has from
+// bluegreen.Props see the app's settings only, not its routing.
 type AppEntry struct {
 	bluegreen.Props
 	// Routing is the Istio routing between the app's colours: every field
