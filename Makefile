@@ -19,7 +19,7 @@ GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 
 .PHONY: help synth test bench deploy diff destroy bindings node-tools clean
 
-# The targets that act on one environment check ENV (and STACK, COLOUR)
+# The targets that act on one environment check ENV (and STACK, COLOUR, APP)
 # while make reads this file, before it builds any prerequisite (bindings,
 # istioctl, the control plane): tools/envcheck.js reads the environment
 # names from $(BLUEGREEN_CONFIG) or cdktf.json in a fraction of a second, and
@@ -27,7 +27,7 @@ GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 ENV_GOALS := deploy diff destroy routes check graph promote
 ENV_GOAL  := $(firstword $(filter $(ENV_GOALS),$(MAKECMDGOALS)))
 ifneq ($(ENV_GOAL),)
-ENV_CHECK := $(shell node tools/envcheck.js '$(ENV_GOAL)' '$(or $(BLUEGREEN_CONFIG),cdktf.json)' '$(ENV)' '$(STACK)' '$(COLOUR)' >&2; echo $$?)
+ENV_CHECK := $(shell node tools/envcheck.js '$(ENV_GOAL)' '$(or $(BLUEGREEN_CONFIG),cdktf.json)' '$(ENV)' '$(STACK)' '$(COLOUR)' '$(APP)' >&2; echo $$?)
 ifneq ($(ENV_CHECK),0)
 $(error make $(ENV_GOAL) stopped before building anything)
 endif
@@ -270,9 +270,10 @@ clean:
 	rm -rf cdktf.out .gen
 
 .PHONY: promote routes check graph
-# Make COLOUR the live colour of ENV: a one-line change to cdktf.json.
+# Make COLOUR the live colour of ENV's app APP (optional where ENV has one
+# app): a one-line change to cdktf.json.
 promote: bindings
-	go run . promote $(ENV) $(COLOUR)
+	go run . promote $(ENV) $(APP) $(COLOUR)
 
 # Show where requests to ENV go, rendered and evaluated offline; with
 # ENVOY=1, also installed into the local control plane and judged by the

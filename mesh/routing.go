@@ -31,6 +31,12 @@ type Routing struct {
 	// Default: ["*"] (any host, as the walkthrough does; warns in
 	// production).
 	Hosts []string `json:"hosts"`
+	// PathPrefix is the part of Hosts the app serves, for apps that share
+	// a host: "/cart" takes /cart and /cart/items, never /cartoon (whole
+	// path segments). The app's version paths, cookie and header rules
+	// apply under it. It starts with "/" and, unless it is "/", does not
+	// end with one. Default: "/".
+	PathPrefix string `json:"pathPrefix"`
 	// Gateway is the Istio Gateway that admits the hosts.
 	Gateway Gateway `json:"gateway"`
 	// Live is the colour that takes traffic by default: "blue" or "green".

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// envcheck: the Makefile's check of ENV, STACK and COLOUR, run before make
+// envcheck: the Makefile's check of ENV, STACK, COLOUR and APP, run before make
 // builds anything (bindings, istioctl, the control plane), so a mistyped
 // environment is said in a fraction of a second rather than after minutes
 // of building.
 //
-//   node tools/envcheck.js <goal> <config> <env> <stack> <colour>
+//   node tools/envcheck.js <goal> <config> <env> <stack> <colour> [<app>]
+//
+// For promote, APP names the app of an environment with apps (the keys of
+// its apps); it may be left out where the environment has one app (the
+// shorthand's, or the only entry of apps).
 //
 // It prints the problem on stderr and exits 2, or exits 0. It only checks
 // names: a file that is not valid JSON passes (exit 0), and the program then
@@ -20,13 +24,13 @@ const STACKS = ["cluster", "mesh", "app"];
 const COLOURS = ["blue", "green"];
 
 const USAGE = {
-  deploy: "make deploy ENV=<environment> [STACK=cluster|mesh|app] [AUTO_APPROVE=1]",
-  diff: "make diff ENV=<environment> [STACK=cluster|mesh|app]",
-  destroy: "make destroy ENV=<environment> [STACK=cluster|mesh|app] [AUTO_APPROVE=1]",
+  deploy: "make deploy ENV=<environment> [STACK=cluster|mesh|app|app-<app>] [AUTO_APPROVE=1]",
+  diff: "make diff ENV=<environment> [STACK=cluster|mesh|app|app-<app>]",
+  destroy: "make destroy ENV=<environment> [STACK=cluster|mesh|app|app-<app>] [AUTO_APPROVE=1]",
   routes: "make routes ENV=<environment> [ENVOY=1]",
   check: "make check ENV=<environment>",
   graph: "make graph ENV=<environment>",
-  promote: "make promote ENV=<environment> COLOUR=<blue|green>",
+  promote: "make promote ENV=<environment> [APP=<app>] COLOUR=<blue|green>",
 };
 const TAKES_STACK = ["deploy", "diff", "destroy"];
 
@@ -35,7 +39,7 @@ function fail(msg) {
   process.exit(2);
 }
 
-function main([goal, config, env, stack, colour]) {
+function main([goal, config, env, stack, colour, app]) {
   const usage = USAGE[goal];
   if (!usage) fail(`envcheck: unknown goal "${goal}"; allowed: ${Object.keys(USAGE).join(", ")}`);
   if (!env) fail("usage: " + usage);
@@ -44,7 +48,9 @@ function main([goal, config, env, stack, colour]) {
     fail(`make ${goal}: COLOUR "${colour}": allowed: ${COLOURS.join(", ")}`);
   }
   if (stack && !TAKES_STACK.includes(goal)) fail(`make ${goal} takes no STACK (got "${stack}"); usage: ${usage}`);
-  if (stack && !STACKS.includes(stack)) fail(`make ${goal}: STACK "${stack}": allowed: ${STACKS.join(", ")}`);
+  if (stack && !STACKS.includes(stack) && !stack.startsWith("app-")) {
+    fail(`make ${goal}: STACK "${stack}": allowed: ${STACKS.join(", ")}, or app-<app> for an app of apps`);
+  }
 
   let text;
   try {
@@ -63,9 +69,38 @@ function main([goal, config, env, stack, colour]) {
   if (!Object.prototype.hasOwnProperty.call(envs, env)) {
     fail(`make ${goal}: environment "${env}" is not in ${config}; environments: ${names.join(", ") || "none"}`);
   }
-  const target = (envs[env] && envs[env].target && envs[env].target.type) || "eks";
+  const e = envs[env] || {};
+  const target = (e.target && e.target.type) || "eks";
+  // The app stacks: <env>-app for the shorthand, <env>-app-<name> for each
+  // app of apps.
+  const appStacks = appNames(e).entries ? appNames(e).names.map((n) => "app-" + n) : ["app"];
   if (stack === "cluster" && target !== "eks") {
-    fail(`make ${goal}: environment "${env}" has no cluster stack (target.type is "${target}"); allowed: mesh, app`);
+    fail(`make ${goal}: environment "${env}" has no cluster stack (target.type is "${target}"); allowed: ${["mesh", ...appStacks].join(", ")}`);
+  }
+  if (stack && stack !== "cluster" && stack !== "mesh" && !appStacks.includes(stack)) {
+    const allowed = [...(target === "eks" ? ["cluster"] : []), "mesh", ...appStacks];
+    fail(`make ${goal}: environment "${env}" has no stack ${stack}; allowed: ${allowed.join(", ")}`);
+  }
+  if (goal === "promote") checkApp(envs[env] || {}, env, app);
+}
+
+// appNames returns the names of an environment's apps, sorted, and
+// whether they are entries of apps (otherwise the shorthand's one app).
+function appNames(e) {
+  const entries = e.apps && typeof e.apps === "object" && !Array.isArray(e.apps);
+  return { entries, names: entries ? Object.keys(e.apps).sort() : [(e.app && e.app.name) || "echo"] };
+}
+
+// checkApp checks APP of make promote against the environment's apps: the
+// keys of apps, or the shorthand's one app (app.name, default "echo", as
+// constructs/bluegreen names it).
+function checkApp(e, env, app) {
+  const { names } = appNames(e);
+  if (app && !names.includes(app)) {
+    fail(`make promote: APP "${app}" is not an app of environment "${env}"; apps: ${names.join(", ") || "none"}`);
+  }
+  if (!app && names.length > 1) {
+    fail(`make promote: environment "${env}" has several apps; name one with APP=<app>; apps: ${names.join(", ")}`);
   }
 }
 

@@ -9,23 +9,30 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
+	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/jsonedit"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
-// Promote implements `promote <env> <colour>`: it makes colour the live
-// colour of env by changing routing.live in cdktf.json, and nothing else,
-// after checking that the colour has a release and that the edited file
-// validates and its charts render (offline pipeline). It prints the change:
+// Promote implements `promote <env> [<app>] <colour>`: it makes colour the
+// live colour of one app of env by changing that app's routing.live in
+// cdktf.json (apps.<app>.routing.live, or routing.live for the shorthand),
+// and nothing else, after checking that the colour has a release and that
+// the edited file validates and its charts render (offline pipeline).
+// Without app the environment must have one app. It prints the change:
 // the edited line, the default rule before and after, and which Helm
-// releases change (their specs compared through the pipeline).
+// releases change (their specs compared through the pipeline). On any
+// error it writes nothing.
 func Promote(args []string, stdout, stderr io.Writer) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: promote <environment> <colour>  (colour: %s)", strings.Join(bluegreen.Colours, " or "))
+	if len(args) != 2 && len(args) != 3 {
+		return fmt.Errorf("usage: promote <environment> [<app>] <colour>  (colour: %s; app: needed where the environment has several apps)", strings.Join(bluegreen.Colours, " or "))
 	}
-	envName, colour := args[0], args[1]
+	envName, appName, colour := args[0], "", args[len(args)-1]
+	if len(args) == 3 {
+		appName = args[1]
+	}
 	path := ConfigPath()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -35,25 +42,32 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	app, err := promotedApp(before.Env, appName)
+	if err != nil {
+		return err
+	}
 	if !slices.Contains(bluegreen.Colours, colour) {
 		return fmt.Errorf("promote %s: colour %q: must be one of %s", envName, colour, strings.Join(bluegreen.Colours, ", "))
 	}
-	released := bluegreen.TargetOf(before.Env.App).Colours()
+	released := bluegreen.TargetOf(app.App).Colours()
 	if !slices.Contains(released, colour) {
-		return fmt.Errorf("promote %s: %s has no release (context.environments[%s].app.releases has %s); deploy a %s release first",
-			envName, colour, envName, strings.Join(released, ", "), colour)
+		return fmt.Errorf("promote %s: %s has no release (context.environments[%s].%s.releases has %s); deploy a %s release first",
+			envName, colour, envName, app.Field, strings.Join(released, ", "), colour)
 	}
-	if r := before.Env.App.Releases[colour]; r.Replicas != nil && *r.Replicas == 0 {
-		return fmt.Errorf("promote %s: %s has 0 replicas (context.environments[%s].app.releases.%s.replicas), so as the live colour it would fail every request of the default route; set app.releases.%s.replicas to 1 or more and deploy it first; nothing written",
-			envName, colour, envName, colour, colour)
+	if r := app.App.Releases[colour]; r.Replicas != nil && *r.Replicas == 0 {
+		return fmt.Errorf("promote %s: %s has 0 replicas (context.environments[%s].%s.releases.%s.replicas), so as the live colour it would fail every request of the default route; set %s.releases.%s.replicas to 1 or more and deploy it first; nothing written",
+			envName, colour, envName, app.Field, colour, app.Field, colour)
 	}
-	was := before.Env.Routing.Live
+	was := app.Routing.Live
 	if was == colour {
-		fmt.Fprintf(stdout, "%s is already live in %s; nothing to change.\n", colour, envName)
+		fmt.Fprintf(stdout, "%s is already live in %s; nothing to change.\n", colour, promotedName(before.Env, app))
 		return nil
 	}
 
 	livePath := []string{"context", "environments", envName, "routing", "live"}
+	if before.Env.AppEntries != nil {
+		livePath = []string{"context", "environments", envName, "apps", app.Name, "routing", "live"}
+	}
 	edited, err := jsonedit.Set(data, colour, livePath...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -64,15 +78,16 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("promote %s: the edited configuration does not validate, nothing written: %w", envName, err)
 	}
-	if after.Env.Routing.Live != colour {
-		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, after.Env.Routing.Live)
+	afterApp, err := promotedApp(after.Env, app.Name)
+	if err != nil || afterApp.Routing.Live != colour {
+		return fmt.Errorf("promote %s: the edit did not take (live is %q); nothing written", envName, afterApp.Routing.Live)
 	}
-	target := bluegreen.TargetOf(before.Env.App)
-	oldObjs, err := mesh.Build(before.Env.Routing.Routing, target)
+	target := bluegreen.TargetOf(app.App)
+	oldObjs, err := mesh.Build(app.Routing.Routing, target)
 	if err != nil {
 		return err
 	}
-	newObjs, err := mesh.Build(after.Env.Routing.Routing, target)
+	newObjs, err := mesh.Build(afterApp.Routing.Routing, target)
 	if err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}
@@ -84,23 +99,62 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "%s: context.environments.%s.routing.live: %q -> %q\n", path, envName, was, colour)
+	fmt.Fprintf(stdout, "%s: %s: %q -> %q\n", path, strings.Join(livePath, "."), was, colour)
 	for _, line := range diffLines(string(data), string(edited)) {
 		fmt.Fprintln(stdout, "  "+line)
 	}
 	// Both APIs build the default rule from the same props, to the same
 	// colours and weights (mesh/gatewayapi.SpecOf); only the object differs.
 	object := "VirtualService " + oldObjs.VirtualServiceName
-	if before.Env.Routing.API == mesh.APIGatewayAPI {
+	if app.Routing.API == mesh.APIGatewayAPI {
 		object = "HTTPRoute " + target.Name
 	}
 	fmt.Fprintf(stdout, "\n%s, rule %q (the default rule):\n", object, mesh.RouteDefault)
 	fmt.Fprintf(stdout, "  before: %s\n  after:  %s\n", defaultRoute(oldObjs), defaultRoute(newObjs))
 	changed, kept := changedReleases(before.Releases, after.Releases)
 	fmt.Fprintf(stdout, "\nHelm releases that change: %s; the other %d stay as they are.\n", strings.Join(changed, ", "), kept)
-	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s %s`.\n",
-		envName, filepath.Base(path), envName, envName, was)
+	rollback := envName + " " + was
+	if len(args) == 3 {
+		rollback = envName + " " + app.Name + " " + was
+	}
+	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s`.\n",
+		envName, filepath.Base(path), envName, rollback)
 	return nil
+}
+
+// promotedApp returns the app of env that promote acts on: the one named
+// name, or, with name empty, the environment's only app. It fails naming
+// the environment's apps when name is not one of them, or is empty and
+// the environment has several.
+func promotedApp(env config.Environment, name string) (config.App, error) {
+	apps := env.Apps()
+	names := strings.Join(env.AppNames(), ", ")
+	if name == "" {
+		if len(apps) != 1 {
+			return config.App{}, fmt.Errorf("promote %s: the environment has %d apps (%s); name the one to promote: promote %s <app> <colour>; nothing written",
+				env.Name, len(apps), names, env.Name)
+		}
+		return apps[0], nil
+	}
+	for _, a := range apps {
+		if a.Name == name {
+			return a, nil
+		}
+	}
+	where := fmt.Sprintf("context.environments[%s].apps", env.Name)
+	if env.AppEntries == nil {
+		where = fmt.Sprintf("context.environments[%s] (its one app, app.name, is %s)", env.Name, names)
+	}
+	return config.App{}, fmt.Errorf("promote %s: app %q is not in %s; apps: %s; nothing written", env.Name, name, where, names)
+}
+
+// promotedName names what a promotion acts on: the environment, and the
+// app where the environment has apps.
+func promotedName(env config.Environment, a config.App) string {
+	if env.AppEntries == nil {
+		return env.Name
+	}
+	return env.Name + " (app " + a.Name + ")"
 }
 
 // defaultRoute describes the destinations of the last (default) route.

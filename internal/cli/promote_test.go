@@ -3,7 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -87,7 +89,8 @@ func TestPromoteRefuses(t *testing.T) {
 		{"fails/colour without a release", []string{"solo", "green"}, "green has no release (context.environments[solo].app.releases has blue)"},
 		{"fails/unknown colour", []string{"walk", "purple"}, `colour "purple": must be one of blue, green`},
 		{"fails/unknown environment", []string{"stage", "green"}, `context.environments[stage]: Unsupported value: "stage"`},
-		{"fails/missing colour", []string{"walk"}, "usage: promote <environment> <colour>"},
+		{"fails/missing colour", []string{"walk"}, "usage: promote <environment> [<app>] <colour>  (colour: blue or green; app: needed where the environment has several apps)"},
+		{"fails/app the shorthand does not have", []string{"walk", "cart", "green"}, `promote walk: app "cart" is not in context.environments[walk] (its one app, app.name, is echo); apps: echo; nothing written`},
 		{"fails/colour at zero replicas", []string{"idle", "green"}, "promote idle: green has 0 replicas (context.environments[idle].app.releases.green.replicas), so as the live colour it would fail every request of the default route; set app.releases.green.replicas to 1 or more and deploy it first; nothing written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,5 +252,145 @@ func diff(path string, a, b any, out *[]string) {
 	}
 	for k := range seen {
 		diff(path+"."+k, am[k], bm[k], out)
+	}
+}
+
+// appsConfig is the fixture testdata/apps.cdktf.json: dev has the apps
+// cart, search and web, solo the one app cart, walk the shorthand.
+const appsConfig = "../../testdata/apps.cdktf.json"
+
+// TestPromoteOneAppOfMany promotes cart in dev, which has three apps:
+// only cart's routing.live changes, and what promote prints names it.
+func TestPromoteOneAppOfMany(t *testing.T) {
+	cfg := useCopy(t, appsConfig)
+	before, _ := os.ReadFile(cfg)
+	out, err := promote(t, cfg, "dev", "cart", "green")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(cfg)
+	// The fixture's cart entry is the only one with "pathPrefix" before
+	// its live; web's live comes first in the file.
+	want := strings.Replace(string(before), "\"pathPrefix\": \"/cart\",\n              \"live\": \"blue\"", "\"pathPrefix\": \"/cart\",\n              \"live\": \"green\"", 1)
+	if want == string(before) {
+		t.Fatal("fixture: cart's live line not found")
+	}
+	if string(after) != want {
+		t.Errorf("file after promote:\n%s\nwant only cart's live changed:\n%s", after, want)
+	}
+	for _, line := range []string{
+		cfg + `: context.environments.dev.apps.cart.routing.live: "blue" -> "green"`,
+		`  - "live": "blue"`,
+		`  + "live": "green"`,
+		`VirtualService cart, rule "default" (the default rule):`,
+		"  before: blue 100%",
+		"  after:  green 100%",
+		"Roll back with `go run . promote dev cart blue`.",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("output lacks %q:\n%s", line, out)
+		}
+	}
+	out, err = promote(t, cfg, "dev", "cart", "green")
+	if err != nil || !strings.Contains(out, "green is already live in dev (app cart); nothing to change.") {
+		t.Errorf("second promote: %v, %q; want 'already live'", err, out)
+	}
+}
+
+// TestPromoteTheOnlyApp promotes the one app of an environment with apps
+// without naming it.
+func TestPromoteTheOnlyApp(t *testing.T) {
+	cfg := useCopy(t, appsConfig)
+	before, _ := os.ReadFile(cfg)
+	out, err := promote(t, cfg, "solo", "green")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(cfg)
+	if !strings.Contains(out, `context.environments.solo.apps.cart.routing.live: "blue" -> "green"`) || !strings.Contains(out, "Roll back with `go run . promote solo blue`.") {
+		t.Errorf("output:\n%s\nwant solo's cart promoted, and the roll back without the app", out)
+	}
+	var changed []string
+	bl, al := strings.Split(string(before), "\n"), strings.Split(string(after), "\n")
+	for i := range min(len(bl), len(al)) {
+		if bl[i] != al[i] {
+			changed = append(changed, fmt.Sprintf("%d: %s -> %s", i+1, strings.TrimSpace(bl[i]), strings.TrimSpace(al[i])))
+		}
+	}
+	if len(bl) != len(al) || len(changed) != 1 || changed[0] != `38: "live": "blue" -> "live": "green"` {
+		t.Errorf("changed lines: got %q, want only solo's cart live (line 38)", changed)
+	}
+}
+
+func TestPromoteAppsRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"fails/no app where there are several", []string{"dev", "green"},
+			"promote dev: the environment has 3 apps (cart, search, web); name the one to promote: promote dev <app> <colour>; nothing written"},
+		{"fails/unknown app", []string{"dev", "basket", "green"},
+			`promote dev: app "basket" is not in context.environments[dev].apps; apps: cart, search, web; nothing written`},
+		{"fails/unknown colour of a named app", []string{"dev", "cart", "purple"}, `promote dev: colour "purple": must be one of blue, green`},
+		{"fails/too many arguments", []string{"dev", "cart", "green", "now"}, "usage: promote <environment> [<app>] <colour>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := useCopy(t, appsConfig)
+			before, _ := os.ReadFile(cfg)
+			_, err := promote(t, cfg, tc.args...)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error starting %q", err, tc.want)
+			}
+			if after, _ := os.ReadFile(cfg); !bytes.Equal(before, after) {
+				t.Error("a refused promote changed the file")
+			}
+		})
+	}
+}
+
+// TestMakePromoteChecksApp runs the Makefile's check of make promote
+// (tools/envcheck.js) on the apps fixture: APP must name an app of ENV;
+// and of make deploy: STACK must name one of ENV's app stacks (app, or
+// app-<name> for each app of apps).
+func TestMakePromoteChecksApp(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("BLUEGREEN_NODE_REQUIRED") != "" {
+			t.Fatal("node is not installed, and BLUEGREEN_NODE_REQUIRED is set")
+		}
+		t.Skip("node is not installed; tools/envcheck.js cannot run")
+	}
+	for _, tc := range []struct {
+		name, goal, env, stack, colour, app string
+		want                                string // "" for exit 0
+	}{
+		{"an app of the environment", "promote", "dev", "", "green", "cart", ""},
+		{"the only app, unnamed", "promote", "solo", "", "green", "", ""},
+		{"the shorthand, unnamed", "promote", "walk", "", "green", "", ""},
+		{"fails/unknown app", "promote", "dev", "", "green", "basket", `make promote: APP "basket" is not an app of environment "dev"; apps: cart, search, web`},
+		{"fails/no app where there are several", "promote", "dev", "", "green", "", `make promote: environment "dev" has several apps; name one with APP=<app>; apps: cart, search, web`},
+		{"fails/app of the shorthand", "promote", "walk", "", "green", "cart", `make promote: APP "cart" is not an app of environment "walk"; apps: echo`},
+		{"an app's stack", "deploy", "dev", "app-cart", "", "", ""},
+		{"the shorthand's stack", "deploy", "walk", "app", "", "", ""},
+		{"fails/the shorthand's stack where there are apps", "deploy", "dev", "app", "", "", `make deploy: environment "dev" has no stack app; allowed: mesh, app-cart, app-search, app-web`},
+		{"fails/an app's stack of the shorthand", "deploy", "walk", "app-cart", "", "", `make deploy: environment "walk" has no stack app-cart; allowed: mesh, app`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(node, "../../tools/envcheck.js", tc.goal, appsConfig, tc.env, tc.stack, tc.colour, tc.app)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			got := strings.TrimSpace(stderr.String())
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("got %v, %q; want exit 0", err, got)
+				}
+				return
+			}
+			if err == nil || got != tc.want {
+				t.Errorf("got %v, %q; want exit 2 and %q", err, got, tc.want)
+			}
+		})
 	}
 }

@@ -35,11 +35,14 @@ func expandPath(p string) string {
 	return filepath.Clean(p)
 }
 
-// releaseNames are the names of the app's Helm releases, sorted.
+// releaseNames are the names of the colours' Helm releases of every app
+// of the environment, sorted.
 func (e Environment) releaseNames() []string {
 	var names []string
-	for _, r := range e.App.Releases {
-		names = append(names, r.Name)
+	for _, a := range e.Apps() {
+		for _, r := range a.App.Releases {
+			names = append(names, r.Name)
+		}
 	}
 	slices.Sort(names)
 	return names

@@ -48,7 +48,8 @@ const (
 )
 
 // Environment is everything one environment differs by. Its stacks are named
-// <name>-cluster, <name>-mesh and <name>-app.
+// <name>-cluster, <name>-mesh, and <name>-app for the app of the shorthand
+// (app and routing) or <name>-app-<app> for each app of apps (see Apps).
 type Environment struct {
 	// Name is the key of the environment under context.environments.
 	Name string `json:"-"`
@@ -81,14 +82,26 @@ type Environment struct {
 	Kiali kiali.Props `json:"kiali"`
 	// Namespace is the sidecar-injected namespace the app runs in.
 	Namespace meshnamespace.Props `json:"namespace"`
-	// App is the blue/green app in <env>-app.
+	// App is the blue/green app in <env>-app: with Routing, the shorthand
+	// for an environment of one app. Not allowed with apps; with apps it
+	// stays empty (read Apps). Default: the construct's (app "echo").
 	App bluegreen.Props `json:"app"`
-	// Routing is the Istio routing between the app's colours in <env>-app.
+	// Routing is the Istio routing between the app's colours in <env>-app
+	// (the shorthand's). Not allowed with apps; with apps it stays empty.
 	Routing routing.Props `json:"routing"`
+	// AppEntries are the environment's apps by name (cdktf.json's apps),
+	// each in its own stack <env>-app-<name>; read them, defaults applied,
+	// sorted, through Apps. Not allowed with app or routing. Default: none
+	// (the shorthand's one app).
+	AppEntries map[string]AppEntry `json:"apps"`
 
 	// shared are the warnings about environments that share its cluster
 	// (SharedClusters).
 	shared []string
+	// shorthand lists the members of the shorthand (app, routing) the
+	// file gives, even empty ones, so that either beside apps is
+	// reported.
+	shorthand []string
 }
 
 // Target is the cluster an environment installs into.
@@ -275,6 +288,7 @@ func Parse(path string, data []byte, names ...string) ([]Environment, error) {
 			continue
 		}
 		env.Name = name
+		env.shorthand = givenMembers(raw[name], "app", "routing")
 		env = env.WithDefaults()
 		errs = append(errs, env.validate(p)...)
 		envs = append(envs, env)

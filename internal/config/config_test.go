@@ -115,7 +115,7 @@ func TestParseBadInput(t *testing.T) {
 		field, detail string
 	}{
 		{"fails/unknown top-level field", `{"dev":{"region":"eu-west-1","clustr":{}}}`,
-			"context.environments[dev].clustr", "unknown field (a typo?); allowed: acknowledge, app, aws, backend, cluster, istio, kiali, namespace, production, providers, region, routing, target"},
+			"context.environments[dev].clustr", "unknown field (a typo?); allowed: acknowledge, app, apps, aws, backend, cluster, istio, kiali, namespace, production, providers, region, routing, target"},
 		{"fails/unknown nested field", `{"dev":{"region":"eu-west-1","cluster":{"nodeGroups":[{"name":"a","minSise":1}]}}}`,
 			"context.environments[dev].cluster.nodeGroups[0].minSise", "unknown field"},
 		{"fails/bad environment name", `{"Dev_1":` + minimalEKS + `}`,
@@ -175,7 +175,7 @@ func TestParseBadInput(t *testing.T) {
 		{"fails/Gateway API with an Istio release of unknown pairing", `{"dev":{"target":{"type":"kubeconfig","kubeconfig":{"path":"k","context":"kind","kubernetesVersion":"1.33"}},"istio":{"version":"1.27.3"},"routing":{"api":"gatewayAPI"}}}`,
 			"context.environments[dev].istio.version", `with routing.api "gatewayAPI": Istio 1.27 has no known Gateway API pairing: the Gateway API version it requires is not recorded (constructs/gatewayapicrds/pairing.go); allowed: Istio 1.28 (v1.4.1), Istio 1.29 (v1.4.1), Istio 1.30 (v1.5.1), Istio 1.31 (v1.6.0)`},
 		{"fails/unknown routing field", `{"dev":{"region":"eu-west-1","routing":{"extraValue":{}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
-			"context.environments[dev].routing.extraValue", "unknown field (a typo?); allowed: api, candidateWeight, cookie, extraValues, gateway, header, hosts, live, mirrorPercent, retries, routes, stickyCanary, timeout, versionPaths"},
+			"context.environments[dev].routing.extraValue", "unknown field (a typo?); allowed: api, candidateWeight, cookie, extraValues, gateway, header, hosts, live, mirrorPercent, pathPrefix, retries, routes, stickyCanary, timeout, versionPaths"},
 		{"fails/routing extraValues for an unknown release", `{"dev":{"region":"eu-west-1","routing":{"extraValues":{"VirtualService":{}}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,
 			"context.environments[dev].routing.extraValues[VirtualService]", `Unsupported value: "VirtualService": supported values: "destinationrule", "gateway", "virtualservice"`},
 		{"fails/routing extraValues not an object", `{"dev":{"region":"eu-west-1","routing":{"extraValues":{"gateway":"team=edge"}},"cluster":{"endpoint":{"publicAccessCidrs":["203.0.113.0/24"]}}}}`,

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/bluegreen-mesh/bluegreen/mesh"
@@ -57,10 +59,10 @@ func (e Environment) validateMesh(p *field.Path) field.ErrorList {
 }
 
 // NeedsGatewayAPICRDs reports whether the environment's mesh stack installs
-// the Gateway API CRDs: its routing uses the Gateway API, or its ambient
-// waypoint is a Gateway API object.
+// the Gateway API CRDs: the routing of one of its apps uses the Gateway
+// API, or its ambient waypoint is a Gateway API object.
 func (e Environment) NeedsGatewayAPICRDs() bool {
-	return e.Routing.API == mesh.APIGatewayAPI || e.Istio.NeedsGatewayAPICRDs()
+	return e.firstGatewayAPIApp() != "" || e.Istio.NeedsGatewayAPICRDs()
 }
 
 // meshWarnings lists the warnings of the istio, kiali and namespace
@@ -70,15 +72,28 @@ func (e Environment) meshWarnings(p *field.Path) []string {
 	out = append(out, e.Istio.Warnings(p.Child("istio"))...)
 	out = append(out, e.Kiali.Warnings(p.Child("kiali"))...)
 	out = append(out, e.Namespace.Warnings(p.Child("namespace"))...)
-	if e.Istio.Ambient() && e.Routing.API != mesh.APIGatewayAPI {
-		out = append(out, ambientVirtualServiceWarning(p))
+	if e.Istio.Ambient() {
+		var vs []string
+		for _, a := range e.Apps() {
+			if a.Routing.API != mesh.APIGatewayAPI {
+				vs = append(vs, a.Field.String())
+			}
+		}
+		if len(vs) > 0 {
+			out = append(out, ambientVirtualServiceWarning(p, e.AppEntries != nil, vs))
+		}
 	}
 	return out
 }
 
-// ambientVirtualServiceWarning says that the app's routing, a
-// VirtualService, is alpha in ambient mode; with routing.api "gatewayAPI"
-// (an HTTPRoute) there is no warning.
-func ambientVirtualServiceWarning(p *field.Path) string {
-	return p.Child("istio", "dataplane").String() + `: with "ambient" the app's routing is a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute (routing.api "gatewayAPI") is ambient's supported routing API`
+// ambientVirtualServiceWarning says that the routing of the apps at fields
+// (the shorthand's, unless apps), a VirtualService, is alpha in ambient
+// mode; with routing.api "gatewayAPI" (an HTTPRoute) there is no warning.
+func ambientVirtualServiceWarning(p *field.Path, apps bool, fields []string) string {
+	whose, api := "the app's routing is", `routing.api "gatewayAPI"`
+	if apps {
+		whose = "the routing of " + strings.Join(fields, ", ") + " is"
+		api = `apps[<name>].routing.api "gatewayAPI"`
+	}
+	return p.Child("istio", "dataplane").String() + `: with "ambient" ` + whose + ` a VirtualService, which Istio supports in ambient mode (applied by the namespace's waypoint) only as an alpha feature; the Gateway API HTTPRoute (` + api + `) is ambient's supported routing API`
 }

@@ -30,13 +30,15 @@ func (e Environment) extraValues(p *field.Path) []addon.FieldValues {
 	add(kp.Child("prometheus", "extraValues"), e.Kiali.Prometheus.ExtraValues)
 	add(kp.Child("grafana", "extraValues"), e.Kiali.Grafana.ExtraValues)
 	add(p.Child("namespace", "extraValues"), e.Namespace.ExtraValues)
-	ap := p.Child("app")
-	add(ap.Child("serviceExtraValues"), e.App.ServiceExtraValues)
-	for _, c := range bluegreen.Colours {
-		add(ap.Child("releases").Key(c).Child("extraValues"), e.App.Releases[c].ExtraValues)
-	}
-	for _, role := range sortedKeys(e.Routing.ExtraValues) {
-		add(p.Child("routing", "extraValues").Key(role), e.Routing.ExtraValues[role])
+	for _, a := range e.Apps() {
+		ap, rp := a.paths(p)
+		add(ap.Child("serviceExtraValues"), a.App.ServiceExtraValues)
+		for _, c := range bluegreen.Colours {
+			add(ap.Child("releases").Key(c).Child("extraValues"), a.App.Releases[c].ExtraValues)
+		}
+		for _, role := range sortedKeys(a.Routing.ExtraValues) {
+			add(rp.Child("extraValues").Key(role), a.Routing.ExtraValues[role])
+		}
 	}
 	return out
 }

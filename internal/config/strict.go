@@ -39,8 +39,19 @@ func checkShape(v any, t reflect.Type, p *field.Path) field.ErrorList {
 			return field.ErrorList{field.TypeInvalid(p, v, "must be an object")}
 		}
 		fields := jsonFields(t)
+		var forbidden map[string]string
+		if fm, ok := reflect.Zero(t).Interface().(interface{ forbiddenMembers() map[string]string }); ok {
+			forbidden = fm.forbiddenMembers()
+			for k := range forbidden {
+				delete(fields, k)
+			}
+		}
 		var errs field.ErrorList
 		for _, key := range sortedKeys(obj) {
+			if why, ok := forbidden[key]; ok {
+				errs = append(errs, field.Forbidden(p.Child(key), why))
+				continue
+			}
 			f, ok := fields[key]
 			if !ok {
 				errs = append(errs, field.Invalid(p.Child(key), key,
