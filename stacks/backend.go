@@ -6,24 +6,21 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
-
-	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
 // dummyCredential is the access key and secret handed to an AWS emulator
 // (aws.localEndpoint). It is not a secret: emulators accept any value.
 const dummyCredential = "test"
 
-// backend configures where the stack's state lives.
-func backend(stack cdktf.TerraformStack, env config.Environment, name string) {
-	switch env.Backend.Type {
-	case config.BackendS3:
-		s3 := env.Backend.S3
+// backend configures where the stack named name keeps its state.
+func backend(stack cdktf.TerraformStack, state State, aws AWS, name string) {
+	switch s3 := state.S3; {
+	case s3 != nil:
 		cfg := &cdktf.S3BackendConfig{
 			Bucket:  jsii.String(s3.Bucket),
 			Key:     jsii.String(s3.KeyPrefix + "/" + name + ".tfstate"),
 			Region:  jsii.String(s3.Region),
-			Encrypt: jsii.Bool(*s3.Encrypt),
+			Encrypt: jsii.Bool(s3.Encrypt),
 		}
 		if s3.KMSKeyID != "" {
 			cfg.KmsKeyId = jsii.String(s3.KMSKeyID)
@@ -31,10 +28,10 @@ func backend(stack cdktf.TerraformStack, env config.Environment, name string) {
 		if s3.DynamoDBTable != "" {
 			cfg.DynamodbTable = jsii.String(s3.DynamoDBTable)
 		}
-		if env.AWS.Profile != "" {
-			cfg.Profile = jsii.String(env.AWS.Profile)
+		if aws.Profile != "" {
+			cfg.Profile = jsii.String(aws.Profile)
 		}
-		if ep := env.AWS.LocalEndpoint; ep != "" {
+		if ep := aws.LocalEndpoint; ep != "" {
 			cfg.Endpoints = &cdktf.S3BackendEndpointConfig{
 				S3: jsii.String(ep), Dynamodb: jsii.String(ep), Iam: jsii.String(ep), Sts: jsii.String(ep),
 			}
@@ -47,13 +44,13 @@ func backend(stack cdktf.TerraformStack, env config.Environment, name string) {
 			cfg.SecretKey = jsii.String(dummyCredential)
 		}
 		cdktf.NewS3Backend(stack, cfg)
-		if *s3.UseLockfile {
+		if s3.UseLockfile {
 			// use_lockfile (Terraform 1.10+) is newer than cdktf's
 			// S3BackendConfig.
 			stack.AddOverride(jsii.String("terraform.backend.s3.use_lockfile"), true)
 		}
 	default:
-		dir := env.Backend.Local.Dir
+		dir := state.LocalDir
 		if dir == "" || !filepath.IsAbs(dir) {
 			// Terraform runs in cdktf.out/stacks/<stack>; like cdktf, keep
 			// state in the project folder (where the program runs), out of

@@ -25,7 +25,7 @@ func synthEnvDir(t *testing.T, env config.Environment) string {
 	t.Helper()
 	outdir := t.TempDir()
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)})
-	if _, err := stacks.New(app, env); err != nil {
+	if _, err := stacks.New(app, stacks.FromConfig(env)); err != nil {
 		t.Fatal(err)
 	}
 	app.Synth()

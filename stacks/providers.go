@@ -10,25 +10,24 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
-	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
 // localMaxRetries is the AWS provider's max_retries with aws.localEndpoint.
 const localMaxRetries = 5
 
 // awsProvider configures the AWS provider of stack and pins its
-// required_providers constraint to the environment's.
-func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider.AwsProvider {
+// required_providers constraint to the settings'.
+func awsProvider(stack cdktf.TerraformStack, s Settings) awsprovider.AwsProvider {
 	cfg := &awsprovider.AwsProviderConfig{
-		Region: jsii.String(env.Region),
+		Region: jsii.String(s.Region),
 		DefaultTags: &[]*awsprovider.AwsProviderDefaultTags{{
-			Tags: addon.StringMap(env.AWS.DefaultTags),
+			Tags: addon.StringMap(s.AWS.DefaultTags),
 		}},
 	}
-	if env.AWS.Profile != "" {
-		cfg.Profile = jsii.String(env.AWS.Profile)
+	if s.AWS.Profile != "" {
+		cfg.Profile = jsii.String(s.AWS.Profile)
 	}
-	if ep := env.AWS.LocalEndpoint; ep != "" {
+	if ep := s.AWS.LocalEndpoint; ep != "" {
 		// Every service the stacks use must be listed: one that is not goes
 		// to real AWS. CloudWatch Logs is "logs", the provider's service
 		// name; "cloudwatchlogs" is an alias of it, and setting both makes
@@ -50,8 +49,16 @@ func awsProvider(stack cdktf.TerraformStack, env config.Environment) awsprovider
 		cfg.MaxRetries = jsii.Number(localMaxRetries)
 	}
 	p := awsprovider.NewAwsProvider(stack, jsii.String("aws"), cfg)
-	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), env.Providers.AWS)
+	constrain(stack, "aws", s.Versions.AWS)
 	return p
+}
+
+// constrain pins the required_providers version of provider in stack to
+// constraint, unless it is empty.
+func constrain(stack cdktf.TerraformStack, provider, constraint string) {
+	if constraint != "" {
+		stack.AddOverride(jsii.String("terraform.required_providers."+provider+".version"), constraint)
+	}
 }
 
 // kubeAccess is how the helm and kubernetes providers reach the cluster.
@@ -61,28 +68,32 @@ type kubeAccess struct {
 	// EKS target
 	clusterName  string
 	host, caData *string
-	auth, region string
+	tokenAuth    bool
+	region       string
 	profile      string
 }
 
-func kubeconfigAccess(k config.Kubeconfig) kubeAccess {
-	return kubeAccess{configPath: k.Path, configContext: k.Context}
-}
-
-func eksAccess(env config.Environment, c *eks.Cluster) kubeAccess {
-	return kubeAccess{
-		clusterName: env.Cluster.Name,
+// newKubeAccess is how env's providers reach its cluster: the EKS cluster
+// c of its cluster stack, through cross-stack references to its outputs,
+// or, with no cluster stack (c nil), Settings.Kubeconfig.
+func newKubeAccess(env Environment, c *eks.Cluster) *kubeAccess {
+	if c == nil {
+		k := env.Settings.Kubeconfig
+		return &kubeAccess{configPath: k.Path, configContext: k.Context}
+	}
+	return &kubeAccess{
+		clusterName: c.Props().Name,
 		host:        c.Endpoint(),
 		caData:      c.CertificateAuthorityData(),
-		auth:        env.Target.Auth,
-		region:      env.Region,
-		profile:     env.AWS.Profile,
+		tokenAuth:   env.Settings.TokenAuth,
+		region:      env.Settings.Region,
+		profile:     env.Settings.AWS.Profile,
 	}
 }
 
 // providers configures the helm and kubernetes providers of stack (and the
 // AWS provider, when a token is read from aws_eks_cluster_auth).
-func (k kubeAccess) providers(stack cdktf.TerraformStack, env config.Environment) {
+func (k *kubeAccess) providers(stack cdktf.TerraformStack, s Settings) {
 	var helmKube helmprovider.HelmProviderKubernetes
 	var kube k8sprovider.KubernetesProviderConfig
 	switch {
@@ -93,8 +104,8 @@ func (k kubeAccess) providers(stack cdktf.TerraformStack, env config.Environment
 		ca := cdktf.Fn_Base64decode(k.caData)
 		helmKube.Host, helmKube.ClusterCaCertificate = k.host, ca
 		kube.Host, kube.ClusterCaCertificate = k.host, ca
-		if k.auth == config.AuthToken {
-			awsProvider(stack, env)
+		if k.tokenAuth {
+			awsProvider(stack, s)
 			token := dataawseksclusterauth.NewDataAwsEksClusterAuth(stack, jsii.String("cluster-auth"), &dataawseksclusterauth.DataAwsEksClusterAuthConfig{
 				Name: jsii.String(k.clusterName),
 			}).Token()
@@ -117,6 +128,6 @@ func (k kubeAccess) providers(stack cdktf.TerraformStack, env config.Environment
 	}
 	helmprovider.NewHelmProvider(stack, jsii.String("helm"), &helmprovider.HelmProviderConfig{Kubernetes: &helmKube})
 	k8sprovider.NewKubernetesProvider(stack, jsii.String("kubernetes"), &kube)
-	stack.AddOverride(jsii.String("terraform.required_providers.helm.version"), env.Providers.Helm)
-	stack.AddOverride(jsii.String("terraform.required_providers.kubernetes.version"), env.Providers.Kubernetes)
+	constrain(stack, "helm", s.Versions.Helm)
+	constrain(stack, "kubernetes", s.Versions.Kubernetes)
 }

@@ -9,11 +9,11 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/eks"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/kiali"
 	"github.com/bluegreen-mesh/bluegreen/constructs/meshnamespace"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
-	"github.com/bluegreen-mesh/bluegreen/internal/config"
 )
 
 // Stack name suffixes.
@@ -23,76 +23,110 @@ const (
 	AppSuffix     = "-app"
 )
 
-// Set is one environment's stacks.
+// Set is one environment's stacks and their constructs, as New builds them.
 type Set struct {
-	// Env is the environment, defaults applied.
-	Env config.Environment
-	// Cluster is the <env>-cluster stack; nil when the target is an existing
-	// cluster.
+	// Env is the environment.
+	Env Environment
+	// Stacks are the stacks, in the order they were built, by name in
+	// Stack.
+	Stacks []cdktf.TerraformStack
+	// Cluster is the <env>-cluster stack; nil without a cluster.
 	Cluster cdktf.TerraformStack
 	// EKS is the cluster construct in Cluster; nil when Cluster is nil.
 	EKS *eks.Cluster
 	// Mesh is the <env>-mesh stack.
 	Mesh cdktf.TerraformStack
-	// App is the <env>-app stack.
-	App cdktf.TerraformStack
 
-	// Istio, Kiali and Namespace are the constructs of the mesh stack.
+	// Istio, Kiali, CRDs and Namespace are the constructs of the mesh
+	// stack; CRDs is nil where the environment does not need the Gateway
+	// API CRDs.
 	Istio     *istio.ControlPlane
 	Kiali     *kiali.Kiali
+	CRDs      *gatewayapicrds.CRDs
 	Namespace *meshnamespace.Namespace
 
-	// BlueGreen and Routing are the constructs of the app stack.
+	// Apps are the app stacks, in the order of Env.Apps.
+	Apps []*AppSet
+}
+
+// AppSet is one app's stack and its constructs.
+type AppSet struct {
+	// Name is the app's name.
+	Name string
+	// Stack is the app's stack.
+	Stack cdktf.TerraformStack
+	// BlueGreen and Routing are its constructs.
 	BlueGreen *bluegreen.App
 	Routing   *routing.Routing
 }
 
-// New builds env's stacks under scope (normally the cdktf App). env must
-// come from config.Load, which applies defaults and validates.
-func New(scope constructs.Construct, env config.Environment) (set *Set, err error) {
+// Stack returns the stack named name, nil if there is none.
+func (s *Set) Stack(name string) cdktf.TerraformStack {
+	for _, st := range s.Stacks {
+		if *st.Node().Id() == name {
+			return st
+		}
+	}
+	return nil
+}
+
+// app returns the constructs of the app stack named stack.
+func (s *Set) app(stack string) *AppSet {
+	for _, a := range s.Apps {
+		if *a.Stack.Node().Id() == stack {
+			return a
+		}
+	}
+	panic("stacks: no app stack " + stack)
+}
+
+// New builds the stacks of env (Environment.Stacks) under scope, normally
+// the cdktf App, each construct with its own New from its props. It
+// returns an error, naming the environment, when env is invalid (a
+// construct's New validates its props).
+func New(scope constructs.Construct, env Environment) (set *Set, err error) {
 	// The jsii runtime reports JavaScript errors as panics; turn them into
 	// errors that name the environment.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("environment %q: %v", env.Name, r)
+			set, err = nil, fmt.Errorf("environment %q: %v", env.Name, r)
 		}
 	}()
+	described, err := env.Stacks()
+	if err != nil {
+		return nil, err
+	}
 	set = &Set{Env: env}
-	var access kubeAccess
-	if env.Target.Type == config.TargetEKS {
-		set.Cluster = newStack(scope, env, env.Name+ClusterSuffix)
-		awsProvider(set.Cluster, env)
-		set.EKS, err = eks.New(set.Cluster, "eks", env.Cluster)
-		if err != nil {
-			return nil, fmt.Errorf("environment %q: %w", env.Name, err)
+	var access *kubeAccess
+	for _, st := range described {
+		stack := cdktf.NewTerraformStack(scope, jsii.String(st.Name))
+		backend(stack, env.Settings.State, env.Settings.AWS, st.Name)
+		switch st.Kind {
+		case KindCluster:
+			set.Cluster = stack
+			awsProvider(stack, env.Settings)
+		case KindMesh:
+			set.Mesh = stack
+		case KindApp:
+			set.Apps = append(set.Apps, &AppSet{Name: st.App.Name, Stack: stack})
 		}
-		clusterOutputs(set.Cluster, set.EKS)
-		access = eksAccess(env, set.EKS)
-	} else {
-		access = kubeconfigAccess(env.Target.Kubeconfig)
+		if st.Kind != KindCluster {
+			if access == nil {
+				access = newKubeAccess(env, set.EKS)
+			}
+			access.providers(stack, env.Settings)
+		}
+		for _, c := range st.Constructs {
+			if err := c.build(stack, set); err != nil {
+				return nil, fmt.Errorf("environment %q: %w", env.Name, err)
+			}
+		}
+		for _, d := range st.DependsOn {
+			stack.AddDependency(set.Stack(d))
+		}
+		set.Stacks = append(set.Stacks, stack)
 	}
-
-	set.Mesh = newStack(scope, env, env.Name+MeshSuffix)
-	access.providers(set.Mesh, env)
-	if err := buildMesh(set); err != nil {
-		return nil, fmt.Errorf("environment %q: %w", env.Name, err)
-	}
-	set.App = newStack(scope, env, env.Name+AppSuffix)
-	access.providers(set.App, env)
-	if err := buildApp(set); err != nil {
-		return nil, fmt.Errorf("environment %q: %w", env.Name, err)
-	}
-	if set.Cluster != nil {
-		set.Mesh.AddDependency(set.Cluster)
-	}
-	set.App.AddDependency(set.Mesh)
 	return set, nil
-}
-
-func newStack(scope constructs.Construct, env config.Environment, name string) cdktf.TerraformStack {
-	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
-	backend(stack, env, name)
-	return stack
 }
 
 func clusterOutputs(stack cdktf.TerraformStack, c *eks.Cluster) {

@@ -145,7 +145,7 @@ func TestLocalBackendDir(t *testing.T) {
 func TestStacksAreOrdered(t *testing.T) {
 	outdir := t.TempDir()
 	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir)})
-	set, err := stacks.New(app, environment(t, "qa", `{"region":"us-east-2",`+cluster+`}`))
+	set, err := stacks.New(app, stacks.FromConfig(environment(t, "qa", `{"region":"us-east-2",`+cluster+`}`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,10 @@ func TestStacksAreOrdered(t *testing.T) {
 	if got := deps(set.Mesh); got != "qa-cluster" {
 		t.Errorf("qa-mesh depends on %q, want qa-cluster", got)
 	}
-	if got := deps(set.App); !strings.Contains(got, "qa-mesh") {
+	if len(set.Apps) != 1 || *set.Apps[0].Stack.Node().Id() != "qa-app" {
+		t.Fatalf("app stacks %v, want qa-app", set.Apps)
+	}
+	if got := deps(set.Apps[0].Stack); !strings.Contains(got, "qa-mesh") {
 		t.Errorf("qa-app depends on %q, want qa-mesh among them", got)
 	}
 }

@@ -1,20 +1,23 @@
 // Package pipeline is the offline path from cdktf.json to what an
 // environment deploys, shared by `routes`, `check`, `graph` and `promote`:
 //
-//	cdktf.json -> internal/config (props) -> each construct's pure release
-//	specs (istio, kiali, meshnamespace, bluegreen, routing HelmReleases) ->
-//	Helm's engine in process (package render; Istio's own charts from the
-//	pinned module for the analyzer) -> mesh.Model -> checks, routes, picture
+//	cdktf.json -> internal/config (props) -> the environment's description
+//	(stacks.FromConfig, stacks.Environment.Stacks: each construct's pure
+//	namespaces, secrets and Helm releases, in order) -> Helm's engine in
+//	process (package render; Istio's own charts from the pinned module for
+//	the analyzer) -> mesh.Model -> checks, routes, picture
 //
-// The same specs, with the constructs' namespaces, secrets and install
-// order, give the plan `routes --envoy` installs (InstallPlan).
+// The same description, with the constructs' install order, gives the plan
+// `routes --envoy` installs (InstallPlan).
 //
-// Nothing here creates a construct, starts Node or synthesizes: each
-// construct's New turns exactly the specs its pure function returns into
-// helm_release resources (constructs/addon/specs_test.go), and this
-// package's test proves, for every environment of the frozen fixtures, that
-// the releases it computes (count, names, namespaces, charts, values) and
-// the install plan equal those of the synthesized stacks.
+// Nothing here composes an environment, creates a construct, starts Node
+// or synthesizes: it reads the description that package stacks builds its
+// stacks from, and each construct's New turns exactly the specs its pure
+// function returns into resources (constructs/addon/specs_test.go). This
+// package's test follows one path end to end, for every environment of
+// the frozen fixtures: the releases it computes (count, names, namespaces,
+// charts, values) and the install plan equal those that stacks.New
+// synthesizes from the same description.
 package pipeline
 
 import (
@@ -24,9 +27,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
-	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
-	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
@@ -52,79 +53,37 @@ type Spec struct {
 func (s Spec) Path() string { return s.Stack + "/" + s.Construct + "/" + s.Release.ID }
 
 // Specs returns the Helm releases of env's mesh and app stacks, in the
-// order the stacks create them, from the constructs' pure release specs
-// (see parts).
+// order the stacks create them (see Of).
 func Specs(env config.Environment) ([]Spec, error) {
-	ps, err := parts(env)
+	sts, err := stacks.FromConfig(env).Stacks()
 	if err != nil {
 		return nil, err
 	}
+	return specsOf(sts), nil
+}
+
+// inCluster are the stacks of sts that install into the cluster: the mesh
+// and app stacks, whose constructs' Resources the pipeline reads.
+func inCluster(sts []stacks.Stack) []stacks.Stack {
+	var out []stacks.Stack
+	for _, st := range sts {
+		if st.Kind != stacks.KindCluster {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func specsOf(sts []stacks.Stack) []Spec {
 	var out []Spec
-	for _, p := range ps {
-		for _, r := range p.resources.Releases {
-			out = append(out, Spec{Stack: p.stack, Construct: p.construct, Release: r})
+	for _, st := range inCluster(sts) {
+		for _, c := range st.Constructs {
+			for _, r := range c.Resources.Releases {
+				out = append(out, Spec{Stack: st.Name, Construct: c.ID, Release: r})
+			}
 		}
 	}
-	return out, nil
-}
-
-// part is what one construct of an environment's stacks creates, as its
-// pure functions compute it from its props.
-type part struct {
-	// stack and construct are the stack's name and the construct's id.
-	stack, construct string
-	// resources are the construct's namespaces, secrets and releases.
-	resources addon.Resources
-	// upstream are the constructs of the same stack whose Helm releases
-	// addon.Upstream stands for in the resources' order: those the
-	// construct's New is given to wait for.
-	upstream []string
-}
-
-// parts returns what each construct of env's mesh and app stacks creates,
-// in the order the stacks create the constructs. It composes the
-// constructs as stacks/mesh.go and stacks/app.go do (the construct ids are
-// theirs): the Istio control plane; Kiali in its namespace, after it; with
-// routing.api gatewayAPI, the Gateway API CRDs, after it; the injected
-// namespace, after both; the app in that namespace (in the app stack, so
-// not waiting for it: a stack waits for no other stack's resources); the
-// routing served by the control plane's ingress gateway, after the app.
-// The tests of this package fail when the two compositions disagree.
-func parts(env config.Environment) ([]part, error) {
-	mesh, app := env.Name+stacks.MeshSuffix, env.Name+stacks.AppSuffix
-	cp := env.Istio.WithDefaults()
-	istioRes, err := cp.Resources()
-	if err != nil {
-		return nil, fmt.Errorf("environment %q: istio: %w", env.Name, err)
-	}
-	kialiRes, err := env.Kiali.WithDefaults(cp.Namespace).Resources(cp)
-	if err != nil {
-		return nil, fmt.Errorf("environment %q: kiali: %w", env.Name, err)
-	}
-	out := []part{
-		{stack: mesh, construct: "istio", resources: istioRes},
-		{stack: mesh, construct: "kiali", resources: kialiRes, upstream: []string{"istio"}},
-	}
-	nsUpstream := []string{"istio"}
-	if env.NeedsGatewayAPICRDs() {
-		version, err := gatewayapicrds.Required(env.Istio.Version)
-		if err != nil {
-			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
-		}
-		out = append(out, part{stack: mesh, construct: "gateway-api-crds",
-			resources: addon.Resources{Releases: []addon.Release{gatewayapicrds.Release(cp.Namespace, version, cp.TimeoutSeconds)}}, upstream: []string{"istio"}})
-		nsUpstream = append(nsUpstream, "gateway-api-crds")
-	}
-	ns := env.Namespace.WithDefaults()
-	out = append(out, part{stack: mesh, construct: "namespace", resources: ns.ResourcesFor(cp), upstream: nsUpstream})
-	a := bluegreen.WithNamespace(env.App, ns)
-	out = append(out, part{stack: app, construct: "app", resources: addon.Resources{Releases: a.HelmReleases()}})
-	rs, _, err := routing.HelmReleases(env.Routing, a, cp)
-	if err != nil {
-		return nil, fmt.Errorf("environment %q: routing: %w", env.Name, err)
-	}
-	out = append(out, part{stack: app, construct: "routing", resources: addon.Resources{Releases: rs}, upstream: []string{"app"}})
-	return out, nil
+	return out
 }
 
 // HelmRelease returns the helm_release the spec becomes, as package render
@@ -178,6 +137,10 @@ func (s Spec) HelmRelease() (render.Release, error) {
 type Environment struct {
 	// Env is the environment, defaults applied (config.Load).
 	Env config.Environment
+	// Stacks are its mesh and app stacks, as stacks.Environment.Stacks
+	// describes them: the constructs and their resources the pipeline
+	// reads.
+	Stacks []stacks.Stack
 	// Specs are its Helm releases' specs, mesh stack first (Specs).
 	Specs []Spec
 	// Releases are the specs as helm_release resources, in the same order.
@@ -208,19 +171,27 @@ func Parse(path string, data []byte, name string) (*Environment, error) {
 	return New(envs[0])
 }
 
-// New computes the releases of env (already loaded and validated).
+// New computes the releases of env (already loaded and validated), from
+// its description (stacks.FromConfig).
 func New(env config.Environment) (*Environment, error) {
-	specs, err := Specs(env)
+	return Of(env, stacks.FromConfig(env))
+}
+
+// Of computes the releases of the environment that d describes; env is
+// the environment of cdktf.json it comes from (its name, cluster version
+// and acknowledgements), which New passes with stacks.FromConfig(env).
+func Of(env config.Environment, d stacks.Environment) (*Environment, error) {
+	sts, err := d.Stacks()
 	if err != nil {
 		return nil, err
 	}
-	e := &Environment{Env: env, Specs: specs}
-	ps, err := parts(env)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps {
-		e.Namespaces = append(e.Namespaces, p.resources.Namespaces...)
+	sts = inCluster(sts)
+	specs := specsOf(sts)
+	e := &Environment{Env: env, Stacks: sts, Specs: specs}
+	for _, st := range sts {
+		for _, c := range st.Constructs {
+			e.Namespaces = append(e.Namespaces, c.Resources.Namespaces...)
+		}
 	}
 	var errs []error
 	for _, s := range specs {

@@ -28,7 +28,8 @@ var fixtureReleases = map[string][]string{
 
 // TestPureReleasesEqualSynthesized synthesizes every environment of the
 // frozen fixture once, through jsii and Node, and checks that the offline
-// pipeline computes, without either, the same Helm releases: as many, and
+// pipeline, reading the same description (stacks.Environment.Stacks)
+// without either, computes the same Helm releases: as many, and
 // for each the same name, namespace, chart (repository and version, or a
 // local chart that renders the same manifests) and values as Helm merges
 // them. It then checks that what the analyzer is given (Istio's own charts

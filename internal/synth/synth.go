@@ -162,7 +162,7 @@ func synthesize(dir string, envs []config.Environment) (err error) {
 		StackTraces: jsii.Bool(false),
 	})
 	for _, env := range envs {
-		if _, err := stacks.New(app, env); err != nil {
+		if _, err := stacks.New(app, stacks.FromConfig(env)); err != nil {
 			return err
 		}
 	}
@@ -176,14 +176,18 @@ const GraphFile = "routing"
 
 // checkAndDraw renders each environment's mesh and app stacks through
 // Helm, runs the bluegreen checks on the objects, and writes the routing
-// picture beside the app stack's JSON. Check errors fail the run unless
+// picture (of every app) beside each app stack's JSON. Check errors fail the run unless
 // warnOnly. Warnings an environment acknowledges are counted in
 // acknowledged, not reported.
 func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly bool, acknowledged map[string]map[string]int) error {
 	var failed []string
 	for _, env := range envs {
-		app := filepath.Join(dir, "stacks", env.Name+stacks.AppSuffix)
-		m, err := render.Model(filepath.Join(dir, "stacks", env.Name+stacks.MeshSuffix), app)
+		d := stacks.FromConfig(env)
+		var appDirs []string
+		for _, name := range d.AppStacks() {
+			appDirs = append(appDirs, filepath.Join(dir, "stacks", name))
+		}
+		m, err := render.Model(append([]string{filepath.Join(dir, "stacks", d.MeshStack())}, appDirs...)...)
 		if err != nil {
 			return fmt.Errorf("environment %q: %w", env.Name, err)
 		}
@@ -202,9 +206,11 @@ func checkAndDraw(dir string, envs []config.Environment, res *Result, warnOnly b
 			}
 		}
 		g := graph.Build(m)
-		for ext, content := range map[string]string{".mmd": g.Mermaid(), ".dot": g.DOT()} {
-			if err := os.WriteFile(filepath.Join(app, GraphFile+ext), []byte(content), 0o644); err != nil {
-				return err
+		for _, app := range appDirs {
+			for ext, content := range map[string]string{".mmd": g.Mermaid(), ".dot": g.DOT()} {
+				if err := os.WriteFile(filepath.Join(app, GraphFile+ext), []byte(content), 0o644); err != nil {
+					return err
+				}
 			}
 		}
 	}
