@@ -263,6 +263,12 @@ func (m *Model) AddObjects(o Objects, namespace string, releases map[string]stri
 	m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{o.DestinationRuleName, namespace, releases["DestinationRule"], o.DestinationRule, nil})
 }
 
+// delegates reports whether vs is a root VirtualService: one of its routes
+// delegates to another VirtualService.
+func delegates(vs *networkingv1.VirtualService) bool {
+	return slices.ContainsFunc(vs.GetHttp(), func(r *networkingv1.HTTPRoute) bool { return r.GetDelegate() != nil })
+}
+
 // Intent returns the live subset and the candidates of the first
 // VirtualService whose last route is a catch-all. bluegreen's
 // VirtualService says which colour is live (LiveAnnotation): with a canary
@@ -273,10 +279,12 @@ func (m *Model) AddObjects(o Objects, namespace string, releases map[string]stri
 func (m *Model) Intent() (string, []string) {
 	for _, vs := range m.VirtualServices {
 		http := vs.Spec.GetHttp()
-		if len(http) == 0 || len(http[len(http)-1].GetMatch()) != 0 {
+		live, annotated := vs.Annotations[LiveAnnotation]
+		// An annotated VirtualService of an app under a path prefix has no
+		// catch-all; a root VirtualService only delegates.
+		if len(http) == 0 || (!annotated && len(http[len(http)-1].GetMatch()) != 0) || delegates(vs.Spec) {
 			continue
 		}
-		live, annotated := vs.Annotations[LiveAnnotation]
 		if !annotated {
 			dests := http[len(http)-1].GetRoute()
 			best := int32(-1)

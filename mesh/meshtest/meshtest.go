@@ -110,3 +110,34 @@ func Files(t testing.TB, files ...string) *mesh.Model {
 	}
 	return m
 }
+
+// PrefixRequest is a request to an app under the path prefix /cart, alone
+// on its host, with the rule that takes it ("" for a 404), the colour and
+// the path the app receives: one table that judges both routing APIs.
+type PrefixRequest struct {
+	Path    string
+	Headers map[string]string
+	Rule    string
+	Colour  string
+	AppPath string
+}
+
+// PrefixRequests are the requests to an app under /cart with the default
+// version paths and cookie and the header rule x-env (qa for blue, prod
+// for green): whole segments only, the version path stripped below the
+// prefix, and near misses such as /cartoon answered 404.
+var PrefixRequests = []PrefixRequest{
+	{"/cart", nil, "default", "blue", "/cart"},
+	{"/cart/", nil, "default", "blue", "/cart/"},
+	{"/cart/items?id=1", nil, "default", "blue", "/cart/items?id=1"},
+	{"/cart/v1", nil, "path-blue", "blue", "/cart"},
+	{"/cart/v1/health", nil, "path-blue", "blue", "/cart/health"},
+	{"/cart/v2/health?x=1", nil, "path-green", "green", "/cart/health?x=1"},
+	{"/cart/v10", nil, "default", "blue", "/cart/v10"},
+	{"/cart/items", map[string]string{"x-env": "prod"}, "header-green", "green", "/cart/items"},
+	{"/cart", map[string]string{"cookie": "a=b; x-version=v2"}, "cookie-green", "green", "/cart"},
+	{"/cartoon", nil, "", "", ""},
+	{"/cartoon", map[string]string{"cookie": "x-version=v2"}, "", "", ""},
+	{"/", nil, "", "", ""},
+	{"/v1/health", nil, "", "", ""},
+}
