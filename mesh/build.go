@@ -86,28 +86,7 @@ func Build(p Routing, t Target) (Objects, error) {
 			o.VirtualServiceAnnotations[CandidateAnnotation] = s.Colour
 		}
 	}
-	o.Gateway = &networkingv1.Gateway{Selector: p.Gateway.Selector}
-	http := &networkingv1.Server{
-		Name:  "http",
-		Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPPort), Name: "http", Protocol: "HTTP"},
-		Hosts: slices.Clone(p.Hosts),
-	}
-	o.Gateway.Servers = append(o.Gateway.Servers, http)
-	if tls := p.Gateway.TLS; tls != nil {
-		if p.Gateway.HTTPSRedirect {
-			http.Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
-		}
-		o.Gateway.Servers = append(o.Gateway.Servers, &networkingv1.Server{
-			Name:  "https",
-			Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPSPort), Name: "https", Protocol: "HTTPS"},
-			Hosts: slices.Clone(p.Hosts),
-			Tls: &networkingv1.ServerTLSSettings{
-				Mode:               networkingv1.ServerTLSSettings_TLSmode(v1alpha3.ServerTLSSettings_TLSmode_value[tls.Mode]),
-				CredentialName:     tls.CredentialName,
-				MinProtocolVersion: networkingv1.ServerTLSSettings_TLSProtocol(v1alpha3.ServerTLSSettings_TLSProtocol_value[tls.MinProtocolVersion]),
-			},
-		})
-	}
+	o.Gateway = gatewayOf(p.Gateway, p.Hosts)
 
 	o.DestinationRule = &networkingv1.DestinationRule{Host: t.Host}
 	for _, s := range t.Subsets {
@@ -286,4 +265,32 @@ func underPrefixBlocks(prefix string, blocks []*networkingv1.HTTPMatchRequest) [
 		}
 	}
 	return out
+}
+
+// gatewayOf returns the Istio Gateway with settings g that admits hosts:
+// a plain HTTP server and, with TLS, an HTTPS server, each for every host.
+func gatewayOf(g Gateway, hosts []string) *networkingv1.Gateway {
+	gw := &networkingv1.Gateway{Selector: g.Selector}
+	http := &networkingv1.Server{
+		Name:  "http",
+		Port:  &networkingv1.Port{Number: uint32(g.HTTPPort), Name: "http", Protocol: "HTTP"},
+		Hosts: slices.Clone(hosts),
+	}
+	gw.Servers = append(gw.Servers, http)
+	if tls := g.TLS; tls != nil {
+		if g.HTTPSRedirect {
+			http.Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
+		}
+		gw.Servers = append(gw.Servers, &networkingv1.Server{
+			Name:  "https",
+			Port:  &networkingv1.Port{Number: uint32(g.HTTPSPort), Name: "https", Protocol: "HTTPS"},
+			Hosts: slices.Clone(hosts),
+			Tls: &networkingv1.ServerTLSSettings{
+				Mode:               networkingv1.ServerTLSSettings_TLSmode(v1alpha3.ServerTLSSettings_TLSmode_value[tls.Mode]),
+				CredentialName:     tls.CredentialName,
+				MinProtocolVersion: networkingv1.ServerTLSSettings_TLSProtocol(v1alpha3.ServerTLSSettings_TLSProtocol_value[tls.MinProtocolVersion]),
+			},
+		})
+	}
+	return gw
 }

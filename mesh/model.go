@@ -257,8 +257,12 @@ func (m *Model) GatewayOf(ref, ns string) *Object[*networkingv1.Gateway] {
 // AddObjects files the routing objects Build returned as they will be in
 // namespace, each created by the Helm release named in releases (by kind:
 // "Gateway", "VirtualService", "DestinationRule"; empty when not given).
+// Objects without a Gateway (an app of BuildApps, which shares the
+// Gateway of SharedObjects) add none.
 func (m *Model) AddObjects(o Objects, namespace string, releases map[string]string) {
-	m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{o.GatewayName, namespace, releases["Gateway"], o.Gateway, nil})
+	if o.Gateway != nil {
+		m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{o.GatewayName, namespace, releases["Gateway"], o.Gateway, nil})
+	}
 	m.VirtualServices = append(m.VirtualServices, Object[*networkingv1.VirtualService]{o.VirtualServiceName, namespace, releases["VirtualService"], o.VirtualService, o.VirtualServiceAnnotations})
 	m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{o.DestinationRuleName, namespace, releases["DestinationRule"], o.DestinationRule, nil})
 }
