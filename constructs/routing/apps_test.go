@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
+	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
@@ -40,6 +42,22 @@ func sharedProps(api string) routing.SharedProps {
 // objects, as `routes` reads them.
 func synthShared(t *testing.T, p routing.SharedProps) *mesh.Model {
 	t.Helper()
+	m, err := render.Model(synthSharedStack(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The apps' namespaces, which the stacks create (the shared Gateway's
+	// listeners admit routes by their labels).
+	for _, a := range p.Apps {
+		m.AddNamespace(a.App.Namespace, nil)
+	}
+	return m
+}
+
+// synthSharedStack synthesizes the stack of synthShared and returns its
+// folder.
+func synthSharedStack(t *testing.T, p routing.SharedProps) string {
+	t.Helper()
 	plan, err := routing.PlanShared(p, istio.Props{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,16 +79,31 @@ func synthShared(t *testing.T, p routing.SharedProps) *mesh.Model {
 		}
 	}
 	app.Synth()
-	m, err := render.Model(filepath.Join(outdir, "stacks", "test"))
+	return filepath.Join(outdir, "stacks", "test")
+}
+
+// TestSharedObjectsPassIstiosAnalyzer runs istioctl's analyzer over every
+// app's objects and the shared ones at once: roots, delegates and the
+// shared Gateway raise no error or warning (IST0109, IST0101 and the
+// others); the analyzer's own view of delegation is the judge.
+func TestSharedObjectsPassIstiosAnalyzer(t *testing.T) {
+	istioctl, err := analyze.Istioctl()
+	if err != nil {
+		t.Fatalf("this test runs the real istioctl (make istioctl): %v", err)
+	}
+	res, err := analyze.Check(context.Background(), []string{synthSharedStack(t, sharedProps(mesh.APIVirtualService))}, analyze.Options{Istioctl: istioctl})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The apps' namespaces, which the stacks create (the shared Gateway's
-	// listeners admit routes by their labels).
-	for _, a := range p.Apps {
-		m.AddNamespace(a.App.Namespace, nil)
+	if len(res.Files) == 0 {
+		t.Fatal("no object analyzed")
 	}
-	return m
+	for _, f := range res.Findings {
+		t.Logf("analyzer: %s %s %s: %s", f.Level, f.Code, f.Resource, f.Message)
+	}
+	for _, f := range res.Failing {
+		t.Errorf("analyzer finding %s", f)
+	}
 }
 
 // TestSharedGatewayConstructsRouteEveryApp synthesizes three apps through
