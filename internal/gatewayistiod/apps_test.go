@@ -41,7 +41,9 @@ import (
 //     shared Gateway (gatewayapi.BuildApps), decided by precedence.
 //
 // Envoy's clusters are read back to the app whose Service they name, so an
-// answer that reached the right colour of the wrong app disagrees.
+// answer that reached the right colour of the wrong app disagrees. Then
+// cart is promoted (its delegate VirtualService alone is updated): istiod's
+// answers to cart's default requests change, and no other.
 func TestIstiodJudgesManyApps(t *testing.T) {
 	cptest.Binaries(t)
 	c := startCluster(t)
@@ -125,6 +127,42 @@ func TestIstiodJudgesManyApps(t *testing.T) {
 	// compares it for a single app.
 	agreed += checkIstio(t, c, ist, m, ingressProxy(g.Namespace), cases)
 
+	// Promoting cart (green live, no canary) changes cart's delegate
+	// only, and of istiod's routes only cart's default ones.
+	before := envoyAnswers(t, ist, ingressProxy(g.Namespace), m, apps, cases)
+	cartRouting.Live, cartRouting.CandidateWeight = mesh.Green, 0
+	apps[1].Routing = cartRouting
+	shared2, objs2, err := mesh.BuildApps(g, apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = &mesh.Model{}
+	m.AddShared(shared2, nil)
+	for _, a := range apps {
+		m.AddObjects(objs2[a.Name].Objects, a.Target.Namespace, nil)
+		if a.Name != "cart" && !proto.Equal(objs2[a.Name].VirtualService, objs[a.Name].VirtualService) {
+			t.Errorf("promoting cart changed %s's VirtualService", a.Name)
+		}
+	}
+	c.updateIstio(t, "VirtualService", "cart", objs2["cart"].VirtualServiceName, objs2["cart"].VirtualServiceAnnotations, objs2["cart"].VirtualService)
+	agreed += converge(t, c, ist, ingressProxy(g.Namespace), len(cases), func(rcs []*routev3.RouteConfiguration) ([]envoyroutes.Row, error) {
+		return compareApps(m, apps, rcs, cases)
+	})
+	after := envoyAnswers(t, ist, ingressProxy(g.Namespace), m, apps, cases)
+	changed := 0
+	for _, cs := range cases {
+		moved := before[cs.Name] != after[cs.Name]
+		if moved {
+			changed++
+		}
+		if want := strings.HasPrefix(cs.Name, "cart: ") && cs.Route == mesh.RouteDefault; moved != want {
+			t.Errorf("%s: istiod's answer went from %q to %q on promoting cart; want a change %v", cs.Name, before[cs.Name], after[cs.Name], want)
+		}
+	}
+	if changed != 2 {
+		t.Errorf("%d answers changed on promoting cart; want 2 (cart's GET /cart and its lookalike cookie)", changed)
+	}
+
 	gwApps := gatewayapi.AppsOf(specs)
 	var gwCases []mesh.Case
 	gwPerApp := mesh.AppCases(gwApps)
@@ -148,7 +186,7 @@ func TestIstiodJudgesManyApps(t *testing.T) {
 		c.routesRead(t, ist, ns)
 	}
 	agreed += checkModel(t, c, ist, gwModel, gatewayProxy("gw-ingress", "shared-gw"), envoyroutes.RequestsOf(gwCases))
-	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, 2*len(cases)+len(gwCases))
+	t.Logf("%d of %d requests answered alike by the evaluator and by istiod's Envoy routes", agreed, 3*len(cases)+len(gwCases))
 }
 
 // appSpec is an app of the Gateway API named name in a namespace of its
@@ -199,6 +237,53 @@ func (c *cluster) storeIstio(t *testing.T, kind, ns, name string, annotations ma
 	if _, err := dyn.Resource(gvr).Namespace(ns).Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("%s %s/%s: %v", kind, ns, name, err)
 	}
+}
+
+// updateIstio replaces the spec and annotations of a stored
+// networking.istio.io/v1 object of kind in ns.
+func (c *cluster) updateIstio(t *testing.T, kind, ns, name string, annotations map[string]string, spec proto.Message) {
+	t.Helper()
+	b, err := protojson.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(c.cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := dyn.Resource(schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: strings.ToLower(kind) + "s"}).Namespace(ns)
+	obj, err := res.Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.Object["spec"] = s
+	obj.SetAnnotations(annotations)
+	if _, err := res.Update(context.Background(), obj, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("%s %s/%s: %v", kind, ns, name, err)
+	}
+}
+
+// envoyAnswers fetches the routes istiod sends proxy once and returns
+// Envoy's answer to each case (compareApps' words), by case name.
+func envoyAnswers(t *testing.T, ist *controlplane.Istiod, proxy envoyroutes.Proxy, m *mesh.Model, apps []mesh.App, cases []mesh.Case) map[string]string {
+	t.Helper()
+	rcs, err := envoyroutes.Fetch(context.Background(), ist.XDSAddr, proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := compareApps(m, apps, rcs, cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.Case.Name] = r.Envoy
+	}
+	return out
 }
 
 // appAnswer writes an answer as "<app> <rule> <colour> <weight>%, ...;
