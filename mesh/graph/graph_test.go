@@ -123,3 +123,26 @@ func TestUnnamedRoutesAreNamedAsTheEvaluatorDoes(t *testing.T) {
 		t.Errorf("the evaluator names the default route %q, want #4; the picture should hold %s:\n%s", out.Route, want, mmd)
 	}
 }
+
+// TestDelegationIsDrawn draws three apps on one shared Gateway: the root
+// VirtualService's rules hand over to each app's delegate, drawn with its
+// own rules.
+func TestDelegationIsDrawn(t *testing.T) {
+	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com"), meshtest.SharedApp("blog", "/", "blog.example.com")}
+	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mesh.Model{}
+	m.AddShared(s, nil)
+	for _, a := range apps {
+		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
+	}
+	mmd := graph.Build(m).Mermaid()
+	for _, want := range []string{"1. cart<br/>", "2. shop<br/>", "-->|delegate| vs_cart", "-->|delegate| vs_shop", "VirtualService blog<br/>blog.example.com",
+		`subset green of cart<br/>version=green`, `subset green of shop<br/>version=green`, `rewrite ^/cart/v2(/#124;$) to /cart\1`} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("the picture lacks %q:\n%s", want, mmd)
+		}
+	}
+}
