@@ -67,6 +67,9 @@ type SharedPlan struct {
 	AppObjects map[string]mesh.AppObjects
 }
 
+// helmNameMax is the longest Helm release name (Helm's own limit).
+const helmNameMax = 53
+
 // Role of the root VirtualServices' releases: "root-<root name>", each in
 // the shared Gateway's namespace.
 const RoleRoot = "root-"
@@ -160,6 +163,9 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 	}
 	plan.shared = []addon.Release{rel}
 	for _, root := range shared.Roots {
+		if len(root.Name) > helmNameMax {
+			return SharedPlan{}, fmt.Errorf("shared gateway %q, host %q: the root VirtualService's release %q is longer than Helm's %d characters; shorten the gateway's name", p.Name, root.Host, root.Name, helmNameMax)
+		}
 		r, err := release(RoleRoot+root.Name, VirtualServiceChart, root.Name, p.Namespace, root.VirtualService, nil, nil)
 		if err != nil {
 			return SharedPlan{}, err

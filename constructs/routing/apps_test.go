@@ -170,6 +170,11 @@ func TestPlanSharedReleases(t *testing.T) {
 	if _, err := routing.NewAppRouting(cdktf.NewTerraformStack(cdktf.NewApp(nil), jsii.String("s")), "r", plan, "nope", &bluegreen.App{}); err == nil || !strings.Contains(err.Error(), `routes no app "nope"; it routes blog, cart, shop`) {
 		t.Errorf("an unknown app: %v; want an error listing the apps", err)
 	}
+	long := sharedProps(mesh.APIVirtualService)
+	long.Name = strings.Repeat("g", 40)
+	if _, err := routing.PlanShared(long, istio.Props{}); err == nil || !strings.Contains(err.Error(), `host "shop.example.com": the root VirtualService's release`) {
+		t.Errorf("a root release name over 53 characters: %v; want an error naming the host", err)
+	}
 	bad := sharedProps(mesh.APIVirtualService)
 	bad.Apps[2].Props.Hosts, bad.Apps[2].Props.PathPrefix = []string{"shop.example.com"}, "/cart"
 	if _, err := routing.PlanShared(bad, istio.Props{}); err == nil || !strings.Contains(err.Error(), "apps blog and cart both serve host") {
