@@ -206,9 +206,13 @@ func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination,
 	subset := d.GetSubset()
 	subID, relID, of := id("subset", subset), id("release", subset), ""
 	if severalApps(m) {
-		// Several apps' colours share names: each app's are its own.
+		// Several apps' colours share names: each app's are its own, and
+		// so is its live colour.
 		name, _, _ := strings.Cut(d.GetHost(), ".")
 		subID, relID, of = id("subset", d.GetHost(), subset), id("release", d.GetHost(), subset), " of "+name
+		if l, c, ok := intentOf(m, d.GetHost()); ok {
+			live, candidates = l, c
+		}
 	}
 	if slices.ContainsFunc(g.nodes, func(n node) bool { return n.id == subID }) {
 		return subID
@@ -225,6 +229,30 @@ func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination,
 	resolved := m.Resolve(mesh.Destination{Host: d.GetHost(), Subset: subset}, ns)
 	g.edge(subID, releaseNode(g, resolved, relID, subset, live, candidates), "")
 	return subID
+}
+
+// intentOf returns the live colour and the candidates of the app whose
+// Service is host, from the annotations on the VirtualService that routes
+// to it (mesh.LiveAnnotation, mesh.CandidateAnnotation).
+func intentOf(m *mesh.Model, host string) (string, []string, bool) {
+	for _, vs := range m.VirtualServices {
+		live, ok := vs.Annotations[mesh.LiveAnnotation]
+		if !ok {
+			continue
+		}
+		for _, r := range vs.Spec.GetHttp() {
+			for _, d := range r.GetRoute() {
+				if d.GetDestination().GetHost() == host {
+					var cands []string
+					if c, ok := vs.Annotations[mesh.CandidateAnnotation]; ok {
+						cands = []string{c}
+					}
+					return live, cands, true
+				}
+			}
+		}
+	}
+	return "", nil, false
 }
 
 // severalApps reports whether m's DestinationRules are those of more than
