@@ -3,6 +3,7 @@ package mesh
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"time"
 
@@ -85,28 +86,7 @@ func Build(p Routing, t Target) (Objects, error) {
 			o.VirtualServiceAnnotations[CandidateAnnotation] = s.Colour
 		}
 	}
-	o.Gateway = &networkingv1.Gateway{Selector: p.Gateway.Selector}
-	http := &networkingv1.Server{
-		Name:  "http",
-		Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPPort), Name: "http", Protocol: "HTTP"},
-		Hosts: slices.Clone(p.Hosts),
-	}
-	o.Gateway.Servers = append(o.Gateway.Servers, http)
-	if tls := p.Gateway.TLS; tls != nil {
-		if p.Gateway.HTTPSRedirect {
-			http.Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
-		}
-		o.Gateway.Servers = append(o.Gateway.Servers, &networkingv1.Server{
-			Name:  "https",
-			Port:  &networkingv1.Port{Number: uint32(p.Gateway.HTTPSPort), Name: "https", Protocol: "HTTPS"},
-			Hosts: slices.Clone(p.Hosts),
-			Tls: &networkingv1.ServerTLSSettings{
-				Mode:               networkingv1.ServerTLSSettings_TLSmode(v1alpha3.ServerTLSSettings_TLSmode_value[tls.Mode]),
-				CredentialName:     tls.CredentialName,
-				MinProtocolVersion: networkingv1.ServerTLSSettings_TLSProtocol(v1alpha3.ServerTLSSettings_TLSProtocol_value[tls.MinProtocolVersion]),
-			},
-		})
-	}
+	o.Gateway = gatewayOf(p.Gateway, p.Hosts)
 
 	o.DestinationRule = &networkingv1.DestinationRule{Host: t.Host}
 	for _, s := range t.Subsets {
@@ -144,31 +124,41 @@ func Build(p Routing, t Target) (Objects, error) {
 		}
 		vs.Http = append(vs.Http, route)
 	}
-	for _, sel := range p.selectors() {
-		route := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(sel.colour, 0)}}
-		switch sel.kind {
-		case kindPath:
+	for _, sel := range p.Selectors() {
+		route := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(sel.Colour, 0)}}
+		switch sel.Kind {
+		case KindPath:
 			// "/v1/" with the prefix replaced by "/" keeps sub-paths intact
 			// (/v1/health → /health); the exact "/v1" becomes "/". A bare
 			// prefix "/v1" would also catch /v10 and turn /v1/health into
-			// //health.
+			// //health. Under a path prefix the version path sits below it
+			// (/cart/v1) and only the version path is stripped
+			// (/cart/v1/health → /cart/health, /cart/v1 → /cart), which one
+			// uri rewrite cannot say for both match blocks: a regex rewrite
+			// does.
+			full := UnderPrefix(p.PathPrefix, sel.Value)
 			route.Match = []*networkingv1.HTTPMatchRequest{
-				{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: sel.value + "/"}}},
-				{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: sel.value}}},
+				{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: full + "/"}}},
+				{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: full}}},
 			}
 			route.Rewrite = &networkingv1.HTTPRewrite{Uri: "/"}
-		case kindHeader:
-			route.Match = []*networkingv1.HTTPMatchRequest{{
-				Headers: map[string]*networkingv1.StringMatch{p.Header.Name: {MatchType: &networkingv1.StringMatch_Exact{Exact: sel.value}}},
-			}}
-		case kindCookie:
-			route.Match = []*networkingv1.HTTPMatchRequest{{
-				Headers: map[string]*networkingv1.StringMatch{"cookie": {MatchType: &networkingv1.StringMatch_Regex{Regex: CookieRegex(p.Cookie.Name, sel.value)}}},
-			}}
+			if p.PathPrefix != "/" {
+				route.Rewrite = &networkingv1.HTTPRewrite{UriRegexRewrite: &networkingv1.RegexRewrite{
+					Match: "^" + regexp.QuoteMeta(full) + "(/|$)", Rewrite: p.PathPrefix + `\1`,
+				}}
+			}
+		case KindHeader:
+			route.Match = underPrefixBlocks(p.PathPrefix, []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{p.Header.Name: {MatchType: &networkingv1.StringMatch_Exact{Exact: sel.Value}}},
+			}})
+		case KindCookie:
+			route.Match = underPrefixBlocks(p.PathPrefix, []*networkingv1.HTTPMatchRequest{{
+				Headers: map[string]*networkingv1.StringMatch{"cookie": {MatchType: &networkingv1.StringMatch_Regex{Regex: CookieRegex(p.Cookie.Name, sel.Value)}}},
+			}})
 		}
-		add(sel.route, route)
+		add(sel.Route, route)
 	}
-	def := &networkingv1.HTTPRoute{Route: []*networkingv1.HTTPRouteDestination{dest(p.Live, 0)}}
+	def := &networkingv1.HTTPRoute{Match: underPrefixBlocks(p.PathPrefix, nil), Route: []*networkingv1.HTTPRouteDestination{dest(p.Live, 0)}}
 	if w := int32(p.CandidateWeight); w > 0 {
 		def.Route = []*networkingv1.HTTPRouteDestination{dest(p.Live, 100-w), dest(p.Candidate(), w)}
 		if p.StickyCanary {
@@ -225,4 +215,82 @@ func (p Routing) ValidateTarget(fld *field.Path, t Target) field.ErrorList {
 			fmt.Sprintf("would mirror traffic to the candidate %s", missing(p.Candidate()))))
 	}
 	return errs
+}
+
+// UnderPrefix returns path under the app's path prefix: path itself under
+// "/", else the prefix followed by path ("/" alone becomes the prefix):
+// UnderPrefix("/cart", "/v1") is "/cart/v1".
+func UnderPrefix(prefix, path string) string {
+	switch {
+	case prefix == "" || prefix == "/":
+		return path
+	case path == "/" || path == "":
+		return prefix
+	default:
+		return prefix + path
+	}
+}
+
+// PrefixMatches are the uri matches that take the app's path prefix by
+// whole segments: the prefix "<prefix>/" (named "prefix") and exactly
+// "<prefix>" (named "exact"); /cartoon matches neither. Nil under "/".
+func PrefixMatches(prefix string) []*networkingv1.HTTPMatchRequest {
+	if prefix == "" || prefix == "/" {
+		return nil
+	}
+	return []*networkingv1.HTTPMatchRequest{
+		{Name: "prefix", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Prefix{Prefix: prefix + "/"}}},
+		{Name: "exact", Uri: &networkingv1.StringMatch{MatchType: &networkingv1.StringMatch_Exact{Exact: prefix}}},
+	}
+}
+
+// underPrefixBlocks returns the match blocks of a route of an app under
+// its path prefix: each block twice, once with each of PrefixMatches (a
+// route without blocks gets PrefixMatches themselves). Under "/" the
+// blocks are returned as they are.
+func underPrefixBlocks(prefix string, blocks []*networkingv1.HTTPMatchRequest) []*networkingv1.HTTPMatchRequest {
+	uris := PrefixMatches(prefix)
+	if uris == nil {
+		return blocks
+	}
+	if len(blocks) == 0 {
+		return uris
+	}
+	var out []*networkingv1.HTTPMatchRequest
+	for _, b := range blocks {
+		for _, u := range uris {
+			c := proto.Clone(b).(*networkingv1.HTTPMatchRequest)
+			c.Name, c.Uri = u.Name, u.Uri
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// gatewayOf returns the Istio Gateway with settings g that admits hosts:
+// a plain HTTP server and, with TLS, an HTTPS server, each for every host.
+func gatewayOf(g Gateway, hosts []string) *networkingv1.Gateway {
+	gw := &networkingv1.Gateway{Selector: g.Selector}
+	http := &networkingv1.Server{
+		Name:  "http",
+		Port:  &networkingv1.Port{Number: uint32(g.HTTPPort), Name: "http", Protocol: "HTTP"},
+		Hosts: slices.Clone(hosts),
+	}
+	gw.Servers = append(gw.Servers, http)
+	if tls := g.TLS; tls != nil {
+		if g.HTTPSRedirect {
+			http.Tls = &networkingv1.ServerTLSSettings{HttpsRedirect: true}
+		}
+		gw.Servers = append(gw.Servers, &networkingv1.Server{
+			Name:  "https",
+			Port:  &networkingv1.Port{Number: uint32(g.HTTPSPort), Name: "https", Protocol: "HTTPS"},
+			Hosts: slices.Clone(hosts),
+			Tls: &networkingv1.ServerTLSSettings{
+				Mode:               networkingv1.ServerTLSSettings_TLSmode(v1alpha3.ServerTLSSettings_TLSmode_value[tls.Mode]),
+				CredentialName:     tls.CredentialName,
+				MinProtocolVersion: networkingv1.ServerTLSSettings_TLSProtocol(v1alpha3.ServerTLSSettings_TLSProtocol_value[tls.MinProtocolVersion]),
+			},
+		})
+	}
+	return gw
 }

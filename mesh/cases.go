@@ -39,28 +39,53 @@ func RequestHost(p Routing, app string) string {
 // request, then, in the order the VirtualService tries its routes, each
 // colour's version path (bare and with a sub-path), header and cookie, and
 // last a cookie that merely looks like the candidate's. p has its defaults
-// applied.
+// applied. Under a path prefix (p.PathPrefix other than "/") every request
+// is made under it (GET /cart, GET /cart/v1/health, the cookie on
+// /cart), and NearMisses follow.
 func StandardCases(p Routing, host string) []Case {
+	at := func(path string) string { return UnderPrefix(p.PathPrefix, path) }
 	get := func(name, route, path string, headers map[string]string) Case {
 		return Case{Name: name, Route: route, Request: Request{Host: host, Path: path, Headers: headers}}
 	}
-	cases := []Case{get("GET /", RouteDefault, "/", nil)}
-	for _, sel := range p.selectors() {
-		switch sel.kind {
-		case kindPath:
-			cases = append(cases, get("GET "+sel.value, sel.route, sel.value, nil), get("GET "+sel.value+"/health", sel.route, sel.value+"/health", nil))
-		case kindHeader:
-			cases = append(cases, get(fmt.Sprintf("header %s: %s", p.Header.Name, sel.value), sel.route, "/", map[string]string{p.Header.Name: sel.value}))
-		case kindCookie:
-			cookie := p.Cookie.Name + "=" + sel.value
-			cases = append(cases, get("cookie "+cookie, sel.route, "/", map[string]string{"cookie": "session=abc; " + cookie}))
+	root := at("/")
+	on := ""
+	if root != "/" {
+		on = " on " + root
+	}
+	cases := []Case{get("GET "+root, RouteDefault, root, nil)}
+	for _, sel := range p.Selectors() {
+		switch sel.Kind {
+		case KindPath:
+			full := at(sel.Value)
+			cases = append(cases, get("GET "+full, sel.Route, full, nil), get("GET "+full+"/health", sel.Route, full+"/health", nil))
+		case KindHeader:
+			cases = append(cases, get(fmt.Sprintf("header %s: %s%s", p.Header.Name, sel.Value, on), sel.Route, root, map[string]string{p.Header.Name: sel.Value}))
+		case KindCookie:
+			cookie := p.Cookie.Name + "=" + sel.Value
+			cases = append(cases, get("cookie "+cookie+on, sel.Route, root, map[string]string{"cookie": "session=abc; " + cookie}))
 		}
 	}
 	if v, ok := p.Cookie.Values[p.Candidate()]; ok {
 		lookalike := p.Cookie.Name + "=" + v + "0"
-		cases = append(cases, get("cookie "+lookalike, RouteDefault, "/", map[string]string{"cookie": lookalike}))
+		cases = append(cases, get("cookie "+lookalike+on, RouteDefault, root, map[string]string{"cookie": lookalike}))
 	}
-	return cases
+	return append(cases, NearMisses(p, host)...)
+}
+
+// NearMisses are the requests that look like an app's under its path
+// prefix but are not its own, as a string prefix would take them: the
+// prefix with more characters in its last segment (/cartoon for /cart),
+// and that with a sub-path (/cartoon/v1). Their Route is empty: another
+// app, or no app, answers them. None under "/".
+func NearMisses(p Routing, host string) []Case {
+	if p.PathPrefix == "" || p.PathPrefix == "/" {
+		return nil
+	}
+	var out []Case
+	for _, path := range []string{p.PathPrefix + "oon", p.PathPrefix + "oon/v1"} {
+		out = append(out, Case{Name: "GET " + path + " (near miss)", Request: Request{Host: host, Path: path}})
+	}
+	return out
 }
 
 // Table evaluates each case and writes one row per destination: request,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -128,6 +129,12 @@ type Outcome struct {
 	// request the evaluator does not model ("not evaluated: <field
 	// path>"); the rest of the outcome is then not an answer.
 	NotEvaluated string
+	// Delegate is the VirtualService ("namespace/name") that a route of
+	// the root VirtualService delegated the request to, and DelegateRoute
+	// the name of its route that matched (Route is then the merged name
+	// Istio gives it, "<root route>-<delegate route>"); both "" without
+	// delegation.
+	Delegate, DelegateRoute string
 }
 
 // Evaluate returns where r goes, with Istio's semantics: the Gateway must
@@ -173,14 +180,26 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 		if out.NotEvaluated = VirtualServiceFields.NotEvaluated("VirtualService "+out.VirtualService, vs.Spec); out.NotEvaluated != "" {
 			return out, nil
 		}
-		for i, route := range vs.Spec.GetHttp() {
-			match, prefix, ok, err := routeMatches(route, r)
+		for i, route := range m.effectiveRoutes(vs) {
+			match, prefix, ok, err := routeMatches(route.HTTPRoute, r)
 			if err != nil {
-				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, RouteName(route, i), err)
+				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, RouteName(route.HTTPRoute, i), err)
 			}
 			if !ok {
 				continue
 			}
+			if route.delegate != nil {
+				out.Delegate = route.delegate.Namespace + "/" + route.delegate.Name
+				out.DelegateRoute = route.delegateRoute
+				if out.NotEvaluated = VirtualServiceFields.NotEvaluated("VirtualService "+out.Delegate, route.delegate.Spec); out.NotEvaluated != "" {
+					return out, nil
+				}
+			}
+			vs := vs
+			if route.delegate != nil {
+				vs = *route.delegate
+			}
+			i, route := i, route.HTTPRoute
 			out.Route, out.Match = RouteName(route, i), match
 			out.Path, err = rewrite(route.GetRewrite(), r.Path, prefix)
 			if err != nil {
@@ -585,4 +604,198 @@ func echoText(args []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// effectiveRoute is an HTTP route as Istio serves it: a route of the
+// VirtualService itself, or a route of a delegate VirtualService merged
+// with the root's route that delegates to it.
+type effectiveRoute struct {
+	*networkingv1.HTTPRoute
+	// delegate is the delegate VirtualService the route comes from, and
+	// delegateRoute its own name; nil and "" for a route of vs itself.
+	delegate      *Object[*networkingv1.VirtualService]
+	delegateRoute string
+}
+
+// effectiveRoutes returns vs's HTTP routes with each delegating route
+// replaced by the routes of its delegate, merged as Istio merges them
+// (pilot/pkg/model's MergeHTTPRoutes): each delegate route's match blocks
+// must each find a root block they do not conflict with, and take the
+// root's conditions they do not set; a delegate route that conflicts is
+// dropped, and so is a delegating route whose delegate does not exist.
+// Unset fields (rewrite, timeout, retries, fault, mirror, headers) come
+// from the root's route; the merged route is named
+// "<root name>-<delegate name>" when both are named.
+func (m *Model) effectiveRoutes(vs Object[*networkingv1.VirtualService]) []effectiveRoute {
+	var out []effectiveRoute
+	for _, root := range vs.Spec.GetHttp() {
+		d := root.GetDelegate()
+		if d == nil {
+			out = append(out, effectiveRoute{HTTPRoute: root})
+			continue
+		}
+		ns := d.GetNamespace()
+		if ns == "" {
+			ns = vs.Namespace
+		}
+		var delegate *Object[*networkingv1.VirtualService]
+		for i := range m.VirtualServices {
+			if m.VirtualServices[i].Name == d.GetName() && m.VirtualServices[i].Namespace == ns {
+				delegate = &m.VirtualServices[i]
+			}
+		}
+		if delegate == nil {
+			continue
+		}
+		for j, sub := range delegate.Spec.GetHttp() {
+			matches, conflict := mergeMatches(root.GetMatch(), sub.GetMatch())
+			if conflict {
+				continue
+			}
+			merged := proto.Clone(sub).(*networkingv1.HTTPRoute)
+			merged.Match = matches
+			switch {
+			case merged.Name == "":
+				merged.Name = root.GetName()
+			case root.GetName() != "":
+				merged.Name = root.GetName() + "-" + merged.Name
+			}
+			if merged.Rewrite == nil {
+				merged.Rewrite = root.GetRewrite()
+			}
+			if merged.Timeout == nil {
+				merged.Timeout = root.GetTimeout()
+			}
+			if merged.Retries == nil {
+				merged.Retries = root.GetRetries()
+			}
+			if merged.Fault == nil {
+				merged.Fault = root.GetFault()
+			}
+			if merged.Mirror == nil {
+				merged.Mirror = root.GetMirror()
+			}
+			if merged.MirrorPercentage == nil {
+				merged.MirrorPercentage = root.GetMirrorPercentage()
+			}
+			if merged.Headers == nil {
+				merged.Headers = root.GetHeaders()
+			}
+			out = append(out, effectiveRoute{HTTPRoute: merged, delegate: delegate, delegateRoute: RouteName(sub, j)})
+		}
+	}
+	return out
+}
+
+// mergeMatches merges a delegate route's match blocks with its root
+// route's as Istio does: no root blocks leaves the delegate's, no
+// delegate blocks takes the root's; otherwise each delegate block is
+// merged with every root block it does not conflict with, and a delegate
+// block that conflicts with every root block makes the route conflict.
+func mergeMatches(root, sub []*networkingv1.HTTPMatchRequest) ([]*networkingv1.HTTPMatchRequest, bool) {
+	if len(root) == 0 {
+		return sub, false
+	}
+	if len(sub) == 0 {
+		return root, false
+	}
+	var out []*networkingv1.HTTPMatchRequest
+	for _, s := range sub {
+		found := false
+		for _, r := range root {
+			if matchConflict(r, s) {
+				continue
+			}
+			found = true
+			b := proto.Clone(s).(*networkingv1.HTTPMatchRequest)
+			switch {
+			case b.Name == "":
+				b.Name = r.GetName()
+			case r.GetName() != "":
+				b.Name = r.GetName() + "-" + b.Name
+			}
+			if b.Uri == nil {
+				b.Uri = r.GetUri()
+			}
+			if b.Scheme == nil {
+				b.Scheme = r.GetScheme()
+			}
+			if b.Method == nil {
+				b.Method = r.GetMethod()
+			}
+			if b.Authority == nil {
+				b.Authority = r.GetAuthority()
+			}
+			b.Headers = mergedMatches(r.GetHeaders(), s.GetHeaders())
+			b.WithoutHeaders = mergedMatches(r.GetWithoutHeaders(), s.GetWithoutHeaders())
+			b.QueryParams = mergedMatches(r.GetQueryParams(), s.GetQueryParams())
+			out = append(out, b)
+		}
+		if !found {
+			return nil, true
+		}
+	}
+	return out, len(out) == 0
+}
+
+// mergedMatches returns root's string matches with sub's over them.
+func mergedMatches(root, sub map[string]*networkingv1.StringMatch) map[string]*networkingv1.StringMatch {
+	if len(root)+len(sub) == 0 {
+		return nil
+	}
+	out := maps.Clone(root)
+	if out == nil {
+		out = map[string]*networkingv1.StringMatch{}
+	}
+	maps.Copy(out, sub)
+	return out
+}
+
+// matchConflict reports whether a delegate's match block s asks for
+// something its root's block r excludes: a uri, scheme, method, authority,
+// header, withoutHeaders or query match that is not a narrowing of the
+// root's, or a different ignoreUriCase.
+func matchConflict(r, s *networkingv1.HTTPMatchRequest) bool {
+	pairs := [][2]*networkingv1.StringMatch{{r.GetUri(), s.GetUri()}, {r.GetScheme(), s.GetScheme()}, {r.GetMethod(), s.GetMethod()}, {r.GetAuthority(), s.GetAuthority()}}
+	for k, v := range s.GetHeaders() {
+		pairs = append(pairs, [2]*networkingv1.StringMatch{r.GetHeaders()[k], v})
+	}
+	for k, v := range s.GetWithoutHeaders() {
+		pairs = append(pairs, [2]*networkingv1.StringMatch{r.GetWithoutHeaders()[k], v})
+	}
+	for k, v := range s.GetQueryParams() {
+		pairs = append(pairs, [2]*networkingv1.StringMatch{r.GetQueryParams()[k], v})
+	}
+	for _, p := range pairs {
+		if stringMatchConflict(p[0], p[1]) {
+			return true
+		}
+	}
+	return r.GetIgnoreUriCase() != s.GetIgnoreUriCase()
+}
+
+// stringMatchConflict reports whether the delegate's match sub is not a
+// narrowing of the root's match root: none conflicts with none; a regex
+// on either side conflicts with any other match; an exact root takes only
+// the same exact; a prefix root takes an exact or a prefix that starts
+// with it. Any other pair conflicts.
+func stringMatchConflict(root, sub *networkingv1.StringMatch) bool {
+	if root == nil || sub == nil {
+		return false
+	}
+	if root.GetRegex() != "" || sub.GetRegex() != "" {
+		return true
+	}
+	if exact := root.GetExact(); exact != "" {
+		return sub.GetExact() != exact
+	}
+	if prefix := root.GetPrefix(); prefix != "" {
+		switch {
+		case sub.GetPrefix() != "":
+			return !strings.HasPrefix(sub.GetPrefix(), prefix)
+		case sub.GetExact() != "":
+			return !strings.HasPrefix(sub.GetExact(), prefix)
+		}
+	}
+	return true
 }

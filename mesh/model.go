@@ -257,10 +257,20 @@ func (m *Model) GatewayOf(ref, ns string) *Object[*networkingv1.Gateway] {
 // AddObjects files the routing objects Build returned as they will be in
 // namespace, each created by the Helm release named in releases (by kind:
 // "Gateway", "VirtualService", "DestinationRule"; empty when not given).
+// Objects without a Gateway (an app of BuildApps, which shares the
+// Gateway of SharedObjects) add none.
 func (m *Model) AddObjects(o Objects, namespace string, releases map[string]string) {
-	m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{o.GatewayName, namespace, releases["Gateway"], o.Gateway, nil})
+	if o.Gateway != nil {
+		m.Gateways = append(m.Gateways, Object[*networkingv1.Gateway]{o.GatewayName, namespace, releases["Gateway"], o.Gateway, nil})
+	}
 	m.VirtualServices = append(m.VirtualServices, Object[*networkingv1.VirtualService]{o.VirtualServiceName, namespace, releases["VirtualService"], o.VirtualService, o.VirtualServiceAnnotations})
 	m.DestinationRules = append(m.DestinationRules, Object[*networkingv1.DestinationRule]{o.DestinationRuleName, namespace, releases["DestinationRule"], o.DestinationRule, nil})
+}
+
+// delegates reports whether vs is a root VirtualService: one of its routes
+// delegates to another VirtualService.
+func delegates(vs *networkingv1.VirtualService) bool {
+	return slices.ContainsFunc(vs.GetHttp(), func(r *networkingv1.HTTPRoute) bool { return r.GetDelegate() != nil })
 }
 
 // Intent returns the live subset and the candidates of the first
@@ -273,10 +283,12 @@ func (m *Model) AddObjects(o Objects, namespace string, releases map[string]stri
 func (m *Model) Intent() (string, []string) {
 	for _, vs := range m.VirtualServices {
 		http := vs.Spec.GetHttp()
-		if len(http) == 0 || len(http[len(http)-1].GetMatch()) != 0 {
+		live, annotated := vs.Annotations[LiveAnnotation]
+		// An annotated VirtualService of an app under a path prefix has no
+		// catch-all; a root VirtualService only delegates.
+		if len(http) == 0 || (!annotated && len(http[len(http)-1].GetMatch()) != 0) || delegates(vs.Spec) {
 			continue
 		}
-		live, annotated := vs.Annotations[LiveAnnotation]
 		if !annotated {
 			dests := http[len(http)-1].GetRoute()
 			best := int32(-1)

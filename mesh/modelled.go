@@ -22,7 +22,8 @@ var (
 	// authority), timeout, mirror and mirrorPercentage, fault abort (HTTP
 	// status and percentage) and fixed delay; retries, which re-send a
 	// failed request to the same destinations and so never change where
-	// it goes.
+	// it goes; and delegate (one level: the delegate VirtualService's
+	// routes merged with the root's route, as Istio merges them).
 	VirtualServiceFields = Fields{
 		"hosts", "gateways",
 		"http[].name",
@@ -37,6 +38,7 @@ var (
 		"http[].mirror.host", "http[].mirror.subset", "http[].mirror.port.number", "http[].mirrorPercentage",
 		"http[].fault.abort.httpStatus", "http[].fault.abort.percentage",
 		"http[].fault.delay.fixedDelay", "http[].fault.delay.percentage",
+		"http[].delegate.name", "http[].delegate.namespace",
 	}
 
 	// DestinationRuleFields: the host, the subsets' names and labels (which

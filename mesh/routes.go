@@ -11,56 +11,73 @@ import (
 // with the candidate.
 const RouteDefault = "default"
 
-// A selection is a kind of conditional route: requests that carry a
-// colour's value go to that colour. selections lists them in the order the
-// VirtualService tries them; Build, StandardCases and RouteNames all read
-// this one list, so the routes and the requests that show them cannot come
-// in different orders.
-type selection struct {
-	// kind names the routes: kind + "-" + colour.
-	kind string
-	// values are the colours' values in p: path prefixes, header or cookie
-	// values; nil when the kind is off.
-	values func(p Routing) map[string]string
-}
-
+// The kinds of conditional rule, which name the rules: kind + "-" + colour
+// ("path-blue", "cookie-green").
 const (
-	kindPath   = "path"
-	kindHeader = "header"
-	kindCookie = "cookie"
+	// KindPath sends a colour's version path (Routing.VersionPaths) to it.
+	KindPath = "path"
+	// KindHeader sends a header of a colour's value (Routing.Header).
+	KindHeader = "header"
+	// KindCookie sends a cookie of a colour's value (Routing.Cookie).
+	KindCookie = "cookie"
 )
 
-var selections = []selection{
-	{kindPath, func(p Routing) map[string]string { return p.VersionPaths }},
-	{kindHeader, func(p Routing) map[string]string {
+// RuleKind is a kind of conditional rule: requests that carry a colour's
+// value go to that colour.
+type RuleKind struct {
+	// Kind names the rules: Kind + "-" + colour.
+	Kind string
+	// Values are the colours' values in p: path prefixes, header or cookie
+	// values; nil when the kind is off.
+	Values func(p Routing) map[string]string
+}
+
+// ruleKinds lists the kinds in the order a VirtualService tries them. Both
+// routing APIs read this one list (Build, package mesh/gatewayapi's Build,
+// StandardCases and RouteNames, through RuleKinds and Routing.Selectors),
+// so the rules and the requests that show them cannot come in different
+// orders.
+var ruleKinds = []RuleKind{
+	{KindPath, func(p Routing) map[string]string { return p.VersionPaths }},
+	{KindHeader, func(p Routing) map[string]string {
 		if p.Header.Name == "" {
 			return nil
 		}
 		return p.Header.Values
 	}},
-	{kindCookie, func(p Routing) map[string]string { return p.Cookie.Values }},
+	{KindCookie, func(p Routing) map[string]string {
+		if p.Cookie.Name == "" {
+			return nil
+		}
+		return p.Cookie.Values
+	}},
 }
 
-// selector is one conditional route of p.
-type selector struct {
-	// route is the route's name, such as "cookie-green".
-	route string
-	// kind is the selection's kind.
-	kind string
-	// colour is where the route sends requests; value is the colour's
-	// path prefix, header value or cookie value.
-	colour, value string
+// RuleKinds returns the kinds of conditional rule in the order the
+// VirtualService tries them: version paths, header, cookie.
+func RuleKinds() []RuleKind { return append([]RuleKind(nil), ruleKinds...) }
+
+// Selector is one conditional rule of a Routing.
+type Selector struct {
+	// Route is the rule's name, such as "cookie-green".
+	Route string
+	// Kind is the rule's kind (KindPath, KindHeader or KindCookie).
+	Kind string
+	// Colour is where the rule sends requests; Value is the colour's path
+	// prefix, header value or cookie value.
+	Colour, Value string
 }
 
-// selectors returns p's conditional routes in the order the VirtualService
-// tries them: by kind (selections), then by colour (Colours).
-func (p Routing) selectors() []selector {
-	var out []selector
-	for _, s := range selections {
-		values := s.values(p)
+// Selectors returns p's conditional rules in the order the VirtualService
+// tries them: by kind (RuleKinds), then by colour (Colours). Both routing
+// APIs build their rules from it.
+func (p Routing) Selectors() []Selector {
+	var out []Selector
+	for _, s := range ruleKinds {
+		values := s.Values(p)
 		for _, colour := range Colours {
 			if v, ok := values[colour]; ok {
-				out = append(out, selector{route: s.kind + "-" + colour, kind: s.kind, colour: colour, value: v})
+				out = append(out, Selector{Route: s.Kind + "-" + colour, Kind: s.Kind, Colour: colour, Value: v})
 			}
 		}
 	}
@@ -71,9 +88,9 @@ func (p Routing) selectors() []selector {
 // order the VirtualService tries them.
 func RouteNames() []string {
 	var out []string
-	for _, s := range selections {
+	for _, s := range ruleKinds {
 		for _, c := range Colours {
-			out = append(out, s.kind+"-"+c)
+			out = append(out, s.Kind+"-"+c)
 		}
 	}
 	return append(out, RouteDefault)

@@ -180,6 +180,9 @@ func (p Routing) WithDefaults(app string) Routing {
 		p.Hosts = []string{"*"}
 	}
 	p.Hosts = slices.Clone(p.Hosts)
+	if p.PathPrefix == "" {
+		p.PathPrefix = "/"
+	}
 	if p.Live == "" {
 		p.Live = Blue
 	}
@@ -264,6 +267,9 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 		if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 || !strings.Contains(name, ".") {
 			errs = append(errs, field.Invalid(hp, h, `must be a fully qualified host name such as "echo.example.com", optionally starting with "*.", or "*"`))
 		}
+	}
+	if p.PathPrefix != "/" && !pathPrefixRE.MatchString(p.PathPrefix) {
+		errs = append(errs, field.Invalid(fld.Child("pathPrefix"), p.PathPrefix, `must be "/" or start with "/" and be a path without a trailing "/" or "//", such as "/cart"`))
 	}
 	errs = append(errs, p.Gateway.validate(fld.Child("gateway"), p.API)...)
 	if !slices.Contains(Colours, p.Live) {

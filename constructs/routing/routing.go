@@ -1,14 +1,12 @@
 package routing
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -129,26 +127,12 @@ func HelmReleases(p Props, app bluegreen.Props, controlPlane istio.Props) ([]add
 		{RoleGateway, GatewayChart, objs.GatewayName, objs.Gateway, nil},
 		{RoleVirtualService, VirtualServiceChart, objs.VirtualServiceName, objs.VirtualService, objs.VirtualServiceAnnotations},
 	} {
-		specJSON, err := protojson.Marshal(o.spec)
+		r, err := release(o.role, o.chart, o.name, app.Namespace, o.spec, nil, o.annotations)
 		if err != nil {
 			return nil, Objects{}, err
 		}
-		var spec map[string]any
-		if err := json.Unmarshal(specJSON, &spec); err != nil {
-			return nil, Objects{}, err
-		}
-		v := map[string]any{"name": o.name, "spec": spec}
-		if len(o.annotations) > 0 {
-			a := map[string]any{}
-			for k, val := range o.annotations {
-				a[k] = val
-			}
-			v["annotations"] = a
-		}
-		out = append(out, addon.Release{
-			ID: o.role, Name: app.Name + "-" + o.role, Namespace: app.Namespace,
-			Chart: addon.Chart{Local: o.chart}, Values: v, Flags: addon.Applied(),
-		})
+		r.Name = app.Name + "-" + o.role
+		out = append(out, r)
 	}
 	if out, err = withExtraValues(out, p); err != nil {
 		return nil, Objects{}, err
@@ -256,28 +240,12 @@ func GatewayAPIReleases(p Props, app bluegreen.Props, controlPlane istio.Props, 
 	}
 	var out []addon.Release
 	add := func(role, chart, name string, spec any, labels, annotations map[string]string) error {
-		b, err := json.Marshal(spec)
+		r, err := release(role, chart, name, app.Namespace, spec, labels, annotations)
 		if err != nil {
 			return err
 		}
-		var v map[string]any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		values := map[string]any{"name": name, "spec": v}
-		for key, m := range map[string]map[string]string{"labels": labels, "annotations": annotations} {
-			if len(m) > 0 {
-				a := map[string]any{}
-				for k, val := range m {
-					a[k] = val
-				}
-				values[key] = a
-			}
-		}
-		out = append(out, addon.Release{
-			ID: role, Name: app.Name + "-" + role, Namespace: app.Namespace,
-			Chart: addon.Chart{Local: chart}, Values: values, Flags: addon.Applied(),
-		})
+		r.Name = app.Name + "-" + role
+		out = append(out, r)
 		return nil
 	}
 	for _, svc := range o.Services {

@@ -73,6 +73,16 @@ var All = []Doc{
 		"The regex dialect is implementation-specific (Istio: RE2 over the whole value); keep it if the mesh is Istio, or match exact values."},
 	{"BG012", "retries that cannot happen within the route's timeout",
 		"Envoy ends a request at the route's timeout, retries included: make retries.perTryTimeout shorter than routing.timeout, and (1 + attempts) × perTryTimeout at most the timeout, or lengthen the timeout (routing.timeout, routing.routes.<route>.timeout)."},
+	{"BG014", "two apps on one host under the same path prefix",
+		"Give each app on a shared host a path prefix of its own (apps.<name>.routing.pathPrefix), or a host of its own; no order between two apps under one prefix is Istio's to promise."},
+	{"BG015", "an app's path prefix takes another app's version path",
+		"The gateway sends the longer prefix first, so the other app's version path never reaches it: move the prefix (routing.pathPrefix) or the version path (routing.versionPaths) apart."},
+	{"BG016", "apps with nested prefixes on one host share a cookie or header name",
+		"A client one app sends to a colour (a sticky canary's Set-Cookie has Path=/) is sent to the other app's colour of that value too: give each app's cookie or header rule a name of its own (routing.cookie.name, routing.header.name)."},
+	{"BG017", "two Gateways declare the same host on one port",
+		"Istio serves the host from one of them and ignores the other: declare each host and port in one Gateway (with several apps, bluegreen's shared Gateway holds every app's hosts)."},
+	{"BG018", "two VirtualServices for the same host on the same Gateway",
+		"Istio merges their routes in an order it does not promise: route the host with one VirtualService, or one root VirtualService that delegates each path prefix to an app's delegate (bluegreen does this for apps that share a host)."},
 	{"BG013", "Sail Operator starts istiod after the ingress gateway",
 		"On the first deploy with istio.installMode \"operator\" the ingress gateway's pods can start before istiod's injector is ready and its release rolls back; a second deploy completes it. Acknowledge it (acknowledge: [\"BG013\"]) or turn the ingress gateway off (istio.ingressGateway.enabled: false)."},
 }
@@ -130,6 +140,8 @@ func Run(m *mesh.Model) []Finding {
 	}
 	out = append(out, httpsCredentials(m)...)
 	out = append(out, servicePortNames(m)...)
+	out = append(out, oneGatewayPerHost(m)...)
+	out = append(out, oneVirtualServicePerHost(m)...)
 	if m.UsesGatewayAPI() {
 		out = append(out, gatewayapi.Check(gatewayapi.ModelOfMesh(m))...)
 		out = append(out, oneAPIPerHost(m)...)

@@ -230,52 +230,41 @@ func rules(s Spec) []gwv1.HTTPRouteRule {
 			Weight: weight,
 		}}
 	}
-	for _, colour := range mesh.Colours {
-		prefix, ok := s.VersionPaths[colour]
-		if !ok {
-			continue
-		}
-		// ReplacePrefixMatch "/" strips the prefix and keeps sub-paths:
-		// /v1/health reaches the app as /health, /v1 as /.
-		add(RulePath+colour, gwv1.HTTPRouteRule{
-			Matches: []gwv1.HTTPRouteMatch{prefixMatch(prefix)},
-			Filters: []gwv1.HTTPRouteFilter{{
-				Type: gwv1.HTTPRouteFilterURLRewrite,
-				URLRewrite: &gwv1.HTTPURLRewriteFilter{Path: &gwv1.HTTPPathModifier{
-					Type:               gwv1.PrefixMatchHTTPPathModifier,
-					ReplacePrefixMatch: ptr.To("/"),
+	// The rules come in the VirtualService's order (mesh.Routing.Selectors,
+	// the one list of rule kinds both APIs read).
+	for _, sel := range s.Selectors() {
+		switch sel.Kind {
+		case mesh.KindPath:
+			// ReplacePrefixMatch strips the version path and keeps
+			// sub-paths: /v1/health reaches the app as /health, /v1 as /;
+			// under the path prefix /cart, /cart/v1/health as /cart/health
+			// and /cart/v1 as /cart.
+			add(sel.Route, gwv1.HTTPRouteRule{
+				Matches: []gwv1.HTTPRouteMatch{prefixMatch(mesh.UnderPrefix(s.PathPrefix, sel.Value))},
+				Filters: []gwv1.HTTPRouteFilter{{
+					Type: gwv1.HTTPRouteFilterURLRewrite,
+					URLRewrite: &gwv1.HTTPURLRewriteFilter{Path: &gwv1.HTTPPathModifier{
+						Type:               gwv1.PrefixMatchHTTPPathModifier,
+						ReplacePrefixMatch: ptr.To(s.PathPrefix),
+					}},
 				}},
-			}},
-			BackendRefs: []gwv1.HTTPBackendRef{backend(colour, nil)},
-		})
-	}
-	headerRule := func(kind string, rule mesh.Rule, header func(value string) gwv1.HTTPHeaderMatch) {
-		if rule.Name == "" {
-			return
-		}
-		for _, colour := range mesh.Colours {
-			value, ok := rule.Values[colour]
-			if !ok {
-				continue
-			}
-			m := prefixMatch("/")
-			m.Headers = []gwv1.HTTPHeaderMatch{header(value)}
-			add(kind+colour, gwv1.HTTPRouteRule{
-				Matches:     []gwv1.HTTPRouteMatch{m},
-				BackendRefs: []gwv1.HTTPBackendRef{backend(colour, nil)},
+				BackendRefs: []gwv1.HTTPBackendRef{backend(sel.Colour, nil)},
 			})
+		case mesh.KindHeader:
+			m := prefixMatch(s.PathPrefix)
+			m.Headers = []gwv1.HTTPHeaderMatch{{Type: ptr.To(gwv1.HeaderMatchExact), Name: gwv1.HTTPHeaderName(s.Header.Name), Value: sel.Value}}
+			add(sel.Route, gwv1.HTTPRouteRule{Matches: []gwv1.HTTPRouteMatch{m}, BackendRefs: []gwv1.HTTPBackendRef{backend(sel.Colour, nil)}})
+		case mesh.KindCookie:
+			// The Gateway API has no cookie match; Istio applies a
+			// RegularExpression header match as RE2 on the whole Cookie
+			// header.
+			m := prefixMatch(s.PathPrefix)
+			m.Headers = []gwv1.HTTPHeaderMatch{{Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "Cookie", Value: mesh.CookieRegex(s.Cookie.Name, sel.Value)}}
+			add(sel.Route, gwv1.HTTPRouteRule{Matches: []gwv1.HTTPRouteMatch{m}, BackendRefs: []gwv1.HTTPBackendRef{backend(sel.Colour, nil)}})
 		}
 	}
-	headerRule(RuleHeader, s.Header, func(value string) gwv1.HTTPHeaderMatch {
-		return gwv1.HTTPHeaderMatch{Type: ptr.To(gwv1.HeaderMatchExact), Name: gwv1.HTTPHeaderName(s.Header.Name), Value: value}
-	})
-	// The Gateway API has no cookie match; Istio applies a
-	// RegularExpression header match as RE2 on the whole Cookie header.
-	headerRule(RuleCookie, s.Cookie, func(value string) gwv1.HTTPHeaderMatch {
-		return gwv1.HTTPHeaderMatch{Type: ptr.To(gwv1.HeaderMatchRegularExpression), Name: "Cookie", Value: mesh.CookieRegex(s.Cookie.Name, value)}
-	})
 
-	def := gwv1.HTTPRouteRule{Matches: []gwv1.HTTPRouteMatch{prefixMatch("/")}}
+	def := gwv1.HTTPRouteRule{Matches: []gwv1.HTTPRouteMatch{prefixMatch(s.PathPrefix)}}
 	if w := int32(s.CandidateWeight); w > 0 {
 		live, candidate := backend(s.Live, ptr.To(100-w)), backend(s.Candidate(), ptr.To(w))
 		if s.StickyCanary {

@@ -94,6 +94,11 @@ func Build(m *mesh.Model) *Graph {
 		for i, r := range vs.Spec.GetHttp() {
 			ruleID := g.node(node{id: fmt.Sprintf("%s_r%d", vsID, i+1), label: fmt.Sprintf("%d. %s<br/>%s", i+1, mesh.RouteName(r, i), conditions(r)), shape: "rhombus"})
 			g.edge(vsID, ruleID, "")
+			if d := r.GetDelegate(); d != nil {
+				// A root's route hands the request to the app's delegate,
+				// drawn with its own rules (a delegate has no hosts).
+				g.edge(ruleID, g.node(node{id: id("vs", d.GetName()), label: "VirtualService " + d.GetName() + "<br/>", shape: "box"}), "delegate")
+			}
 			for j, d := range r.GetRoute() {
 				w := mesh.Weight(r, j)
 				g.edge(ruleID, subsetNode(g, m, vs.Namespace, d.GetDestination(), live, candidates), fmt.Sprintf("%d%%", w))
@@ -199,7 +204,16 @@ func serviceNode(g *Graph, m *mesh.Model, ns, name, live string, candidates []st
 // subsetNode draws a destination's subset and the release behind it.
 func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination, live string, candidates []string) string {
 	subset := d.GetSubset()
-	subID := id("subset", subset)
+	subID, relID, of := id("subset", subset), id("release", subset), ""
+	if severalApps(m) {
+		// Several apps' colours share names: each app's are its own, and
+		// so is its live colour.
+		name, _, _ := strings.Cut(d.GetHost(), ".")
+		subID, relID, of = id("subset", d.GetHost(), subset), id("release", d.GetHost(), subset), " of "+name
+		if l, c, ok := intentOf(m, d.GetHost()); ok {
+			live, candidates = l, c
+		}
+	}
 	if slices.ContainsFunc(g.nodes, func(n node) bool { return n.id == subID }) {
 		return subID
 	}
@@ -211,10 +225,44 @@ func subsetNode(g *Graph, m *mesh.Model, ns string, d *networkingv1.Destination,
 		}
 		labelsOf = strings.Join(parts, ", ")
 	}
-	g.node(node{id: subID, label: "subset " + subset + "<br/>" + labelsOf, shape: "box"})
+	g.node(node{id: subID, label: "subset " + subset + of + "<br/>" + labelsOf, shape: "box"})
 	resolved := m.Resolve(mesh.Destination{Host: d.GetHost(), Subset: subset}, ns)
-	g.edge(subID, releaseNode(g, resolved, id("release", subset), subset, live, candidates), "")
+	g.edge(subID, releaseNode(g, resolved, relID, subset, live, candidates), "")
 	return subID
+}
+
+// intentOf returns the live colour and the candidates of the app whose
+// Service is host, from the annotations on the VirtualService that routes
+// to it (mesh.LiveAnnotation, mesh.CandidateAnnotation).
+func intentOf(m *mesh.Model, host string) (string, []string, bool) {
+	for _, vs := range m.VirtualServices {
+		live, ok := vs.Annotations[mesh.LiveAnnotation]
+		if !ok {
+			continue
+		}
+		for _, r := range vs.Spec.GetHttp() {
+			for _, d := range r.GetRoute() {
+				if d.GetDestination().GetHost() == host {
+					var cands []string
+					if c, ok := vs.Annotations[mesh.CandidateAnnotation]; ok {
+						cands = []string{c}
+					}
+					return live, cands, true
+				}
+			}
+		}
+	}
+	return "", nil, false
+}
+
+// severalApps reports whether m's DestinationRules are those of more than
+// one app (host).
+func severalApps(m *mesh.Model) bool {
+	hosts := map[string]bool{}
+	for _, dr := range m.DestinationRules {
+		hosts[dr.Spec.GetHost()] = true
+	}
+	return len(hosts) > 1
 }
 
 // releaseNode draws the release behind a colour (a subset or a colour's
@@ -266,6 +314,9 @@ func conditions(r *networkingv1.HTTPRoute) string {
 	desc := strings.Join(blocks, " or ")
 	if rw := r.GetRewrite(); rw != nil && rw.GetUri() != "" {
 		desc += "<br/>rewrite to " + rw.GetUri()
+	}
+	if re := r.GetRewrite().GetUriRegexRewrite(); re != nil {
+		desc += "<br/>rewrite " + re.GetMatch() + " to " + re.GetRewrite()
 	}
 	return desc
 }

@@ -123,3 +123,59 @@ func TestUnnamedRoutesAreNamedAsTheEvaluatorDoes(t *testing.T) {
 		t.Errorf("the evaluator names the default route %q, want #4; the picture should hold %s:\n%s", out.Route, want, mmd)
 	}
 }
+
+// TestDelegationIsDrawn draws three apps on one shared Gateway: the root
+// VirtualService's rules hand over to each app's delegate, drawn with its
+// own rules.
+func TestDelegationIsDrawn(t *testing.T) {
+	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com"), meshtest.SharedApp("blog", "/", "blog.example.com")}
+	apps[1].Routing.Live = mesh.Green
+	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mesh.Model{}
+	m.AddShared(s, nil)
+	for _, a := range apps {
+		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
+	}
+	mmd := graph.Build(m).Mermaid()
+	for _, want := range []string{"1. cart<br/>", "2. shop<br/>", "-->|delegate| vs_cart", "-->|delegate| vs_shop", "VirtualService blog<br/>blog.example.com",
+		`subset green of cart<br/>version=green`, `subset green of shop<br/>version=green`, `rewrite ^/cart/v2(/#124;$) to /cart\1`} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("the picture lacks %q:\n%s", want, mmd)
+		}
+	}
+}
+
+// TestEachAppsLiveColourIsMarked marks, with several apps, each app's own
+// live colour: cart's green while shop and blog keep blue.
+func TestEachAppsLiveColourIsMarked(t *testing.T) {
+	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com")}
+	apps[1].Routing.Live = mesh.Green
+	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mesh.Model{}
+	m.AddShared(s, nil)
+	for _, a := range apps {
+		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
+	}
+	classes := map[string]string{}
+	for _, line := range strings.Split(graph.Build(m).Mermaid(), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "class" {
+			for _, n := range strings.Split(f[1], ",") {
+				classes[n] = f[2]
+			}
+		}
+	}
+	for n, want := range map[string]string{
+		"release_cart_cart_svc_cluster_local_green": "live", "release_cart_cart_svc_cluster_local_blue": "candidate",
+		"release_shop_shop_svc_cluster_local_blue": "live", "release_shop_shop_svc_cluster_local_green": "candidate",
+	} {
+		if classes[n] != want {
+			t.Errorf("%s is marked %q; want %q (classes %v)", n, classes[n], want, classes)
+		}
+	}
+}

@@ -4,7 +4,9 @@
 package meshtest
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	networkingv1 "istio.io/api/networking/v1"
@@ -109,4 +111,88 @@ func Files(t testing.TB, files ...string) *mesh.Model {
 		}
 	}
 	return m
+}
+
+// PrefixRequest is a request to an app under the path prefix /cart, alone
+// on its host, with the rule that takes it ("" for a 404), the colour and
+// the path the app receives: one table that judges both routing APIs.
+type PrefixRequest struct {
+	Path    string
+	Headers map[string]string
+	Rule    string
+	Colour  string
+	AppPath string
+}
+
+// PrefixRequests are the requests to an app under /cart with the default
+// version paths and cookie and the header rule x-env (qa for blue, prod
+// for green): whole segments only, the version path stripped below the
+// prefix, and near misses such as /cartoon answered 404.
+var PrefixRequests = []PrefixRequest{
+	{"/cart", nil, "default", "blue", "/cart"},
+	{"/cart/", nil, "default", "blue", "/cart/"},
+	{"/cart/items?id=1", nil, "default", "blue", "/cart/items?id=1"},
+	{"/cart/v1", nil, "path-blue", "blue", "/cart"},
+	{"/cart/v1/health", nil, "path-blue", "blue", "/cart/health"},
+	{"/cart/v2/health?x=1", nil, "path-green", "green", "/cart/health?x=1"},
+	{"/cart/v10", nil, "default", "blue", "/cart/v10"},
+	{"/cart/items", map[string]string{"x-env": "prod"}, "header-green", "green", "/cart/items"},
+	{"/cart", map[string]string{"cookie": "a=b; x-version=v2"}, "cookie-green", "green", "/cart"},
+	{"/cartoon", nil, "", "", ""},
+	{"/cartoon", map[string]string{"cookie": "x-version=v2"}, "", "", ""},
+	{"/", nil, "", "", ""},
+	{"/v1/health", nil, "", "", ""},
+}
+
+// SharedApp is an app named name in a namespace of its own, with both colours
+// released (pods labelled version=<colour>), under the path prefix prefix
+// on hosts, its routing's defaults applied.
+func SharedApp(name, prefix string, hosts ...string) mesh.App {
+	t := mesh.Target{Name: name, Namespace: name, Host: mesh.ServiceHost(name, name), Port: 8600}
+	for _, c := range mesh.Colours {
+		t.Subsets = append(t.Subsets, mesh.Subset{Colour: c, Release: name + "-" + c, Labels: map[string]string{"version": c}})
+	}
+	p := mesh.Routing{Hosts: hosts, PathPrefix: prefix, Gateway: mesh.Gateway{Selector: map[string]string{"istio": "ingressgateway"}}}
+	return mesh.App{Name: name, Routing: p.WithDefaults(name), Target: t}
+}
+
+// AppsRequest is a request through a gateway shared by the apps shop (/)
+// and cart (/cart) on shop.example.com and blog (/) on blog.example.com,
+// and the answer both routing APIs must give: "<app> <rule>
+// <colour>:<weight>:<path>", or "  404".
+type AppsRequest struct {
+	Host, Path string
+	Headers    map[string]string
+	Want       string
+}
+
+// AppsRequests are the requests of AppsRequest: each app's prefix, version
+// paths and cookie, and the near misses /cartoon and /cartoon/v1, which
+// shop takes.
+var AppsRequests = []AppsRequest{
+	{"shop.example.com", "/cart", nil, "cart default blue:100:/cart"},
+	{"shop.example.com", "/cart/", nil, "cart default blue:100:/cart/"},
+	{"shop.example.com", "/cart/v2/items", nil, "cart path-green green:100:/cart/items"},
+	{"shop.example.com", "/cart/v1", nil, "cart path-blue blue:100:/cart"},
+	{"shop.example.com", "/cartoon", nil, "shop default blue:100:/cartoon"},
+	{"shop.example.com", "/cartoon/v1", nil, "shop default blue:100:/cartoon/v1"},
+	{"shop.example.com", "/v1/x", nil, "shop path-blue blue:100:/x"},
+	{"shop.example.com", "/", map[string]string{"cookie": "x-version=v2"}, "shop cookie-green green:100:/"},
+	{"shop.example.com", "/cart/a", map[string]string{"cookie": "x-version=v2"}, "cart cookie-green green:100:/cart/a"},
+	{"blog.example.com", "/v2", nil, "blog path-green green:100:/"},
+	{"blog.example.com", "/cart", nil, "blog default blue:100:/cart"},
+	{"other.example.com", "/", nil, "  404"},
+}
+
+// Summary writes an answer in AppsRequest's words.
+func Summary(a mesh.Answer) string {
+	var ds []string
+	for _, d := range a.Destinations {
+		ds = append(ds, fmt.Sprintf("%s:%g:%s", d.Colour, d.Weight, d.Path))
+	}
+	s := a.App + " " + a.Rule + " " + strings.Join(ds, ", ")
+	if len(a.Notes) > 0 && strings.HasPrefix(a.Notes[0], "404") {
+		s += "404"
+	}
+	return s
 }
