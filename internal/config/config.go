@@ -85,6 +85,8 @@ type Environment struct {
 	App bluegreen.Props `json:"app"`
 	// Routing is the Istio routing between the app's colours in <env>-app.
 	Routing routing.Props `json:"routing"`
+	// Promotion is the evidence `promote` asks of a colour (promotion.go).
+	Promotion Promotion `json:"promotion"`
 
 	// shared are the warnings about environments that share its cluster
 	// (SharedClusters).

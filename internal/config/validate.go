@@ -38,6 +38,7 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	errs = append(errs, e.validateMesh(p)...)
 	errs = append(errs, e.validateApp(p)...)
 	errs = append(errs, e.validateAcknowledge(p.Child("acknowledge"))...)
+	errs = append(errs, e.Promotion.ValidateAt(p.Child("promotion"))...)
 	secretErrs, _ := e.secretProblems(p)
 	errs = append(errs, secretErrs...)
 	return errs
