@@ -171,6 +171,28 @@ $(ETCD_DIR)/.stamp:
 	ln -sf root/usr/bin/etcd $(ETCD_DIR)/etcd
 	@touch $@
 
+# Prometheus for the promotion gate's tests (internal/gate,
+# internal/testutil/prometheus): Debian's prometheus package (bookworm's
+# 2.42.0), unpacked like etcd; no service is started. Upstream supports
+# 2.42 no longer (its LTS line is 2.53 and 3.x); bookworm's security support
+# carries it, and the tests need only its HTTP query API and PromQL, which
+# Istio's dashboards and the gate use unchanged in 3.x. Pinned here rather
+# than asked of apt, which costs seconds on every make.
+PROMETHEUS_VERSION := 2.42.0+ds-5+b6
+PROMETHEUS_DIR     := $(BLUEGREEN_CACHE)/prometheus-$(PROMETHEUS_VERSION)
+
+$(PROMETHEUS_DIR)/.stamp:
+	rm -rf $(PROMETHEUS_DIR) && mkdir -p $(PROMETHEUS_DIR)/deb
+	cd $(PROMETHEUS_DIR)/deb && apt-get download prometheus=$(PROMETHEUS_VERSION) || \
+		{ echo "apt-get cannot download prometheus $(PROMETHEUS_VERSION): run apt-get update" >&2; exit 1; }
+	dpkg-deb -x $(PROMETHEUS_DIR)/deb/prometheus_*.deb $(PROMETHEUS_DIR)/root
+	test -x $(PROMETHEUS_DIR)/root/usr/bin/prometheus
+	ln -sf root/usr/bin/prometheus $(PROMETHEUS_DIR)/prometheus
+	@touch $@
+
+.PHONY: prometheus
+prometheus: $(PROMETHEUS_DIR)/.stamp
+
 controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
 
 # The Gateway API's standard-channel CRDs, one local chart per version the
@@ -211,11 +233,12 @@ crds: $(CRDS_STAMP)
 synth: bindings crds
 	go run main.go
 
-# The control plane tests (internal/controlplane, internal/meshinstall) and
+# The control plane tests (internal/controlplane, internal/meshinstall), the
+# promotion gate's tests with a real Prometheus (internal/gate, internal/cli) and
 # the moto cycles (stacks: terraform-exec and the cdktf CLI) fail rather
 # than skip when make test runs them.
-test: bindings crds $(ISTIOCTL) controlplane
-	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
+test: bindings crds $(ISTIOCTL) controlplane prometheus
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 BLUEGREEN_PROMETHEUS_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
 # alone and verbose; make test runs it too.
