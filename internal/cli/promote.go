@@ -22,6 +22,11 @@ import (
 // the edited line, the default rule before and after, and which Helm
 // releases change (their specs compared through the pipeline).
 func Promote(args []string, stdout, stderr io.Writer) error {
+	// The promotion gate's flags (gate.go), wherever they stand.
+	args, gateOpts, err := parseGateFlags(args)
+	if err != nil {
+		return err
+	}
 	if len(args) != 2 {
 		return fmt.Errorf("usage: promote <environment> <colour>  (colour: %s)", strings.Join(bluegreen.Colours, " or "))
 	}
@@ -79,6 +84,11 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	// The charts must render with the new value, as the deploy will.
 	if _, err := after.Render(false); err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
+	}
+	// The promotion gate (gate.go): with --require-healthy or
+	// promotion.gate.requireHealthy, evidence from Prometheus or no write.
+	if err := gateOpts.check(stdout, before.Env, before.Env.Apps()[0], colour, was); err != nil {
+		return err
 	}
 	if err := jsonedit.WriteFile(path, edited); err != nil {
 		return err
