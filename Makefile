@@ -249,11 +249,12 @@ integration: bindings
 # Synthesis time per environment and for all, with Go's and Node's peak
 # memory (3 runs each); the offline commands routes, check (with istioctl),
 # graph and promote on dev, and the offline pipeline's stages (5 runs
-# each); then one cold set-up: `make synth` on a fresh clone of HEAD
+# each); the promotion gate against a real Prometheus (10 runs); then one cold set-up: `make synth` on a fresh clone of HEAD
 # (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
-bench: bindings crds $(ISTIOCTL)
+bench: bindings crds $(ISTIOCTL) prometheus
 	go test -run '^$$' -bench '^BenchmarkSynth' -benchtime 3x -timeout 30m .
 	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
+	BLUEGREEN_PROMETHEUS_REQUIRED=1 go test -run '^$$' -bench '^Benchmark(GateEvaluate|GatedPromote)$$' -benchtime 10x -timeout 10m ./internal/gate/ ./internal/cli/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
 # cdktf deploy, diff and destroy of one environment (README, "Deploying"),

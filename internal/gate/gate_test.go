@@ -168,3 +168,19 @@ func TestQueriesSelectIstioLabels(t *testing.T) {
 		t.Error("a service name with a quote was put in a query")
 	}
 }
+
+// BenchmarkGateEvaluate measures the gate's own cost: its three queries to
+// a Prometheus answering on loopback, and the verdict.
+func BenchmarkGateEvaluate(b *testing.B) {
+	target := prometheus.StartIstioTarget(b, workloads()...)
+	prom := prometheus.Start(b, target.Addr)
+	prom.WaitFor(b, "Prometheus has scraped 200 requests of healthy-green",
+		`sum by (destination_workload) (increase(istio_requests_total{destination_workload="healthy-green"}[1m]))`,
+		"destination_workload", []string{"healthy-green"}, func(v float64) bool { return v >= 200 })
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := gate.Evaluate(ctx, prom.API, request("healthy"), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
