@@ -210,7 +210,10 @@ func Evaluate(ctx context.Context, api promv1.API, r Request, now time.Time) (Ev
 		set   func(*Figures, float64)
 	}{
 		{q.Requests, func(x *Figures, v float64) { x.Requests = v }},
-		{q.SuccessRate, func(x *Figures, v float64) { x.SuccessRate = v }},
+		// Rounded to 1e-9 %, so that a colour that failed no request is
+		// 100 % (the division can leave 100.00000000000001) and meets a
+		// minSuccessRate of 100.
+		{q.SuccessRate, func(x *Figures, v float64) { x.SuccessRate = math.Round(v*1e9) / 1e9 }},
 		{q.P99, func(x *Figures, v float64) { x.P99Ms = v }},
 	} {
 		byWorkload, err := query(ctx, api, f.query, now)

@@ -81,6 +81,14 @@ func TestGateWithRealPrometheus(t *testing.T) {
 		}
 	})
 
+	t.Run("healthy candidate meets a minSuccessRate of 100", func(t *testing.T) {
+		r := request("healthy")
+		r.Thresholds.MinSuccessRate = 100
+		if ev, err := gate.Evaluate(ctx, prom.API, r, time.Now()); err != nil {
+			t.Fatalf("%v\n%s", err, ev.Table())
+		}
+	})
+
 	t.Run("fails/8 percent 5xx", func(t *testing.T) {
 		ev, err := gate.Evaluate(ctx, prom.API, request("errors"), time.Now())
 		if !gate.IsRefusal(err) {
