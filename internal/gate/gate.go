@@ -84,6 +84,9 @@ func QueriesFor(r Request) (Queries, error) {
 		{"namespace", r.Namespace}, {"service", r.Service},
 		{"candidate workload", r.Candidate.Workload}, {"baseline workload", r.Baseline.Workload},
 	} {
+		if v.value == "" && v.what == "baseline workload" {
+			continue // no baseline: the live colour has no release
+		}
 		if !labelValueRE.MatchString(v.value) {
 			return Queries{}, fmt.Errorf("gate: %s %q: must be a Kubernetes name", v.what, v.value)
 		}

@@ -172,6 +172,12 @@ func TestQueriesSelectIstioLabels(t *testing.T) {
 			t.Errorf("%s query %s lacks the selector %s", name, got, sel)
 		}
 	}
+	// Without a baseline the queries select the candidate alone.
+	r := request("cart")
+	r.Baseline = gate.Subject{}
+	if q, err := gate.QueriesFor(r); err != nil || !strings.Contains(q.Requests, `destination_workload=~"cart-green"}`) {
+		t.Errorf("without a baseline: %v, %q; want the candidate's workload alone", err, q.Requests)
+	}
 	if _, err := gate.QueriesFor(gate.Request{Namespace: "shop", Service: `cart"}`, Candidate: gate.Subject{Workload: "a"}, Window: "5m"}); err == nil {
 		t.Error("a service name with a quote was put in a query")
 	}
