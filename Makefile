@@ -173,11 +173,12 @@ $(ETCD_DIR)/.stamp:
 
 # Prometheus for the promotion gate's tests (internal/gate,
 # internal/testutil/prometheus): Debian's prometheus package (bookworm's
-# 2.42.0), unpacked like etcd; no service is started. Upstream supports
-# 2.42 no longer (its LTS line is 2.53 and 3.x); bookworm's security support
-# carries it, and the tests need only its HTTP query API and PromQL, which
-# Istio's dashboards and the gate use unchanged in 3.x. Pinned here rather
-# than asked of apt, which costs seconds on every make.
+# 2.42.0), unpacked like etcd; no service is started. Upstream supported
+# 2.42 only until its next minor release (2023); fixes come from Debian
+# alone, while bookworm is supported (its LTS ends in June 2028). The tests
+# need only its HTTP query API and PromQL (rate, increase,
+# histogram_quantile), which Prometheus 3 answers the same way. Pinned here
+# rather than asked of apt, which costs seconds on every make.
 PROMETHEUS_VERSION := 2.42.0+ds-5+b6
 PROMETHEUS_DIR     := $(BLUEGREEN_CACHE)/prometheus-$(PROMETHEUS_VERSION)
 
