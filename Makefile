@@ -179,6 +179,29 @@ $(ETCD_DIR)/.stamp:
 	ln -sf root/usr/bin/etcd $(ETCD_DIR)/etcd
 	@touch $@
 
+# Prometheus for the promotion gate's tests (internal/gate,
+# internal/testutil/prometheus): Debian's prometheus package (bookworm's
+# 2.42.0), unpacked like etcd; no service is started. Upstream supported
+# 2.42 only until its next minor release (2023); fixes come from Debian
+# alone, while bookworm is supported (its LTS ends in June 2028). The tests
+# need only its HTTP query API and PromQL (rate, increase,
+# histogram_quantile), which Prometheus 3 answers the same way. Pinned here
+# rather than asked of apt, which costs seconds on every make.
+PROMETHEUS_VERSION := 2.42.0+ds-5+b6
+PROMETHEUS_DIR     := $(BLUEGREEN_CACHE)/prometheus-$(PROMETHEUS_VERSION)
+
+$(PROMETHEUS_DIR)/.stamp:
+	rm -rf $(PROMETHEUS_DIR) && mkdir -p $(PROMETHEUS_DIR)/deb
+	cd $(PROMETHEUS_DIR)/deb && apt-get download prometheus=$(PROMETHEUS_VERSION) || \
+		{ echo "apt-get cannot download prometheus $(PROMETHEUS_VERSION): run apt-get update" >&2; exit 1; }
+	dpkg-deb -x $(PROMETHEUS_DIR)/deb/prometheus_*.deb $(PROMETHEUS_DIR)/root
+	test -x $(PROMETHEUS_DIR)/root/usr/bin/prometheus
+	ln -sf root/usr/bin/prometheus $(PROMETHEUS_DIR)/prometheus
+	@touch $@
+
+.PHONY: prometheus
+prometheus: $(PROMETHEUS_DIR)/.stamp
+
 controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(ISTIOD_DIR)/pilot-discovery $(ETCD_DIR)/.stamp
 	@echo "controlplane: using kube-apiserver $(KUBE_VERSION), istiod $(ISTIO_VERSION) and etcd $(ETCD_VERSION) from $(BLUEGREEN_CACHE)"
 
@@ -227,11 +250,12 @@ synth: bindings crds
 docs: bindings
 	go run ./internal/docgen/gen
 
-# The control plane tests (internal/controlplane, internal/meshinstall) and
+# The control plane tests (internal/controlplane, internal/meshinstall), the
+# promotion gate's tests with a real Prometheus (internal/gate, internal/cli) and
 # the moto cycles (stacks: terraform-exec and the cdktf CLI) fail rather
 # than skip when make test runs them.
-test: bindings crds $(ISTIOCTL) controlplane
-	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
+test: bindings crds $(ISTIOCTL) controlplane prometheus
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 BLUEGREEN_PROMETHEUS_REQUIRED=1 go test $(GO_TEST_FLAGS) ./...
 
 # The cluster stack's apply/destroy cycle on moto (stacks/cluster_integration_test.go),
 # alone and verbose; make test runs it too.
@@ -242,11 +266,12 @@ integration: bindings
 # Synthesis time per environment and for all, with Go's and Node's peak
 # memory (3 runs each); the offline commands routes, check (with istioctl),
 # graph and promote on dev, and the offline pipeline's stages (5 runs
-# each); then one cold set-up: `make synth` on a fresh clone of HEAD
+# each); the promotion gate against a real Prometheus (10 runs); then one cold set-up: `make synth` on a fresh clone of HEAD
 # (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
-bench: bindings crds $(ISTIOCTL)
+bench: bindings crds $(ISTIOCTL) prometheus
 	go test -run '^$$' -bench '^BenchmarkSynth' -benchtime 3x -timeout 30m .
 	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
+	BLUEGREEN_PROMETHEUS_REQUIRED=1 go test -run '^$$' -bench '^Benchmark(GateEvaluate|GatedPromote)$$' -benchtime 10x -timeout 10m ./internal/gate/ ./internal/cli/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
 # cdktf deploy, diff and destroy of one environment (README, "Deploying"),

@@ -105,6 +105,7 @@ func (p Props) HelmReleases() []addon.Release {
 		}
 		v := map[string]any{
 			"app":           p.Name,
+			"colour":        colour,
 			"versionLabel":  map[string]any{"key": VersionLabel, "value": r.Name},
 			"image":         map[string]any{"repository": p.Image, "tag": r.Tag},
 			"containerPort": p.ContainerPort,

@@ -26,6 +26,11 @@ import (
 // releases change (their specs compared through the pipeline). On any
 // error it writes nothing.
 func Promote(args []string, stdout, stderr io.Writer) error {
+	// The promotion gate's flags (gate.go), wherever they stand.
+	args, gateOpts, err := parseGateFlags(args)
+	if err != nil {
+		return err
+	}
 	if len(args) != 2 && len(args) != 3 {
 		return fmt.Errorf("usage: promote <environment> [<app>] <colour>  (colour: %s; app: needed where the environment has several apps)", strings.Join(bluegreen.Colours, " or "))
 	}
@@ -94,6 +99,11 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	// The charts must render with the new value, as the deploy will.
 	if _, err := after.Render(false); err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
+	}
+	// The promotion gate (gate.go): with --require-healthy or
+	// promotion.gate.requireHealthy, evidence from Prometheus or no write.
+	if err := gateOpts.check(stdout, before.Env, app, colour, was); err != nil {
+		return err
 	}
 	if err := jsonedit.WriteFile(path, edited); err != nil {
 		return err

@@ -34,6 +34,9 @@ type App struct {
 	App bluegreen.Props
 	// Routing is the Istio routing between the app's colours.
 	Routing routing.Props
+	// Promotion is the app's own promotion block, field by field over the
+	// environment's (Environment.PromotionOf); zero for the shorthand.
+	Promotion Promotion
 }
 
 // AppEntry is one app of apps in cdktf.json: every field of the
@@ -51,6 +54,9 @@ type AppEntry struct {
 	// of the shorthand's routing, pathPrefix among them. Default: the
 	// construct's, with pathPrefix "/".
 	Routing routing.Props `json:"routing"`
+	// Promotion overrides, field by field, the environment's promotion
+	// block for this app. Default: the environment's.
+	Promotion Promotion `json:"promotion"`
 }
 
 // forbiddenMembers are the members of bluegreen.Props an entry of apps
@@ -102,6 +108,7 @@ func (e Environment) Apps() []App {
 			RoutingField: f.Child("routing"),
 			App:          a.Props,
 			Routing:      a.Routing,
+			Promotion:    a.Promotion,
 		})
 	}
 	return out

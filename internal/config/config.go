@@ -94,6 +94,8 @@ type Environment struct {
 	// sorted, through Apps. Not allowed with app or routing. Default: none
 	// (the shorthand's one app).
 	AppEntries map[string]AppEntry `json:"apps"`
+	// Promotion is the evidence `promote` asks of a colour (promotion.go).
+	Promotion Promotion `json:"promotion"`
 
 	// shared are the warnings about environments that share its cluster
 	// (SharedClusters).

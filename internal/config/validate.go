@@ -38,6 +38,12 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 	errs = append(errs, e.validateMesh(p)...)
 	errs = append(errs, e.validateApps(p)...)
 	errs = append(errs, e.validateAcknowledge(p.Child("acknowledge"))...)
+	errs = append(errs, e.Promotion.ValidateAt(p.Child("promotion"))...)
+	for _, a := range e.Apps() {
+		if a.Field.String() != "app" {
+			errs = append(errs, a.Promotion.ValidateAt(p.Child("apps").Key(a.Name).Child("promotion"))...)
+		}
+	}
 	secretErrs, _ := e.secretProblems(p)
 	errs = append(errs, secretErrs...)
 	return errs
