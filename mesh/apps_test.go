@@ -18,24 +18,8 @@ func threeApps() []mesh.App {
 
 var sharedGateway = mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: mesh.Routing{}.WithDefaults("x").Gateway}
 
-func modelOfApps(t *testing.T, apps []mesh.App) (*mesh.Model, mesh.SharedObjects, map[string]mesh.AppObjects) {
-	t.Helper()
-	g := sharedGateway
-	g.Gateway.Selector = map[string]string{"istio": "ingressgateway"}
-	s, objs, err := mesh.BuildApps(g, apps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mesh.Model{}
-	m.AddShared(s, nil)
-	for _, a := range apps {
-		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
-	}
-	return m, s, objs
-}
-
 func TestBuildAppsSharesOneGatewayAndDelegatesSharedHosts(t *testing.T) {
-	_, s, objs := modelOfApps(t, threeApps())
+	_, s, objs := meshtest.AppsModel(t, threeApps()...)
 	if len(s.Gateway.GetServers()) != 1 || !slices.Equal(s.Gateway.GetServers()[0].GetHosts(), []string{"blog.example.com", "shop.example.com"}) {
 		t.Errorf("shared Gateway servers %v; want one HTTP server for blog.example.com and shop.example.com", s.Gateway.GetServers())
 	}
@@ -68,7 +52,7 @@ func TestBuildAppsSharesOneGatewayAndDelegatesSharedHosts(t *testing.T) {
 
 func TestAnswersAcrossApps(t *testing.T) {
 	apps := threeApps()
-	m, _, _ := modelOfApps(t, apps)
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	for _, tc := range meshtest.AppsRequests {
 		as, err := mesh.Answers(m, apps, []mesh.Case{{Name: tc.Path, Request: mesh.Request{Host: tc.Host, Path: tc.Path, Headers: tc.Headers}}})
 		if err != nil {
@@ -90,7 +74,7 @@ func jsonOf(v any) string {
 // and each near miss another app or none.
 func TestAppCasesReachTheirApp(t *testing.T) {
 	apps := threeApps()
-	m, _, _ := modelOfApps(t, apps)
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	cases := mesh.AppCases(apps)
 	n := 0
 	for _, a := range apps {
@@ -119,7 +103,7 @@ func TestAppCasesReachTheirApp(t *testing.T) {
 
 func TestAnswerJSON(t *testing.T) {
 	apps := threeApps()
-	m, _, _ := modelOfApps(t, apps)
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	as, err := mesh.Answers(m, apps, []mesh.Case{
 		{Request: mesh.Request{Host: "shop.example.com", Path: "/cart/v2/items"}},
 		{Request: mesh.Request{Host: "nowhere.example.com"}},

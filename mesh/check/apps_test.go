@@ -22,15 +22,7 @@ func codesOf(fs []check.Finding) []string {
 // roots and delegates raise no finding but the apps' missing workloads.
 func TestSharedGatewayPassesTheChecks(t *testing.T) {
 	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com"), meshtest.SharedApp("blog", "/", "blog.example.com")}
-	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mesh.Model{}
-	m.AddShared(s, nil)
-	for _, a := range apps {
-		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
-	}
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	for _, f := range check.Run(m) {
 		// No Deployments are in the model: BG001 (subsets select no
 		// release) is expected and nothing else.

@@ -130,15 +130,7 @@ func TestUnnamedRoutesAreNamedAsTheEvaluatorDoes(t *testing.T) {
 func TestDelegationIsDrawn(t *testing.T) {
 	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com"), meshtest.SharedApp("blog", "/", "blog.example.com")}
 	apps[1].Routing.Live = mesh.Green
-	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mesh.Model{}
-	m.AddShared(s, nil)
-	for _, a := range apps {
-		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
-	}
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	mmd := graph.Build(m).Mermaid()
 	for _, want := range []string{"1. cart<br/>", "2. shop<br/>", "-->|delegate| vs_cart", "-->|delegate| vs_shop", "VirtualService blog<br/>blog.example.com",
 		`subset green of cart<br/>version=green`, `subset green of shop<br/>version=green`, `rewrite ^/cart/v2(/#124;$) to /cart\1`} {
@@ -153,15 +145,7 @@ func TestDelegationIsDrawn(t *testing.T) {
 func TestEachAppsLiveColourIsMarked(t *testing.T) {
 	apps := []mesh.App{meshtest.SharedApp("shop", "/", "shop.example.com"), meshtest.SharedApp("cart", "/cart", "shop.example.com")}
 	apps[1].Routing.Live = mesh.Green
-	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mesh.Model{}
-	m.AddShared(s, nil)
-	for _, a := range apps {
-		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
-	}
+	m, _, _ := meshtest.AppsModel(t, apps...)
 	classes := map[string]string{}
 	for _, line := range strings.Split(graph.Build(m).Mermaid(), "\n") {
 		if f := strings.Fields(line); len(f) == 3 && f[0] == "class" {

@@ -196,3 +196,20 @@ func Summary(a mesh.Answer) string {
 	}
 	return s
 }
+
+// AppsModel returns the model of apps sharing the Gateway istio-ingress/shared
+// (mesh.BuildApps, with the first app's Gateway settings): the shared
+// objects, then each app's, as the stacks create them; and the objects.
+func AppsModel(t testing.TB, apps ...mesh.App) (*mesh.Model, mesh.SharedObjects, map[string]mesh.AppObjects) {
+	t.Helper()
+	s, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: "shared", Namespace: "istio-ingress", Gateway: apps[0].Routing.Gateway}, apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mesh.Model{}
+	m.AddShared(s, nil)
+	for _, a := range apps {
+		m.AddObjects(objs[a.Name].Objects, a.Target.Namespace, nil)
+	}
+	return m, s, objs
+}
