@@ -73,8 +73,8 @@ func TestPathPrefixValidation(t *testing.T) {
 		{"/", ""},
 		{"/cart", ""},
 		{"/shop/cart", ""},
-		{"cart", `pathPrefix: Invalid value: "cart": must be "/" or start with "/"`},
-		{"/cart/", `pathPrefix: Invalid value: "/cart/"`},
+		{"cart", `pathPrefix: Invalid value: "cart": must start with "/", such as "/cart"`},
+		{"/cart/", `pathPrefix: Invalid value: "/cart/": must not end with "/"`},
 		{"//cart", `pathPrefix: Invalid value: "//cart"`},
 		{"/ca rt", `pathPrefix: Invalid value: "/ca rt"`},
 	} {

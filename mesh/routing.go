@@ -268,9 +268,7 @@ func (p Routing) ValidateAt(fld *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(hp, h, `must be a fully qualified host name such as "echo.example.com", optionally starting with "*.", or "*"`))
 		}
 	}
-	if p.PathPrefix != "/" && !pathPrefixRE.MatchString(p.PathPrefix) {
-		errs = append(errs, field.Invalid(fld.Child("pathPrefix"), p.PathPrefix, `must be "/" or start with "/" and be a path without a trailing "/" or "//", such as "/cart"`))
-	}
+	errs = append(errs, validatePathPrefix(fld.Child("pathPrefix"), p.PathPrefix)...)
 	errs = append(errs, p.Gateway.validate(fld.Child("gateway"), p.API)...)
 	if !slices.Contains(Colours, p.Live) {
 		errs = append(errs, field.NotSupported(fld.Child("live"), p.Live, Colours))
@@ -464,4 +462,18 @@ func (p Routing) Warnings(fld *field.Path, production bool) []string {
 		out = append(out, fld.Child("gateway", "tls").String()+": the hosts are served over plain HTTP only; set tls.credentialName (and httpsRedirect) for HTTPS")
 	}
 	return out
+}
+
+// validatePathPrefix reports a routing.pathPrefix that is not "/" or a
+// path without a trailing "/"; empty is the default, "/".
+func validatePathPrefix(p *field.Path, prefix string) field.ErrorList {
+	switch {
+	case prefix == "" || prefix == "/" || pathPrefixRE.MatchString(prefix):
+		return nil
+	case !strings.HasPrefix(prefix, "/"):
+		return field.ErrorList{field.Invalid(p, prefix, `must start with "/", such as "/`+strings.TrimRight(prefix, "/")+`"`)}
+	case strings.HasSuffix(prefix, "/") && pathPrefixRE.MatchString(strings.TrimRight(prefix, "/")):
+		return field.ErrorList{field.Invalid(p, prefix, `must not end with "/" (a prefix matches whole path segments, so "`+strings.TrimRight(prefix, "/")+`" already takes everything under it): use "`+strings.TrimRight(prefix, "/")+`"`)}
+	}
+	return field.ErrorList{field.Invalid(p, prefix, `must be "/" or a path of segments such as "/cart" or "/shop/cart": no trailing "/", "//", spaces, "?" or "#"`)}
 }

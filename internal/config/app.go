@@ -49,7 +49,6 @@ func (e Environment) validateApp(p *field.Path, a App) field.ErrorList {
 		errs = append(errs, field.Invalid(ap.Child("releases", a.Routing.Live, "replicas"), 0,
 			fmt.Sprintf("%s is the live colour (%s), so every request of the default route would fail with no pod to answer it: give %s 1 or more replicas, or make the other colour live first", a.Routing.Live, a.RoutingField.Child("live"), a.Routing.Live)))
 	}
-	errs = append(errs, validatePathPrefix(rp.Child("pathPrefix"), a.Routing.PathPrefix)...)
 	if len(errs) == 0 {
 		errs = append(errs, routing.ValidateGatewayAPI(rp, a.Routing, a.App)...)
 	}

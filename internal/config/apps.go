@@ -3,9 +3,7 @@ package config
 import (
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -172,24 +170,6 @@ func givenMembers(v any, names ...string) []string {
 		}
 	}
 	return out
-}
-
-// pathPrefixRE matches a path prefix other than "/": segments of URL path
-// characters, each after one "/".
-var pathPrefixRE = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$`)
-
-// validatePathPrefix reports a routing.pathPrefix that is not "/" or a
-// path without a trailing "/"; empty is the default, "/".
-func validatePathPrefix(p *field.Path, prefix string) field.ErrorList {
-	switch {
-	case prefix == "" || prefix == "/" || pathPrefixRE.MatchString(prefix):
-		return nil
-	case !strings.HasPrefix(prefix, "/"):
-		return field.ErrorList{field.Invalid(p, prefix, `must start with "/", such as "/`+strings.TrimRight(prefix, "/")+`"`)}
-	case strings.HasSuffix(prefix, "/") && pathPrefixRE.MatchString(strings.TrimRight(prefix, "/")):
-		return field.ErrorList{field.Invalid(p, prefix, `must not end with "/" (a prefix matches whole path segments, so "`+strings.TrimRight(prefix, "/")+`" already takes everything under it): use "`+strings.TrimRight(prefix, "/")+`"`)}
-	}
-	return field.ErrorList{field.Invalid(p, prefix, `must be "/" or a path of segments such as "/cart" or "/shop/cart": no trailing "/", "//", spaces, "?" or "#"`)}
 }
 
 // validateApps reports the problems of the environment's apps: each app's

@@ -118,7 +118,7 @@ func TestAppsBadInput(t *testing.T) {
 		{"fails/name inside an entry", withApps(`{"cart":{"name":"shop"}}`), []string{
 			`line 1: ` + env + `.apps[cart].name: Forbidden: an app of apps is named by its key under apps; leave name out`}},
 		{"fails/unknown field of an entry", withApps(`{"cart":{"imag":"x"}}`), []string{
-			`line 1: ` + env + `.apps[cart].imag: Invalid value: "imag": unknown field (a typo?); allowed: containerPort, image, imagePullSecrets, releases, routing, serviceExtraValues, servicePort`}},
+			`line 1: ` + env + `.apps[cart].imag: Invalid value: "imag": unknown field (a typo?); allowed: containerPort, image, imagePullSecrets, promotion, releases, routing, serviceExtraValues, servicePort`}},
 		{"fails/pathPrefix without a leading slash", withApps(`{"cart":{"routing":{"pathPrefix":"cart"}}}`), []string{
 			`line 1: ` + env + `.apps[cart].routing.pathPrefix: Invalid value: "cart": must start with "/", such as "/cart"`}},
 		{"fails/pathPrefix with a trailing slash", withApps(`{"cart":{"routing":{"pathPrefix":"/cart/"}}}`), []string{
