@@ -28,9 +28,16 @@ func buildMesh(set *Set) error {
 	// team, a cloud add-on) keeps them untouched unless an environment
 	// asks for the Gateway API. The namespace (and its waypoint) comes
 	// after them.
+	// With gatewayAPI.crds "existing", the cluster's own CRDs, checked
+	// at plan time, instead of a release.
 	var crds *gatewayapicrds.CRDs
-	if env.NeedsGatewayAPICRDs() {
+	switch {
+	case env.InstallsGatewayAPICRDs():
 		if crds, err = gatewayapicrds.New(set.Mesh, "gateway-api-crds", env.Istio.Version, env.Istio.Namespace, set.Istio.Props().TimeoutSeconds, set.Istio.Releases()...); err != nil {
+			return err
+		}
+	case env.UsesExistingGatewayAPICRDs():
+		if crds, err = gatewayapicrds.UseExisting(set.Mesh, "gateway-api-crds", env.Istio.Version, env.GatewayAPICRDsSetting()); err != nil {
 			return err
 		}
 	}

@@ -85,6 +85,8 @@ type Environment struct {
 	App bluegreen.Props `json:"app"`
 	// Routing is the Istio routing between the app's colours in <env>-app.
 	Routing routing.Props `json:"routing"`
+	// GatewayAPI says where the Gateway API CRDs come from (gatewayapi.go).
+	GatewayAPI GatewayAPI `json:"gatewayAPI"`
 
 	// shared are the warnings about environments that share its cluster
 	// (SharedClusters).

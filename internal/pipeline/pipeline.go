@@ -106,7 +106,7 @@ func parts(env config.Environment) ([]part, error) {
 		{stack: mesh, construct: "kiali", resources: kialiRes, upstream: []string{"istio"}},
 	}
 	nsUpstream := []string{"istio"}
-	if env.NeedsGatewayAPICRDs() {
+	if env.InstallsGatewayAPICRDs() {
 		version, err := gatewayapicrds.Required(env.Istio.Version)
 		if err != nil {
 			return nil, fmt.Errorf("environment %q: gateway API CRDs: %w", env.Name, err)
