@@ -17,6 +17,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds/bundle"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
@@ -30,7 +31,7 @@ func ChartOf(version string) string { return ChartPrefix + version }
 
 // BundleVersionAnnotation is the annotation on each Gateway API CRD that
 // names the release (bundle) it comes from.
-const BundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version"
+const BundleVersionAnnotation = bundle.Annotation
 
 // Versions returns the bundle versions IstioRequires names, sorted and
 // without repeats: the charts `make crds` makes.
