@@ -261,6 +261,26 @@ destroy: bindings crds
 clean:
 	rm -rf cdktf.out .gen
 
+# The replace lines a module of one's own needs to build with the
+# constructs of this checkout (README, "Using the constructs in your own
+# stacks"): bluegreen itself and the three generated provider bindings
+# (the module proxy serves no helm or kubernetes binding, and the aws one
+# here holds only the types bluegreen uses). The paths are relative when
+# CONSUMER is inside this checkout (examples/consumer/go.mod has them), else
+# absolute. Run `make bindings` first; the replace targets are .gen/go/*.
+.PHONY: consumer-replace
+consumer-replace:
+	@test -n "$(CONSUMER)" || { echo "usage: make consumer-replace CONSUMER=/path/to/your/module" >&2; exit 2; }
+	@set -eu; consumer=$$(realpath -m "$(CONSUMER)"); here=$$(realpath .); \
+	case "$$consumer/" in "$$here"/*) root=$$(realpath -m --relative-to="$$consumer" "$$here");; *) root=$$here;; esac; \
+	case "$$root" in /*|../*|..) ;; .) root=.;; *) root=./$$root;; esac; \
+	printf 'replace (\n'; \
+	printf '\t%s => %s\n' github.com/bluegreen-mesh/bluegreen "$$root" \
+		github.com/cdktf/cdktf-provider-aws-go/aws/v19 "$$root/.gen/go/aws" \
+		github.com/cdktf/cdktf-provider-helm-go/helm/v10 "$$root/.gen/go/helm" \
+		github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11 "$$root/.gen/go/kubernetes"; \
+	printf ')\n'
+
 .PHONY: promote routes check graph
 # Make COLOUR the live colour of ENV: a one-line change to cdktf.json.
 promote: bindings
