@@ -214,7 +214,10 @@ controlplane: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager $(I
 # without adding it to go.mod, which keeps requiring only the release whose
 # Go types the code imports. The charts are embedded in the program and
 # written into a mesh stack as an asset (the one its Istio release needs),
-# so deploying needs no module cache. They are generated, so git ignores
+# so deploying needs no module cache. Every object gets the annotation
+# helm.sh/resource-policy: keep (as Istio's base chart gives its CRDs), so
+# uninstalling the release (a destroy) leaves the cluster-wide CRDs, and
+# every Gateway API object of every owner, in place. They are generated, so git ignores
 # them; the stamp carries the hash of the versions and the skeleton, so a
 # new row in the table, or an edited skeleton, makes them again.
 GATEWAY_API_VERSIONS := $(shell sed -n 's/^[[:space:]]*"1\.[0-9]*":[[:space:]]*"\(v[0-9][0-9.]*\)",.*$$/\1/p' constructs/gatewayapicrds/pairing.go | sort -u)
@@ -233,6 +236,11 @@ $(CRDS_STAMP):
 		sed "s/@VERSION@/$$v/g" $(CRDS_SKELETON)/Chart.yaml.in > $$out/Chart.yaml; \
 		cp $(CRDS_SKELETON)/values.yaml $(CRDS_SKELETON)/values.schema.json $$out/; \
 		cp "$$src"/config/crd/standard/gateway.networking.k8s.io_*.yaml $$out/templates/ && chmod u+w $$out/templates/*.yaml; \
+		for f in $$out/templates/*.yaml; do \
+			sed -i 's|^  annotations:$$|&\n    helm.sh/resource-policy: keep|' $$f; \
+			test "$$(grep -c '^kind:' $$f)" = "$$(grep -c '^    helm.sh/resource-policy: keep$$' $$f)" || \
+				{ echo "crds: $$f: not every object has metadata.annotations to add helm.sh/resource-policy: keep to" >&2; exit 1; }; \
+		done; \
 		echo "crds: $$out: $$(ls $$out/templates/*.yaml | wc -l) files of sigs.k8s.io/gateway-api $$v"; \
 	done; \
 	touch $@
@@ -293,6 +301,26 @@ destroy: bindings crds
 
 clean:
 	rm -rf cdktf.out .gen
+
+# The replace lines a module of one's own needs to build with the
+# constructs of this checkout (README, "Using the constructs in your own
+# stacks"): bluegreen itself and the three generated provider bindings
+# (the module proxy serves no helm or kubernetes binding, and the aws one
+# here holds only the types bluegreen uses). The paths are relative when
+# CONSUMER is inside this checkout (examples/consumer/go.mod has them), else
+# absolute. Run `make bindings` first; the replace targets are .gen/go/*.
+.PHONY: consumer-replace
+consumer-replace:
+	@test -n "$(CONSUMER)" || { echo "usage: make consumer-replace CONSUMER=/path/to/your/module" >&2; exit 2; }
+	@set -eu; consumer=$$(realpath -m "$(CONSUMER)"); here=$$(realpath .); \
+	case "$$consumer/" in "$$here"/*) root=$$(realpath -m --relative-to="$$consumer" "$$here");; *) root=$$here;; esac; \
+	case "$$root" in /*|../*|..) ;; .) root=.;; *) root=./$$root;; esac; \
+	printf 'replace (\n'; \
+	printf '\t%s => %s\n' github.com/bluegreen-mesh/bluegreen "$$root" \
+		github.com/cdktf/cdktf-provider-aws-go/aws/v19 "$$root/.gen/go/aws" \
+		github.com/cdktf/cdktf-provider-helm-go/helm/v10 "$$root/.gen/go/helm" \
+		github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11 "$$root/.gen/go/kubernetes"; \
+	printf ')\n'
 
 .PHONY: promote routes check graph
 # Make COLOUR the live colour of ENV's app APP (optional where ENV has one

@@ -167,7 +167,19 @@ func (e Environment) meshStack() (Stack, error) {
 	// asks for the Gateway API. The namespace (and its waypoint) comes
 	// after them.
 	nsAfter := []string{"istio"}
-	if e.NeedsGatewayAPICRDs() {
+	switch {
+	case e.NeedsGatewayAPICRDs() && m.ExistingGatewayAPICRDs:
+		// The cluster's own CRDs, read and checked at plan time: nothing
+		// installed, so no release.
+		st.Constructs = append(st.Constructs, Construct{
+			ID: "gateway-api-crds", After: []string{"istio"},
+			build: func(stack cdktf.TerraformStack, set *Set) (err error) {
+				set.CRDs, err = gatewayapicrds.UseExisting(stack, "gateway-api-crds", set.Istio.Props().Version, m.CRDsSetting)
+				return err
+			},
+		})
+		nsAfter = append(nsAfter, "gateway-api-crds")
+	case e.NeedsGatewayAPICRDs():
 		version, err := gatewayapicrds.Required(cp.Version)
 		if err != nil {
 			return st, fmt.Errorf("gateway API CRDs: %w", err)

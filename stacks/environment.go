@@ -46,6 +46,14 @@ type Mesh struct {
 	// Namespace is the sidecar-injected (or ambient) namespace every app
 	// is installed in.
 	Namespace meshnamespace.Props
+	// ExistingGatewayAPICRDs, where the environment needs the Gateway API
+	// CRDs, uses the cluster's own (checked at plan time) instead of
+	// installing them: config's gatewayAPI.crds "existing". Default:
+	// false (install them).
+	ExistingGatewayAPICRDs bool
+	// CRDsSetting names the setting in the messages of that check, such
+	// as `environment "dev": gatewayAPI.crds "existing"`.
+	CRDsSetting string
 }
 
 // App is one app of an environment: its blue and green releases and the
@@ -155,7 +163,8 @@ func FromConfig(env config.Environment) Environment {
 			State:     State{LocalDir: env.Backend.Local.Dir},
 			TokenAuth: env.Target.Auth == config.AuthToken,
 		},
-		Mesh: Mesh{Istio: env.Istio, Kiali: env.Kiali, Namespace: env.Namespace},
+		Mesh: Mesh{Istio: env.Istio, Kiali: env.Kiali, Namespace: env.Namespace,
+			ExistingGatewayAPICRDs: env.UsesExistingGatewayAPICRDs(), CRDsSetting: env.GatewayAPICRDsSetting()},
 	}
 	if env.Backend.Type == config.BackendS3 {
 		s3 := env.Backend.S3

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/charts"
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
+	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds/bundle"
 	"github.com/bluegreen-mesh/bluegreen/constructs/istio"
 )
 
@@ -30,7 +31,7 @@ func ChartOf(version string) string { return ChartPrefix + version }
 
 // BundleVersionAnnotation is the annotation on each Gateway API CRD that
 // names the release (bundle) it comes from.
-const BundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version"
+const BundleVersionAnnotation = bundle.Annotation
 
 // Versions returns the bundle versions IstioRequires names, sorted and
 // without repeats: the charts `make crds` makes.
@@ -47,6 +48,9 @@ type CRD struct {
 	Kind, Name string
 	// BundleVersion is the CRD's bundle-version annotation.
 	BundleVersion string
+	// ResourcePolicy is the object's helm.sh/resource-policy annotation
+	// ("keep" on every manifest `make crds` writes).
+	ResourcePolicy string
 }
 
 // Embedded returns the manifests of the chart of bundle version, sorted by
@@ -78,7 +82,7 @@ func Embedded(version string) ([]CRD, error) {
 		if err := yaml.Unmarshal(b, &head); err != nil {
 			return nil, fmt.Errorf("chart %s: %s: %w", name, f, err)
 		}
-		out = append(out, CRD{File: path.Base(f), Kind: head.Kind, Name: head.Metadata.Name, BundleVersion: head.Metadata.Annotations[BundleVersionAnnotation]})
+		out = append(out, CRD{File: path.Base(f), Kind: head.Kind, Name: head.Metadata.Name, BundleVersion: head.Metadata.Annotations[BundleVersionAnnotation], ResourcePolicy: head.Metadata.Annotations[KeepPolicy]})
 	}
 	return out, nil
 }
@@ -195,11 +199,14 @@ func Release(namespace, version string, timeoutSeconds int) addon.Release {
 	}
 }
 
-// CRDs is the installed Gateway API CRDs.
+// CRDs is the Gateway API CRDs of a mesh stack: installed (New) or the
+// cluster's own, checked (UseExisting).
 type CRDs struct {
 	constructs.Construct
-	release cdktf.ITerraformDependable
-	version string
+	release  cdktf.ITerraformDependable
+	checks   []cdktf.ITerraformDependable
+	version  string
+	existing bool
 }
 
 // New installs the CRDs Istio release istioVersion requires under scope,
@@ -223,8 +230,19 @@ func New(scope constructs.Construct, id, istioVersion, namespace string, timeout
 	return c, nil
 }
 
-// Version is the Gateway API bundle version of the CRDs installed.
+// Version is the Gateway API bundle version of the CRDs installed, or,
+// for the cluster's own CRDs (UseExisting), the oldest one accepted.
 func (c *CRDs) Version() string { return c.version }
 
-// Dependable is the CRDs' Helm release, for resources that need the CRDs.
-func (c *CRDs) Dependable() cdktf.ITerraformDependable { return c.release }
+// Existing reports whether the CRDs are the cluster's own (UseExisting).
+func (c *CRDs) Existing() bool { return c.existing }
+
+// Dependable is, for resources that need the CRDs, the CRDs' Helm release;
+// for the cluster's own CRDs, the check of the last CRD of Checked (every
+// check is read when Terraform plans, before anything is applied).
+func (c *CRDs) Dependable() cdktf.ITerraformDependable {
+	if c.existing {
+		return c.checks[len(c.checks)-1]
+	}
+	return c.release
+}

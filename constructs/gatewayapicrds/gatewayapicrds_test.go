@@ -39,6 +39,11 @@ func TestEmbeddedChartsAreTheStandardChannelOfEachVersion(t *testing.T) {
 			vap := false
 			for _, c := range crds {
 				byName[c.Name] = c
+				// Helm leaves the cluster-wide objects in place when the
+				// release is uninstalled.
+				if c.ResourcePolicy != "keep" {
+					t.Errorf("%s: helm.sh/resource-policy %q; want keep", c.File, c.ResourcePolicy)
+				}
 				if c.Kind == "ValidatingAdmissionPolicy" {
 					vap = true
 				} else if c.Kind != "CustomResourceDefinition" || c.BundleVersion != tc.version {

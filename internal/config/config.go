@@ -96,6 +96,8 @@ type Environment struct {
 	AppEntries map[string]AppEntry `json:"apps"`
 	// Promotion is the evidence `promote` asks of a colour (promotion.go).
 	Promotion Promotion `json:"promotion"`
+	// GatewayAPI says where the Gateway API CRDs come from (gatewayapi.go).
+	GatewayAPI GatewayAPI `json:"gatewayAPI"`
 
 	// shared are the warnings about environments that share its cluster
 	// (SharedClusters).

@@ -115,7 +115,7 @@ func TestParseBadInput(t *testing.T) {
 		field, detail string
 	}{
 		{"fails/unknown top-level field", `{"dev":{"region":"eu-west-1","clustr":{}}}`,
-			"context.environments[dev].clustr", "unknown field (a typo?); allowed: acknowledge, app, apps, aws, backend, cluster, istio, kiali, namespace, production, promotion, providers, region, routing, target"},
+			"context.environments[dev].clustr", "unknown field (a typo?); allowed: acknowledge, app, apps, aws, backend, cluster, gatewayAPI, istio, kiali, namespace, production, promotion, providers, region, routing, target"},
 		{"fails/unknown nested field", `{"dev":{"region":"eu-west-1","cluster":{"nodeGroups":[{"name":"a","minSise":1}]}}}`,
 			"context.environments[dev].cluster.nodeGroups[0].minSise", "unknown field"},
 		{"fails/bad environment name", `{"Dev_1":` + minimalEKS + `}`,

@@ -82,6 +82,7 @@ func (e Environment) WithDefaults() Environment {
 		e.Cluster.Environment = e.Name
 		e.Cluster = e.Cluster.WithDefaults()
 	}
+	e.GatewayAPI = e.GatewayAPI.WithDefaults()
 	e = e.meshProps()
 	e = e.appProps()
 	tags := maps.Clone(e.AWS.DefaultTags)

@@ -36,6 +36,7 @@ func (e Environment) validate(p *field.Path) field.ErrorList {
 		errs = append(errs, field.Forbidden(p.Child("cluster"), `only allowed when target.type is "eks"; an existing cluster is not managed here`))
 	}
 	errs = append(errs, e.validateMesh(p)...)
+	errs = append(errs, e.GatewayAPI.validateAt(p.Child("gatewayAPI"))...)
 	errs = append(errs, e.validateApps(p)...)
 	errs = append(errs, e.validateAcknowledge(p.Child("acknowledge"))...)
 	errs = append(errs, e.Promotion.ValidateAt(p.Child("promotion"))...)

@@ -46,14 +46,7 @@ func TestAmbientEnvironmentInstalls(t *testing.T) {
 	cp := cptest.Start(t, controlplane.Options{})
 	ctx := context.Background()
 
-	plan, err := meshinstall.Load(e.mesh, e.app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := meshinstall.New(meshinstall.Options{Kubeconfig: cp.Kubeconfig, Config: cp.Config, Charts: meshinstall.Charts(), Variables: plan.RandomVariables()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, in := installer(t, cp, e)
 	steps, err := in.Apply(ctx, plan)
 	var order []string
 	for _, s := range steps {

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -81,9 +82,10 @@ func (s Step) String() string {
 
 // Installer applies and destroys plans in one cluster.
 type Installer struct {
-	o      Options
-	client kubernetes.Interface
-	state  map[string]map[string]map[string]any
+	o       Options
+	client  kubernetes.Interface
+	dynamic dynamic.Interface
+	state   map[string]map[string]map[string]any
 }
 
 // New returns an Installer for the cluster o names.
@@ -101,10 +103,17 @@ func New(o Options) (*Installer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Installer{o: o, client: c, state: map[string]map[string]map[string]any{}}, nil
+	dc, err := dynamic.NewForConfig(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &Installer{o: o, client: c, dynamic: dc, state: map[string]map[string]map[string]any{}}, nil
 }
 
-// Apply creates or updates every resource of p in order: a release that
+// Apply creates or updates every resource of p in order, each stack after
+// its data sources are read and their postconditions hold
+// (CheckDataSources; a failed one stops the run before the stack changes,
+// wrapping ErrPostcondition): a release that
 // exists is upgraded only when its chart version or values differ. A
 // release whose chart has no offline source is not installed; the
 // resources after it are installed all the same (the stacks order them
@@ -115,7 +124,18 @@ func New(o Options) (*Installer, error) {
 func (in *Installer) Apply(ctx context.Context, p *Plan) ([]Step, error) {
 	var steps []Step
 	missing := map[string]string{}
+	planned := map[string]bool{}
+	plan := func(stack string) error {
+		if planned[stack] {
+			return nil
+		}
+		planned[stack] = true
+		return in.CheckDataSources(ctx, p, stack)
+	}
 	for _, r := range p.Resources {
+		if err := plan(r.Stack); err != nil {
+			return steps, err
+		}
 		key := r.Stack + "/" + r.Address()
 		attrs, err := resolver{vars: in.o.Variables, state: in.stateOf(r.Stack)}.resolveAll(r.Attrs)
 		if err != nil {
@@ -151,6 +171,12 @@ func (in *Installer) Apply(ctx context.Context, p *Plan) ([]Step, error) {
 		}
 		in.stateOf(r.Stack)[r.Address()] = attrs.(map[string]any)
 		steps = append(steps, Step{Resource: r, Action: act, Took: time.Since(began)})
+	}
+	// A stack of data sources alone is planned too.
+	for _, d := range p.DataSources {
+		if err := plan(d.Stack); err != nil {
+			return steps, err
+		}
 	}
 	return steps, nil
 }

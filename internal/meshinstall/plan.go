@@ -68,6 +68,12 @@ type Plan struct {
 	// Variables are the names of the Terraform variables the stacks
 	// declare, by stack.
 	Variables map[string][]string
+	// DataSources are the data sources of the stacks, stack by stack, as
+	// Terraform reads them when it plans each stack, before it applies
+	// anything of it (see CheckDataSources).
+	DataSources []Resource
+	// Locals are the local values the stacks declare, by stack.
+	Locals map[string]map[string]any
 }
 
 // Load reads the stacks synthesized in stackDirs (in apply order, such as
@@ -99,6 +105,11 @@ type Stack struct {
 	// Variables are the names of the Terraform variables the stack
 	// declares.
 	Variables []string
+	// DataSources are the stack's data sources (Type without the "data."
+	// of their address); a resource's depends_on may name them.
+	DataSources []Resource
+	// Locals are the stack's local values.
+	Locals map[string]any
 }
 
 // NewPlan orders the resources of stacks (in apply order): stack by stack,
@@ -107,7 +118,7 @@ type Stack struct {
 // manage, two resources with one address, a dependency on a resource the
 // stack does not have and a dependency cycle.
 func NewPlan(stacks ...Stack) (*Plan, error) {
-	p := &Plan{Variables: map[string][]string{}}
+	p := &Plan{Variables: map[string][]string{}, Locals: map[string]map[string]any{}}
 	for _, s := range stacks {
 		rs, err := order(s)
 		if err != nil {
@@ -117,6 +128,16 @@ func NewPlan(stacks ...Stack) (*Plan, error) {
 		slices.Sort(vars)
 		p.Variables[s.Name] = vars
 		p.Resources = append(p.Resources, rs...)
+		for _, d := range s.DataSources {
+			if slices.Contains(ProviderData, d.Type) {
+				continue
+			}
+			if !slices.Contains(ManagedData, d.Type) {
+				return nil, fmt.Errorf("%s: data source type %s is not read by the harness (it reads %s)", s.Name, d.Type, strings.Join(ManagedData, ", "))
+			}
+			p.DataSources = append(p.DataSources, d)
+		}
+		p.Locals[s.Name] = s.Locals
 	}
 	return p, nil
 }
@@ -124,6 +145,15 @@ func NewPlan(stacks ...Stack) (*Plan, error) {
 // Managed are the resource types the installer creates; a stack with any
 // other resource type is refused rather than half installed.
 var Managed = []string{"helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1"}
+
+// ManagedData are the data source types the installer reads (data.go).
+var ManagedData = []string{"kubernetes_resources"}
+
+// ProviderData are the data source types that only configure providers
+// (the cluster stack's outputs, an EKS token): the installer reaches the
+// cluster through its own Options, so it leaves them unread. A data
+// source of any other type is refused.
+var ProviderData = []string{"terraform_remote_state", "aws_eks_cluster_auth"}
 
 // refPattern finds the references in an attribute value, such as
 // ${kubernetes_namespace_v1.x.metadata[0].name}; group 1 is the address.
@@ -137,7 +167,9 @@ func loadStack(dir string) (Stack, error) {
 	}
 	var doc struct {
 		Resource map[string]map[string]map[string]any `json:"resource"`
+		Data     map[string]map[string]map[string]any `json:"data"`
 		Variable map[string]any                       `json:"variable"`
+		Locals   map[string]any                       `json:"locals"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return Stack{}, fmt.Errorf("%s: %w", dir, err)
@@ -160,6 +192,13 @@ func loadStack(dir string) (Stack, error) {
 			s.Resources = append(s.Resources, r)
 		}
 	}
+	for typ, byName := range doc.Data {
+		for id, attrs := range byName {
+			s.DataSources = append(s.DataSources, Resource{Stack: stack, Type: typ, ID: id, Attrs: attrs, Path: render.ConstructPath(attrs)})
+		}
+	}
+	slices.SortFunc(s.DataSources, func(a, b Resource) int { return strings.Compare(a.Path+a.ID, b.Path+b.ID) })
+	s.Locals = doc.Locals
 	for name := range doc.Variable {
 		s.Variables = append(s.Variables, name)
 	}
@@ -188,11 +227,19 @@ func order(s Stack) ([]Resource, error) {
 		addrs[r.Address()] = true
 		all[i].DependsOn = nil
 	}
+	data := map[string]bool{}
+	for _, d := range s.DataSources {
+		data["data."+d.Type+"."+d.ID] = true
+	}
 	for i := range all {
 		deps := map[string]bool{}
 		for _, d := range render.List(all[i].Attrs["depends_on"]) {
 			addr, _ := d.(string)
-			deps[addr] = true
+			// Data sources are read before anything is applied
+			// (CheckDataSources).
+			if !data[addr] {
+				deps[addr] = true
+			}
 		}
 		withoutMeta := map[string]any{}
 		for k, v := range all[i].Attrs {
