@@ -342,21 +342,26 @@ check: bindings $(ISTIOCTL)
 graph: bindings
 	go run . graph $(ENV)
 
-# The suite under load: STRESS_N rounds (default 10) of `go test -count=1`
+# The suite under load: STRESS_N runs (default 10) of `go test -count=1`
 # of each package in STRESS_PACKAGES (the control plane, istiod, moto and
 # cdktf CLI tests) while STRESS_HOGS busy loops (default 2, one per core
 # here) keep the machine busy; it prints per package the pass count and
-# the slowest run, and keeps every run's log in STRESS_OUT. The busy loops
-# are started and killed (by PID) by tools/stress/stress.sh. A failure it
-# finds is fixed at its cause, not by a longer deadline alone (README,
-# "Testing").
+# the slowest run, and keeps every run's log in STRESS_OUT. By default a
+# round runs each package once, in order; STRESS_PARALLEL=1 runs each
+# package's runs as a stream of its own, the streams side by side (more
+# load, and done in about the time of the slowest package's runs). The
+# busy loops are started and killed (by PID) by tools/stress/stress.sh. A
+# failure it finds is fixed at its cause, not by a longer deadline alone
+# (README, "Testing").
 STRESS_N        ?= 10
 STRESS_HOGS     ?= 2
+STRESS_PARALLEL ?= 0
 STRESS_OUT      ?= $(or $(TMPDIR),/tmp)/bluegreen-stress
-STRESS_PACKAGES ?= ./internal/controlplane/ ./internal/meshinstall/ ./internal/gatewayistiod/ \
+STRESS_PACKAGES ?= ./internal/controlplane/ ./internal/gatewayistiod/ ./internal/meshinstall/ \
 	./constructs/gatewayapicrds/ ./internal/cli/ ./internal/moto/ ./stacks/
 
 .PHONY: stress
 stress: bindings crds $(ISTIOCTL) controlplane
-	BLUEGREEN_CONTROLPLANE_REQUIRED=1 STRESS_GO_TEST_FLAGS='-timeout 45m' \
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 BLUEGREEN_MOTO_REQUIRED=1 STRESS_PARALLEL=$(STRESS_PARALLEL) \
+		STRESS_GO_TEST_FLAGS='-timeout 45m' \
 		tools/stress/stress.sh $(STRESS_N) $(STRESS_HOGS) $(STRESS_OUT) $(STRESS_PACKAGES)

@@ -16,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/moto"
@@ -40,8 +41,11 @@ const (
 // environment after destroy; no command may print a Terraform warning. A
 // deploy of the whole environment stops at the mesh stack's terraform init,
 // as the helm and kubernetes providers are not in the mirror, with
-// Terraform's own message and before deploying anything.
+// Terraform's own message and before deploying anything. It runs side by
+// side with TestClusterStackAppliesOnMoto, on the shared moto_server
+// (sharedMoto), in an environment of its own.
 func TestMakeDeployDiffDestroyThroughCdktfCLI(t *testing.T) {
+	t.Parallel()
 	tf := setupTerraform(t)
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -53,8 +57,8 @@ func TestMakeDeployDiffDestroyThroughCdktfCLI(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		moto.Missing(t, "make is not on the PATH: %v; install GNU make", err)
 	}
-	server := moto.Start(t)
-	api := newAWSClients(server.URL())
+	server := sharedMoto.Server(t)
+	api := newAWSClients(server.URL(), "us-east-1") // the fixture's region
 	ctx := testContext(t)
 
 	dir := t.TempDir()
@@ -169,12 +173,8 @@ func TestMakeDeployDiffDestroyThroughCdktfCLI(t *testing.T) {
 func checkNothingTagged(t *testing.T, api awsClients, env string) {
 	t.Helper()
 	ctx := t.Context()
-	clusters, err := api.eks.ListClusters(ctx, &eks.ListClustersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range clusters.Clusters {
-		t.Errorf("after make destroy, EKS cluster %s still exists", c)
+	for _, c := range clustersTagged(t, api, env) {
+		t.Errorf("after make destroy, EKS cluster %s tagged %s=%s still exists", c, config.EnvironmentTag, env)
 	}
 	// By each resource type's own Describe call with a tag filter: moto's
 	// DescribeTags keeps the tags of deleted resources.
@@ -241,6 +241,10 @@ func checkNothingTagged(t *testing.T, api awsClients, env string) {
 	}
 	for _, r := range roles.Roles {
 		rt, err := api.iam.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: r.RoleName})
+		var gone *iamtypes.NoSuchEntityException
+		if errors.As(err, &gone) {
+			continue // another cycle's, deleted since the list
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,11 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 
@@ -35,15 +37,36 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
-// The environment the integration test synthesizes and applies.
+// The environments the integration test synthesizes and applies, one per
+// state backend, side by side on one moto_server (sharedMoto): each
+// cycle's checks look only at what its environment's name and tags mark.
+// Each has a region of its own too (the cdktf CLI's cycle has us-east-1):
+// moto gives every EKS cluster of a region the same OIDC issuer, so a
+// second cluster's OIDC provider in one region is refused as existing.
 const (
-	motoEnv       = "moto"
-	motoRegion    = "us-east-1"
-	motoStack     = motoEnv + stacks.ClusterSuffix
-	motoNodeGroup = "small"
-	stateBucket   = "bluegreen-moto-tfstate"
-	lockTable     = "bluegreen-moto-tflock"
+	motoLocalEnv    = "moto-local"
+	motoLocalRegion = "us-east-2"
+	motoS3Env       = "moto-s3"
+	motoS3Region    = "us-west-2"
+	motoNodeGroup   = "small"
+	stateBucket     = "bluegreen-moto-tfstate"
+	lockTable       = "bluegreen-moto-tflock"
 )
+
+// sharedMoto is the one moto_server of the package's cycles on moto
+// (TestClusterStackAppliesOnMoto's and
+// TestMakeDeployDiffDestroyThroughCdktfCLI's), which run side by side; it
+// starts with the first of them, and TestMain stops it.
+var sharedMoto moto.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := sharedMoto.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "stopping moto_server: %v\n", err)
+		code = max(code, 1)
+	}
+	os.Exit(code)
+}
 
 // motoCluster is the cluster setting of the test environment: small, two
 // AZs, and without what moto does not implement (EKS add-ons, access entries,
@@ -64,20 +87,21 @@ var motoCluster = map[string]any{
 // whole cycle on it: init, validate, plan, apply, a second plan that must be
 // empty, and destroy. After apply it reads the cluster back through the AWS
 // API; after destroy it checks that nothing is left. It does so once per
-// state backend.
+// state backend, each in an environment of its own, side by side with
+// each other and with the cdktf CLI's cycle, on the shared moto_server.
 func TestClusterStackAppliesOnMoto(t *testing.T) {
+	t.Parallel()
 	cli := setupTerraform(t)
-	server := moto.Start(t)
-	api := newAWSClients(server.URL())
+	server := sharedMoto.Server(t)
 	t.Logf("terraform %s, provider mirror %s, moto at %s (pid %d)", cli.Binary, cli.Mirror, server.URL(), server.PID())
 
 	t.Run("local-backend", func(t *testing.T) {
-		server.Reset(t)
+		t.Parallel()
 		stateDir := t.TempDir()
-		c := cycle{cli: cli, api: api, endpoint: server.URL(),
+		c := cycle{env: motoLocalEnv, region: motoLocalRegion, cli: cli, api: newAWSClients(server.URL(), motoLocalRegion), endpoint: server.URL(),
 			backend: map[string]any{"type": "local", "local": map[string]any{"dir": stateDir}}}
 		c.afterApply = func(t *testing.T, ctx context.Context, managed int) {
-			path := filepath.Join(stateDir, "terraform."+motoStack+".tfstate")
+			path := filepath.Join(stateDir, "terraform."+c.stack()+".tfstate")
 			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatalf("local state: %v; want the state file in backend.local.dir", err)
@@ -93,9 +117,13 @@ func TestClusterStackAppliesOnMoto(t *testing.T) {
 	})
 
 	t.Run("s3-backend", func(t *testing.T) {
-		server.Reset(t)
+		t.Parallel()
 		ctx := t.Context()
-		if _, err := api.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket)}); err != nil {
+		api := newAWSClients(server.URL(), motoS3Region)
+		// Outside us-east-1 a bucket names its region.
+		if _, err := api.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket),
+			CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(motoS3Region)},
+		}); err != nil {
 			t.Fatalf("creating the state bucket: %v", err)
 		}
 		if _, err := api.dynamodb.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -106,10 +134,10 @@ func TestClusterStackAppliesOnMoto(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("creating the lock table: %v", err)
 		}
-		c := cycle{cli: cli, api: api, endpoint: server.URL(),
+		c := cycle{env: motoS3Env, region: motoS3Region, cli: cli, api: api, endpoint: server.URL(),
 			backend: map[string]any{"type": "s3", "s3": map[string]any{"bucket": stateBucket, "dynamodbTable": lockTable}}}
 		c.afterApply = func(t *testing.T, ctx context.Context, managed int) {
-			key := "bluegreen/" + motoEnv + "/" + motoStack + ".tfstate"
+			key := "bluegreen/" + c.env + "/" + c.stack() + ".tfstate"
 			obj, err := api.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(stateBucket), Key: aws.String(key)})
 			if err != nil {
 				t.Fatalf("state object s3://%s/%s: %v", stateBucket, key, err)
@@ -166,9 +194,12 @@ func setupTerraform(t *testing.T) *tfcli.CLI {
 
 // cycle is one init-to-destroy run of the cluster stack against moto.
 type cycle struct {
-	cli      *tfcli.CLI
-	api      awsClients
-	endpoint string
+	// env and region are the environment's name and region, its own on
+	// the shared moto_server.
+	env, region string
+	cli         *tfcli.CLI
+	api         awsClients
+	endpoint    string
 	// backend is the environment's backend setting.
 	backend map[string]any
 	// afterApply checks where the backend put the state; managed is the
@@ -177,6 +208,13 @@ type cycle struct {
 	// stackDir is where Terraform runs, set by run.
 	stackDir string
 }
+
+// stack is the name of the environment's cluster stack.
+func (c *cycle) stack() string { return c.env + stacks.ClusterSuffix }
+
+// synthMu makes the cycles, which run side by side, synthesize one at a
+// time: the in-process synthesis shares one jsii runtime.
+var synthMu sync.Mutex
 
 func (c *cycle) run(t *testing.T) {
 	ctx := testContext(t)
@@ -262,8 +300,8 @@ func (c *cycle) synthesize(t *testing.T) (config.Environment, synthesis.Stack) {
 	file := map[string]any{
 		"language": "go",
 		"app":      "go run main.go",
-		"context": map[string]any{"environments": map[string]any{motoEnv: map[string]any{
-			"region":  motoRegion,
+		"context": map[string]any{"environments": map[string]any{c.env: map[string]any{
+			"region":  c.region,
 			"aws":     map[string]any{"localEndpoint": c.endpoint},
 			"backend": c.backend,
 			"cluster": motoCluster,
@@ -277,7 +315,9 @@ func (c *cycle) synthesize(t *testing.T) (config.Environment, synthesis.Stack) {
 	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := synthesis.Run(synthesis.Options{Config: cfg, Outdir: filepath.Join(dir, "cdktf.out"), Environments: []string{motoEnv}})
+	synthMu.Lock()
+	res, err := synthesis.Run(synthesis.Options{Config: cfg, Outdir: filepath.Join(dir, "cdktf.out"), Environments: []string{c.env}})
+	synthMu.Unlock()
 	if err != nil {
 		t.Fatalf("synth: %v", err)
 	}
@@ -285,11 +325,11 @@ func (c *cycle) synthesize(t *testing.T) (config.Environment, synthesis.Stack) {
 		t.Fatalf("synth: got %d environments, want 1", len(res.Environments))
 	}
 	for _, s := range res.Stacks {
-		if s.Name == motoStack {
+		if s.Name == c.stack() {
 			return res.Environments[0], s
 		}
 	}
-	t.Fatalf("synth: got stacks %v, want %s among them", res.Stacks, motoStack)
+	t.Fatalf("synth: got stacks %v, want %s among them", res.Stacks, c.stack())
 	return config.Environment{}, synthesis.Stack{}
 }
 
@@ -301,6 +341,7 @@ type applied struct {
 	keyARN         string
 	alias          string
 	roles          []string
+	oidcARN        string
 }
 
 // checkApplied compares the cluster and node group that the AWS API
@@ -327,6 +368,8 @@ func (c *cycle) checkApplied(t *testing.T, ctx context.Context, env config.Envir
 		case "aws_iam_role":
 			name, _ := v["name"].(string)
 			a.roles = append(a.roles, name)
+		case "aws_iam_openid_connect_provider":
+			a.oidcARN, _ = v["arn"].(string)
 		}
 	}
 	slices.Sort(a.privateSubnets)
@@ -339,8 +382,8 @@ func (c *cycle) checkApplied(t *testing.T, ctx context.Context, env config.Envir
 	if wantRoles := []string{want.Name + "-cluster", want.Name + "-node"}; !slices.Equal(a.roles, wantRoles) {
 		t.Errorf("IAM roles in state: got %q, want %q", a.roles, wantRoles)
 	}
-	if a.vpcID == "" || a.keyARN == "" {
-		t.Fatalf("state: got VPC %q and KMS key %q, want both", a.vpcID, a.keyARN)
+	if a.vpcID == "" || a.keyARN == "" || a.oidcARN == "" {
+		t.Fatalf("state: got VPC %q, KMS key %q and OIDC provider %q, want all three", a.vpcID, a.keyARN, a.oidcARN)
 	}
 
 	outputs, err := tf.Output(ctx)
@@ -440,16 +483,19 @@ func (c *cycle) checkApplied(t *testing.T, ctx context.Context, env config.Envir
 
 // checkDestroyed checks through the AWS API that nothing a is left.
 func (c *cycle) checkDestroyed(t *testing.T, ctx context.Context, a applied) {
-	clusters, err := c.api.eks.ListClusters(ctx, &eks.ListClustersInput{})
-	if err != nil {
-		t.Fatal(err)
+	// moto holds the other cycles' resources too: only this cycle's
+	// names and tags count.
+	_, err := c.api.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(a.clusterName)})
+	var noCluster *ekstypes.ResourceNotFoundException
+	if !errors.As(err, &noCluster) {
+		t.Errorf("after destroy, DescribeCluster %s: got %v, want ResourceNotFound", a.clusterName, err)
 	}
-	if len(clusters.Clusters) != 0 {
-		t.Errorf("after destroy, EKS clusters: got %q, want none", clusters.Clusters)
+	for _, name := range clustersTagged(t, c.api, c.env) {
+		t.Errorf("after destroy, EKS cluster %s tagged %s=%s still exists", name, config.EnvironmentTag, c.env)
 	}
 	for _, f := range []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{a.vpcID}},
-		{Name: aws.String("tag:" + config.EnvironmentTag), Values: []string{motoEnv}},
+		{Name: aws.String("tag:" + config.EnvironmentTag), Values: []string{c.env}},
 	} {
 		vpcs, err := c.api.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{f}})
 		if err != nil {
@@ -473,12 +519,10 @@ func (c *cycle) checkDestroyed(t *testing.T, ctx context.Context, a applied) {
 			t.Errorf("after destroy, GetRole %s: got %v, want NoSuchEntity", role, err)
 		}
 	}
-	oidc, err := c.api.iam.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range oidc.OpenIDConnectProviderList {
-		t.Errorf("after destroy, OIDC provider %s still exists", aws.ToString(p.Arn))
+	_, err = c.api.iam.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(a.oidcARN)})
+	var missing *iamtypes.NoSuchEntityException
+	if !errors.As(err, &missing) {
+		t.Errorf("after destroy, GetOpenIDConnectProvider %s: got %v, want NoSuchEntity", a.oidcARN, err)
 	}
 	key, err := c.api.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(a.keyARN)})
 	if err != nil {
@@ -508,11 +552,11 @@ type awsClients struct {
 	dynamodb *dynamodb.Client
 }
 
-// newAWSClients returns clients that send every call to endpoint, signed
+// newAWSClients returns clients of region that send every call to endpoint, signed
 // with moto's dummy credentials. They read no shared AWS configuration.
-func newAWSClients(endpoint string) awsClients {
+func newAWSClients(endpoint, region string) awsClients {
 	cfg := aws.Config{
-		Region: motoRegion,
+		Region: region,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "moto"}, nil
 		}),
@@ -650,4 +694,31 @@ func (l *lineLog) Write(p []byte) (int, error) {
 		}
 		l.buf = l.buf[i+1:]
 	}
+}
+
+// clustersTagged returns the EKS clusters moto holds that are tagged
+// bluegreen:environment=env. A cluster deleted between the list and its
+// description (another cycle's, side by side) is passed over.
+func clustersTagged(t *testing.T, api awsClients, env string) []string {
+	t.Helper()
+	ctx := t.Context()
+	clusters, err := api.eks.ListClusters(ctx, &eks.ListClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, name := range clusters.Clusters {
+		cl, err := api.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
+		var gone *ekstypes.ResourceNotFoundException
+		if errors.As(err, &gone) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("DescribeCluster %s: %v", name, err)
+		}
+		if cl.Cluster.Tags[config.EnvironmentTag] == env {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
@@ -28,13 +29,19 @@ import (
 // evaluator (mesh/gatewayapi). It fails when they disagree, or, naming how
 // to build them, when the control plane's binaries are not built. m is
 // e's model, bins the control plane's binaries (controlplane.FindBinaries).
-func envoyRoutes(bins controlplane.Binaries, e *pipeline.Environment, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
+// timeout bounds the whole run, every wait in it included (the control
+// plane's and istiod's readiness, the gateway's deployment, the routes):
+// one deadline, not one per step, so a step slowed by a loaded machine
+// takes what the others leave.
+func envoyRoutes(bins controlplane.Binaries, timeout time.Duration, e *pipeline.Environment, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
 	plan, err := e.InstallPlan()
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	fmt.Fprintln(stderr, "Starting a local control plane (etcd, kube-apiserver, kube-controller-manager, istiod on 127.0.0.1)...")
 	cp, err := controlplane.Start(ctx, bins, controlplane.Options{})
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 )
 
 // TestRoutesEnvoySaysHowToBuild runs routes --envoy with an empty binary
@@ -36,7 +38,10 @@ func TestRoutesEnvoyGatewayAPI(t *testing.T) {
 	cptest.Binaries(t)
 	useCopy(t, "../../testdata/cdktf.json")
 	var stdout, stderr strings.Builder
-	if err := cli.Routes([]string{"qa", "--envoy"}, &stdout, &stderr); err != nil {
+	// The command's one deadline under the suite's policy (scaled by
+	// $BLUEGREEN_TEST_TIMEOUT_SCALE).
+	timeout := wait.Timeout(10 * time.Minute).String()
+	if err := cli.Routes([]string{"qa", "--envoy", "--envoy-timeout", timeout}, &stdout, &stderr); err != nil {
 		t.Fatalf("routes qa --envoy: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	out := stdout.String()

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
@@ -39,7 +40,7 @@ func (h headerFlags) Set(s string) error {
 // local control plane.
 func Routes(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https] [--envoy]")
+		return fmt.Errorf("usage: routes <environment> [--host H] [--path P] [--header 'name: value']... [--cookie 'a=1; b=2'] [--method M] [--https] [--envoy [--envoy-timeout D]]")
 	}
 	envName := args[0]
 	fs := flag.NewFlagSet("routes", flag.ContinueOnError)
@@ -50,6 +51,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	method := fs.String("method", "GET", "HTTP method")
 	https := fs.Bool("https", false, "send the request over HTTPS")
 	envoy := fs.Bool("envoy", false, "also install the environment into a local control plane and evaluate the Envoy routes istiod generates (make controlplane builds it)")
+	envoyTimeout := fs.Duration("envoy-timeout", 10*time.Minute, "how long --envoy waits in all for the control plane, istiod and the gateway's routes (a loaded machine needs more)")
 	headers := headerFlags{}
 	fs.Var(headers, "header", "request header 'name: value' (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -90,7 +92,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout)
-		return envoyRoutes(bins, r.Env, m, cases, stdout, stderr)
+		return envoyRoutes(bins, *envoyTimeout, r.Env, m, cases, stdout, stderr)
 	}
 	if *cookie != "" {
 		headers["cookie"] = *cookie
@@ -105,7 +107,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return envoyRoutes(bins, r.Env, m, cases, stdout, stderr)
+	return envoyRoutes(bins, *envoyTimeout, r.Env, m, cases, stdout, stderr)
 }
 
 func orSlash(p string) string {

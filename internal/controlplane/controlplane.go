@@ -176,11 +176,17 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		"--leader-elect=false", "--use-service-account-credentials=false",
 		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(kcmPort),
 		"--root-ca-file=" + c.pki.CAFile,
+		// The API server's serving certificate (for 127.0.0.1), so that
+		// its readiness endpoint is read over verified TLS.
+		"--tls-cert-file=" + c.pki.CertFile, "--tls-private-key-file=" + c.pki.KeyFile,
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.wait(ctx, o, kcm, "serving", func() error { return dialable(loopback(kcmPort)) }); err != nil {
+	// /healthz is among the paths the controller manager serves without
+	// authorization; it answers 200 once its controllers have started.
+	caOnly := &rest.Config{TLSClientConfig: rest.TLSClientConfig{CAData: c.pki.CA}}
+	if err := c.wait(ctx, o, kcm, "healthy (/healthz)", func() error { return httpOK("https://"+loopback(kcmPort)+"/healthz", caOnly) }); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -18,7 +18,6 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
@@ -151,18 +150,14 @@ func TestStopEndsEveryProcess(t *testing.T) {
 	if err := ns.Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wait.For(t, "namespace doomed removed after its deletion (the namespace controller)", wait.Options{Log: func() (string, string) {
-		return "kube-controller-manager", cp.LogTail("kube-controller-manager", 30)
-	}}, func() (bool, string, error) {
-		got, err := ns.Get(ctx, "doomed", metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return true, "", nil
-		}
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		return false, fmt.Sprintf("phase %s, conditions %+v", got.Status.Phase, got.Status.Conditions), nil
-	})
+	wait.ForWatch(t, "namespace doomed removed after its deletion (the namespace controller)", wait.Options{Log: cptest.Log(cp, "kube-controller-manager")},
+		cptest.ListWatch(ns.List, ns.Watch, "metadata.name=doomed"),
+		func(got []*corev1.Namespace) (bool, string, error) {
+			if len(got) == 0 {
+				return true, "", nil
+			}
+			return false, fmt.Sprintf("phase %s, conditions %+v", got[0].Status.Phase, got[0].Status.Conditions), nil
+		})
 
 	pids := cp.Processes()
 	if len(pids) != 3 {
@@ -205,6 +200,10 @@ type auditRecord struct {
 func auditEvent(t *testing.T, cp *controlplane.ControlPlane, verb, resource, namespace, name string) auditRecord {
 	t.Helper()
 	var found auditRecord
+	// Polled (wait.For reads the file again every 100 ms): the audit log
+	// is a file the API server appends to, and no API announces a write
+	// to it (inotify would, through a library not among the module's
+	// dependencies).
 	what := fmt.Sprintf("the audit log's record of the answer to %s %s %s/%s", verb, resource, namespace, name)
 	wait.For(t, what, wait.Options{Log: func() (string, string) { return "kube-apiserver", cp.LogTail("kube-apiserver", 30) }}, func() (bool, string, error) {
 		b, err := os.ReadFile(cp.LogPath("audit"))

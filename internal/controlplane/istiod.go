@@ -143,7 +143,10 @@ const defaultWait = 60 * time.Second
 // The generation, unlike the resource version, is ordered and changes
 // only with the spec: istiod writes the status of the Gateway API objects
 // it handles, which gives them a new resource version (the one it then
-// reads) and leaves the generation as it was. The wait ends with ctx, or
+// reads) and leaves the generation as it was. It polls /debug/configz
+// every 100 ms: istiod announces the config it has read nowhere else (its
+// xDS pushes go only to the proxies an edit concerns, and only when the
+// generated configuration changes). The wait ends with ctx, or
 // after 60 s when ctx has no deadline; its error says what istiod listed
 // last and ends with istiod's log.
 func (in *Istiod) WaitForObjects(ctx context.Context, objs ...Object) error {

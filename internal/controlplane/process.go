@@ -87,7 +87,10 @@ func tail(path string, n int) string {
 }
 
 // waitFor polls ready until it returns nil, the process exits, or ctx ends;
-// the error then carries the end of the process's log.
+// the error then carries the end of the process's log. ready reads the
+// process's readiness endpoint (/readyz, /healthz, /ready): polled, as a
+// process announces its readiness only there. An exit ends the wait at
+// once.
 func (p *process) waitFor(ctx context.Context, what string, ready func() error) error {
 	start := time.Now()
 	var last error
@@ -101,6 +104,7 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s not %s after %s: %w (last: %v); end of %s:\n%s", p.name, what, time.Since(start).Round(time.Millisecond), ctx.Err(), last, p.log, p.tail(30))
+		case <-p.done:
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -127,12 +131,3 @@ func freePorts(n int) ([]int, error) {
 }
 
 func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
-
-// dialable reports whether something accepts TCP connections at addr.
-func dialable(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	return c.Close()
-}

@@ -11,13 +11,10 @@ package envoyroutes
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -106,28 +103,13 @@ func Fetch(ctx context.Context, xdsAddr string, p Proxy) ([]*routev3.RouteConfig
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, a := range lds.GetResources() {
-		l := &listenerv3.Listener{}
-		if err := a.UnmarshalTo(l); err != nil {
-			return nil, fmt.Errorf("listener: %w", err)
-		}
-		for _, fc := range l.GetFilterChains() {
-			for _, f := range fc.GetFilters() {
-				hcm := &hcmv3.HttpConnectionManager{}
-				if f.GetTypedConfig() == nil || f.GetTypedConfig().UnmarshalTo(hcm) != nil {
-					continue
-				}
-				if n := hcm.GetRds().GetRouteConfigName(); n != "" && !slices.Contains(names, n) {
-					names = append(names, n)
-				}
-			}
-		}
+	names, err := routeNames(lds)
+	if err != nil {
+		return nil, err
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("istiod sent %d listeners naming no route configuration for a gateway in %s with labels %v: does a Gateway select these labels?", len(lds.GetResources()), p.Namespace, p.Labels)
 	}
-	slices.Sort(names)
 	// ACK the listeners, then ask for their routes.
 	if err := stream.Send(&discoveryv3.DiscoveryRequest{TypeUrl: listenerType, VersionInfo: lds.GetVersionInfo(), ResponseNonce: lds.GetNonce()}); err != nil {
 		return nil, err
@@ -139,24 +121,7 @@ func Fetch(ctx context.Context, xdsAddr string, p Proxy) ([]*routev3.RouteConfig
 	if err != nil {
 		return nil, err
 	}
-	var out []*routev3.RouteConfiguration
-	for _, a := range rds.GetResources() {
-		rc := &routev3.RouteConfiguration{}
-		if err := a.UnmarshalTo(rc); err != nil {
-			return nil, fmt.Errorf("route configuration: %w", err)
-		}
-		out = append(out, rc)
-	}
-	slices.SortFunc(out, func(a, b *routev3.RouteConfiguration) int {
-		if a.GetName() < b.GetName() {
-			return -1
-		}
-		if a.GetName() > b.GetName() {
-			return 1
-		}
-		return 0
-	})
-	return out, nil
+	return routeConfigurations(rds)
 }
 
 // receive reads responses until one of type typ arrives (istiod may push

@@ -231,6 +231,8 @@ func (c *cluster) waitPastCreation(t *testing.T, ns, name string) time.Time {
 		t.Fatal(err)
 	}
 	created := r.CreationTimestamp.Time
+	// Polled (wait.For asks every 100 ms): the API server's clock
+	// announces no second passing; a dry run is the one way to read it.
 	probe := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "clock-", Namespace: ns}}
 	wait.For(t, fmt.Sprintf("the API server's clock past the creation time of HTTPRoute %s/%s, %s", ns, name, created.Format(time.RFC3339)),
 		wait.Options{Log: cptest.Log(c.cp, "kube-apiserver")}, func() (bool, string, error) {

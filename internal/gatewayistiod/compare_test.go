@@ -46,31 +46,31 @@ func checkModel(t *testing.T, c *cluster, ist *controlplane.Istiod, m gatewayapi
 	})
 }
 
-// converge reads the routes istiod sends proxy and compares them with
-// compare, reading them again until istiod's (debounced) push agrees or
-// the suite's deadline passes (package wait); then it reports what still
-// differs. It wants want rows, each agreeing, printing both answers where
-// they differ, and returns the number that agree.
+// converge subscribes to the routes istiod sends proxy (an xDS stream,
+// envoyroutes.Watch) and compares each version istiod pushes with compare,
+// until one agrees (istiod pushes after a debounce, once it has translated
+// an edit) or the suite's deadline passes (package wait); then it reports
+// what still differs. It wants want rows, each agreeing, printing both
+// answers where they differ, and returns the number that agree.
 func converge(t *testing.T, c *cluster, ist *controlplane.Istiod, proxy envoyroutes.Proxy, want int, compare func([]*routev3.RouteConfiguration) ([]envoyroutes.Row, error)) int {
 	t.Helper()
-	ctx := context.Background()
 	var rows []envoyroutes.Row
 	var rcs []*routev3.RouteConfiguration
-	var fetchErr, compareErr error
-	err := wait.Until(ctx, "the routes istiod pushes to "+who(proxy)+" to agree with the evaluator", wait.Options{Log: cptest.Log(c.cp, "istiod")},
-		func() (bool, string, error) {
-			rcs, fetchErr = envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
-			if fetchErr != nil {
-				return false, "fetching the routes: " + fetchErr.Error(), nil
-			}
-			if rows, compareErr = compare(rcs); compareErr != nil {
-				return false, "", compareErr
-			}
-			return agreeing(rows) == len(rows), fmt.Sprintf("%d of %d requests agree", agreeing(rows), len(rows)), nil
+	var compareErr error
+	err := wait.UntilStream(context.Background(), "the routes istiod pushes to "+who(proxy)+" to agree with the evaluator", wait.Options{Log: cptest.Log(c.cp, "istiod")},
+		func(ctx context.Context, seen func(string)) error {
+			return envoyroutes.Watch(ctx, ist.XDSAddr, proxy, func(got []*routev3.RouteConfiguration) (bool, error) {
+				rcs = got
+				if rows, compareErr = compare(got); compareErr != nil {
+					return false, compareErr
+				}
+				seen(fmt.Sprintf("%d of %d requests agree", agreeing(rows), len(rows)))
+				return agreeing(rows) == len(rows), nil
+			})
 		})
 	if err != nil {
 		// An expired wait on disagreeing routes goes on to print them.
-		if fetchErr != nil || compareErr != nil || rows == nil {
+		if compareErr != nil || rows == nil {
 			t.Fatalf("routes of %s: %v", who(proxy), err)
 		}
 		t.Log(err)

@@ -50,26 +50,32 @@ func routeStatus(r *gwv1.HTTPRoute) (accepted, resolved string) {
 }
 
 // checkStatus waits, under the suite's deadline policy (package wait),
-// until istiod has written the status of every HTTPRoute stored in
-// namespaces, and wants each accepted by all its parents, and its
+// watching the HTTPRoutes (wait.ForWatch), until istiod has written the
+// status of every HTTPRoute stored in namespaces, and wants each accepted by all its parents, and its
 // backends resolved exactly when gatewayapi.Check reports no unresolved
 // backend (GW001) for it. It returns the number of routes judged and of
 // those with unresolved backends.
 func checkStatus(t *testing.T, c *cluster, namespaces ...string) (routes, unresolved int) {
 	t.Helper()
 	for _, ns := range namespaces {
-		var m gatewayapi.Model
-		wait.For(t, "istiod to write the status of every HTTPRoute in "+ns+" at its generation", wait.Options{Log: cptest.Log(c.cp, "istiod")},
-			func() (bool, string, error) {
-				m = c.stored(t, ns)
+		client := c.gw.GatewayV1().HTTPRoutes(ns)
+		wait.ForWatch(t, "istiod to write the status of every HTTPRoute in "+ns+" at its generation", wait.Options{Log: cptest.Log(c.cp, "istiod")},
+			cptest.ListWatch(client.List, client.Watch, ""),
+			func(got []*gwv1.HTTPRoute) (bool, string, error) {
+				if len(got) == 0 {
+					return false, "no HTTPRoute in " + ns, nil
+				}
 				var pending []string
-				for _, r := range m.HTTPRoutes {
+				for _, r := range got {
 					if a, _ := routeStatus(r); a == "" {
 						pending = append(pending, fmt.Sprintf("%s at generation %d (status %+v)", r.Name, r.Generation, r.Status.Parents))
 					}
 				}
 				return len(pending) == 0, "no status yet for " + strings.Join(pending, ", "), nil
 			})
+		// As stored now: istiod writes a status once per generation, so
+		// the one awaited above is the one read here.
+		m := c.stored(t, ns)
 		gw001 := map[string]bool{}
 		for _, f := range gatewayapi.Check(m) {
 			if f.Code == "GW001" {

@@ -78,26 +78,90 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		Missing(t, "%s is not on the PATH (%v); install it with pip install 'moto[server]'", Binary, err)
 	}
-	logDir := t.TempDir()
-	// A port found free can be taken before moto binds it; try again then.
+	s, err := startRetrying(bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.logOnFailure(t)
+		if err := s.Stop(); err != nil {
+			t.Errorf("stopping moto_server: %v", err)
+		}
+	})
+	return s
+}
+
+// Shared is one moto_server for the tests of a package that run side by
+// side (t.Parallel): the first call of Server starts it, and Stop, called
+// by the package's TestMain after m.Run, ends it. Its tests keep apart by
+// what they create (each an environment name of its own, whose name and
+// tags mark everything it makes), never by a Reset, which would wipe the
+// others' resources. The zero value is ready to use.
+type Shared struct {
+	mu  sync.Mutex
+	s   *Server
+	err error
+	dir string
+}
+
+// Server returns the shared server, starting it on the first call. It
+// skips or fails t as Start does; on t's failure it logs the end of the
+// server's log.
+func (sh *Shared) Server(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath(Binary)
+	if err != nil {
+		Missing(t, "%s is not on the PATH (%v); install it with pip install 'moto[server]'", Binary, err)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.s == nil && sh.err == nil {
+		if sh.dir, sh.err = os.MkdirTemp("", "bluegreen-moto-"); sh.err == nil {
+			sh.s, sh.err = startRetrying(bin, sh.dir)
+		}
+	}
+	if sh.err != nil {
+		t.Fatal(sh.err)
+	}
+	s := sh.s
+	t.Cleanup(func() { s.logOnFailure(t) })
+	return s
+}
+
+// Stop stops the server if Server started it, and removes its log. It is
+// safe to call more than once.
+func (sh *Shared) Stop() error {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var err error
+	if sh.s != nil {
+		err = sh.s.Stop()
+	}
+	if sh.dir != "" {
+		os.RemoveAll(sh.dir)
+	}
+	return err
+}
+
+// startRetrying starts the server with its log in logDir. A port found
+// free can be taken before moto binds it; it tries again then.
+func startRetrying(bin, logDir string) (*Server, error) {
 	var errs []error
 	for attempt := range 3 {
 		s, err := start(bin, filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
 		if err == nil {
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("moto_server log (%s), last lines:\n%s", s.logPath, s.logTail(40))
-				}
-				if err := s.Stop(); err != nil {
-					t.Errorf("stopping moto_server: %v", err)
-				}
-			})
-			return s
+			return s, nil
 		}
 		errs = append(errs, err)
 	}
-	t.Fatalf("moto_server did not start: %v", errors.Join(errs...))
-	return nil
+	return nil, fmt.Errorf("moto_server did not start: %w", errors.Join(errs...))
+}
+
+// logOnFailure logs the end of the server's log when t has failed.
+func (s *Server) logOnFailure(t testing.TB) {
+	if t.Failed() {
+		t.Logf("moto_server log (%s), last lines:\n%s", s.logPath, s.logTail(40))
+	}
 }
 
 func start(bin, logPath string) (*Server, error) {
@@ -115,7 +179,9 @@ func start(bin, logPath string) (*Server, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group: moto_server is often a shim (pyenv) that starts
 	// Python, and Stop must end them all.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The kernel kills it if the test binary dies first (killed by its
+	// -timeout, before a TestMain could stop a Shared server).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}

@@ -104,3 +104,28 @@ func TestMissingFailsWhenRequired(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedStartsOnceAndStops wants a Shared server started by the
+// first Server call only, the same one (answering) for every later call,
+// and gone, with its process group, after Stop.
+func TestSharedStartsOnceAndStops(t *testing.T) {
+	var sh moto.Shared
+	first := sh.Server(t)
+	t.Run("second-user", func(t *testing.T) {
+		if got := sh.Server(t); got.PID() != first.PID() || got.URL() != first.URL() {
+			t.Errorf("second Server: got pid %d at %s, want the first one's, pid %d at %s", got.PID(), got.URL(), first.PID(), first.URL())
+		}
+		if got := listBuckets(t, first); !strings.Contains(got, "ListAllMyBucketsResult") {
+			t.Errorf("ListBuckets on the shared server: got %s, want an answer", got)
+		}
+	})
+	if err := sh.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(-first.PID(), 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("after Stop, signal 0 to process group %d: got %v, want ESRCH (no process left)", first.PID(), err)
+	}
+	if err := sh.Stop(); err != nil {
+		t.Errorf("second Stop: got %v, want nil", err)
+	}
+}

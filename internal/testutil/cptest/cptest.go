@@ -12,6 +12,9 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
@@ -70,7 +73,8 @@ func Log(cp *controlplane.ControlPlane, name string) func() (string, string) {
 }
 
 // CreateCRDs creates crds in cp and waits, under the suite's deadline
-// policy (package wait), until each is established (its API served).
+// policy (package wait), until each is established (its API served),
+// watching each CRD (wait.ForWatch).
 func CreateCRDs(t testing.TB, cp *controlplane.ControlPlane, crds ...*apiextensionsv1.CustomResourceDefinition) {
 	t.Helper()
 	if len(crds) == 0 {
@@ -87,14 +91,34 @@ func CreateCRDs(t testing.TB, cp *controlplane.ControlPlane, crds ...*apiextensi
 		}
 	}
 	for _, crd := range crds {
-		wait.For(t, "CRD "+crd.Name+" established", wait.Options{Log: Log(cp, "kube-apiserver")}, func() (bool, string, error) {
-			got, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
-			if err != nil {
-				return false, "", err
-			}
-			return slices.ContainsFunc(got.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
-				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
-			}), fmt.Sprintf("conditions %+v", got.Status.Conditions), nil
-		})
+		wait.ForWatch(t, "CRD "+crd.Name+" established", wait.Options{Log: Log(cp, "kube-apiserver")},
+			ListWatch(func(ctx context.Context, o metav1.ListOptions) (*apiextensionsv1.CustomResourceDefinitionList, error) {
+				return ext.ApiextensionsV1().CustomResourceDefinitions().List(ctx, o)
+			}, func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				return ext.ApiextensionsV1().CustomResourceDefinitions().Watch(ctx, o)
+			}, "metadata.name="+crd.Name),
+			func(got []*apiextensionsv1.CustomResourceDefinition) (bool, string, error) {
+				if len(got) == 0 {
+					return false, "no CRD of that name", nil
+				}
+				return slices.ContainsFunc(got[0].Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
+					return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
+				}), fmt.Sprintf("conditions %+v", got[0].Status.Conditions), nil
+			})
+	}
+}
+
+// ListWatch is the ListerWatcher of wait.ForWatch for a typed client's List
+// and Watch, narrowed by fieldSelector ("metadata.name=x"; "" for all).
+func ListWatch[L runtime.Object](list func(context.Context, metav1.ListOptions) (L, error), watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error), fieldSelector string) *cache.ListWatch {
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = fieldSelector
+			return list(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = fieldSelector
+			return watchFn(ctx, o)
+		},
 	}
 }

@@ -10,6 +10,12 @@
 // waited, and the end of the log of the process that should have made the
 // event happen.
 //
+// A wait ends at the event itself where something announces it: ForWatch
+// watches Kubernetes API objects, UntilStream reads a stream (istiod's xDS
+// pushes). For and Until evaluate a condition every 100 ms, for events
+// nothing announces (a process's readiness endpoint, a file, istiod's
+// debug endpoint); each such use says why in a comment.
+//
 // A wait never stands in for an event: there is no sleep here that a test
 // could use to let "enough time" pass.
 package wait
@@ -103,34 +109,22 @@ func For(t testing.TB, what string, o Options, cond Cond) {
 // policy's deadline passes; the error says what was awaited, what was
 // last seen, how long it waited and, with o.Log, the end of the log.
 func Until(ctx context.Context, what string, o Options, cond Cond) error {
-	f, err := scale()
-	if err != nil {
-		return err
-	}
-	limit := time.Duration(float64(or(o.Timeout)) * f)
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	seen := ""
-	for {
-		done, s, err := cond()
-		if s != "" {
-			seen = s
+	return UntilStream(ctx, what, o, func(ctx context.Context, seen func(string)) error {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			done, s, err := cond()
+			seen(s)
+			if err != nil || done {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w%s", what, err, logOf(o))
-		}
-		if done {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return Expired(what, seen, time.Since(start), limit, f, o)
-		case <-tick.C:
-		}
-	}
+	})
 }
 
 // Expired is the error of a wait that reached its deadline, for a wait
@@ -159,4 +153,35 @@ func or(d time.Duration) time.Duration {
 		return Default
 	}
 	return d
+}
+
+// UntilStream waits, under the policy, for an event a stream reports (an
+// xDS push, say), for a wait that cannot be written as a Cond: run reads
+// the stream with ctx, which ends at the policy's deadline, reports what
+// it finds through seen, and returns nil once the event has come. When
+// ctx ends first, the error is Until's (what was awaited, last seen, how
+// long, the log); when run fails, the error wraps run's.
+func UntilStream(ctx context.Context, what string, o Options, run func(ctx context.Context, seen func(string)) error) error {
+	f, err := scale()
+	if err != nil {
+		return err
+	}
+	limit := time.Duration(float64(or(o.Timeout)) * f)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	last := ""
+	err = run(ctx, func(s string) {
+		if s != "" {
+			last = s
+		}
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return Expired(what, last, time.Since(start), limit, f, o)
+	default:
+		return fmt.Errorf("waiting for %s: %w%s", what, err, logOf(o))
+	}
 }
