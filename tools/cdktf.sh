@@ -35,6 +35,12 @@ else
 	for s in cluster mesh app; do
 		if [ -f "$out/stacks/$env-$s/cdk.tf.json" ]; then stacks+=("$env-$s"); fi
 	done
+	# An environment of apps has a stack per app, <env>-app-<name>: those
+	# of this synthesis, from its manifest.
+	while IFS= read -r s; do stacks+=("$s"); done < <(node -e '
+		const [manifest, env] = process.argv.slice(1);
+		for (const s of Object.keys(require(manifest).stacks).sort()) if (s.startsWith(env + "-app-")) console.log(s);
+	' "$(realpath "$out")/manifest.json" "$env")
 fi
 for s in "${stacks[@]}"; do
 	test -f "$out/stacks/$s/cdk.tf.json" || { echo "make $goal: environment $env has no stack $s" >&2; exit 2; }
