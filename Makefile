@@ -112,7 +112,7 @@ aws-schema: $(NPM_STAMP)
 	terraform -chdir="$$tmp" providers schema -json > "$$tmp/schema.json"; \
 	node tools/awsbinding/awsbinding.js schema "$$tmp/schema.json" $(AWS_PROVIDER_VERSION)
 
-# istioctl, for Istio's analyzer (go run . check, internal/analyze), built from
+# istioctl, for Istio's analyzer (go run . check, internal/verify/analyze), built from
 # the istio.io/istio commit pinned in tools/go.mod. Make rebuilds it only when
 # tools/go.mod or tools/go.sum change, and Go's build cache makes a rebuild
 # of unchanged sources take seconds (the first build takes minutes).
@@ -128,13 +128,13 @@ istioctl: $(ISTIOCTL)
 	@echo "istioctl: using $(ISTIOCTL) (built from istio.io/istio $(ISTIO_VERSION))"
 
 # The local Kubernetes control plane the tests install every environment into
-# (internal/controlplane): kube-apiserver and kube-controller-manager from the
+# (internal/verify/controlplane): kube-apiserver and kube-controller-manager from the
 # wrapper module tools/kube, pilot-discovery (istiod) from tools/go.mod (the
 # same Istio commit as istioctl), etcd from Debian's etcd-server package.
 # They are built into a cache outside the clone, one folder per version (the
 # version is the folder's name, so the targets need no other prerequisite),
 # and a fresh clone on the same machine reuses them; the first build takes
-# minutes (README, "Testing"). internal/controlplane looks in the same folders.
+# minutes (README, "Testing"). internal/verify/controlplane looks in the same folders.
 BLUEGREEN_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/bluegreen
 KUBE_VERSION    := $(shell awk '$$1=="require" && $$2=="k8s.io/kubernetes" {print $$3}' tools/kube/go.mod)
 ISTIO_VERSION   := $(shell awk '$$1=="require" && $$2=="istio.io/istio" {print $$3}' tools/go.mod)
@@ -155,7 +155,7 @@ KUBE_LDFLAGS    := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
 .PHONY: controlplane
 $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kube-controller-manager &:
 	@echo "controlplane: building kube-apiserver and kube-controller-manager $(KUBE_VERSION) into $(KUBE_DIR), once per machine,"
-	@echo "  for the local Kubernetes API server the tests install every environment into (internal/controlplane);"
+	@echo "  for the local Kubernetes API server the tests install every environment into (internal/verify/controlplane);"
 	@echo "  about 10 min on 2 cores with an empty Go build cache, a few minutes with a warm one"
 	mkdir -p $(KUBE_DIR)
 	@cd tools/kube && ../build-progress.sh kube-apiserver go build -v -ldflags '$(KUBE_LDFLAGS)' -o $(KUBE_DIR)/kube-apiserver.tmp k8s.io/kubernetes/cmd/kube-apiserver
@@ -258,7 +258,7 @@ synth: bindings crds
 docs: bindings
 	go run ./internal/docgen/gen
 
-# The control plane tests (internal/controlplane, internal/meshinstall), the
+# The control plane tests (internal/verify/controlplane, internal/verify/meshinstall), the
 # promotion gate's tests with a real Prometheus (internal/gate, internal/cli) and
 # the moto cycles (stacks: terraform-exec and the cdktf CLI) fail rather
 # than skip when make test runs them.
@@ -357,8 +357,8 @@ STRESS_N        ?= 10
 STRESS_HOGS     ?= 2
 STRESS_PARALLEL ?= 0
 STRESS_OUT      ?= $(or $(TMPDIR),/tmp)/bluegreen-stress
-STRESS_PACKAGES ?= ./internal/controlplane/ ./internal/gatewayistiod/ ./internal/meshinstall/ \
-	./constructs/gatewayapicrds/ ./internal/cli/ ./internal/moto/ ./stacks/
+STRESS_PACKAGES ?= ./internal/verify/controlplane/ ./internal/verify/gatewayistiod/ ./internal/verify/meshinstall/ \
+	./constructs/gatewayapicrds/ ./internal/cli/ ./internal/verify/moto/ ./stacks/
 
 .PHONY: stress
 stress: bindings crds $(ISTIOCTL) controlplane

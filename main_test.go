@@ -16,12 +16,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/istiocharts"
 )
 
 // synthAll runs the program as `cdktf synth` does, into a fresh folder, and

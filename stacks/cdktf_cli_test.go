@@ -19,7 +19,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/moto"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/moto"
 )
 
 // The environment of testdata/cdktf-cli.cdktf.json. It leaves add-ons and

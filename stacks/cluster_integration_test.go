@@ -31,9 +31,9 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/moto"
 	synthesis "github.com/bluegreen-mesh/bluegreen/internal/synth" // stacks_test.go has a func synth
 	"github.com/bluegreen-mesh/bluegreen/internal/tfcli"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/moto"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
 )
 
 // ist0176 is the code of Istio's analyzer message

@@ -66,7 +66,7 @@ func TestUseExistingChecksTheClusterCRDsAtPlan(t *testing.T) {
 // (`terraform console`, no provider needed), with self standing for what
 // the data source reads from clusters with the CRD of bundle v1.6.0, v1.7.1,
 // v1.4.1, without the annotation, and without the CRD, and compares it with
-// Requirement.Check, which internal/meshinstall uses.
+// Requirement.Check, which internal/verify/meshinstall uses.
 func TestExistingPostconditionInTerraform(t *testing.T) {
 	tf, err := exec.LookPath("terraform")
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 // 1.33 is released (expected in the first quarter of 2027; see
 // SupportEnds). Its charts' version and image tag are this version. The
 // offline analyzer (tools/go.mod) and the istiod of the tests stay at
-// Istio 1.31.0 (internal/istiocharts.Release), the newest 1.31 patch whose
+// Istio 1.31.0 (internal/verify/istiocharts.Release), the newest 1.31 patch whose
 // exact source the Go module proxy serves; the proxy does not serve
 // 1.31.1's.
 const DefaultVersion = "1.31.1"

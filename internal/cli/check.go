@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 )
 

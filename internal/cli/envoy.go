@@ -9,10 +9,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
-	"github.com/bluegreen-mesh/bluegreen/internal/envoyroutes"
-	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/envoyroutes"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )

@@ -13,7 +13,7 @@ import (
 
 // TestRoutesEnvoySaysHowToBuild runs routes --envoy with an empty binary
 // cache: it must fail, naming what is missing and the command that builds
-// it. (With the binaries built, internal/meshinstall's tests run the same
+// it. (With the binaries built, internal/verify/meshinstall's tests run the same
 // chain for every environment.)
 func TestRoutesEnvoySaysHowToBuild(t *testing.T) {
 	cache := t.TempDir()

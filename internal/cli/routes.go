@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )

@@ -5,9 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
 )
 
 // BenchmarkStages measures each stage of the pipeline for the dev

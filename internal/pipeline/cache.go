@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
-	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/istiocharts"
 )
 
 // EnvNoCache names the environment variable that, set to 1, turns the

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
-	"github.com/bluegreen-mesh/bluegreen/internal/istiocharts"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/istiocharts"
 )
 
 // shipped is the copy of the shipped cdktf.json that the tests read.

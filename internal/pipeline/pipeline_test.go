@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/analyze"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
 )
 
 // fixtureReleases are the Helm releases each environment of the fixture

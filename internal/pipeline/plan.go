@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
-	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/meshinstall"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/meshinstall"
 )
 
 // fixturePlans are the resources each environment's install plan holds, by

@@ -1,5 +1,5 @@
 // Module kube pins the Kubernetes control plane that the tests run
-// (internal/controlplane): kube-apiserver and kube-controller-manager built
+// (internal/verify/controlplane): kube-apiserver and kube-controller-manager built
 // from k8s.io/kubernetes. That module cannot be installed with go install
 // because its own go.mod replaces every staging module with a folder of its
 // repository; this wrapper replaces each with the matching published

@@ -1,7 +1,7 @@
 //go:build tools
 
 // Package kube records the Kubernetes control plane binaries built from this
-// module for the tests' local API server (internal/controlplane):
+// module for the tests' local API server (internal/verify/controlplane):
 //
 //   - kube-apiserver and kube-controller-manager from k8s.io/kubernetes
 //     v1.35.4. Kubernetes 1.35 was released in December 2025 and is

@@ -1,7 +1,7 @@
 // Package bundle compares the bundle version of a cluster's Gateway API
 // CRDs with what an Istio release needs, in the words of the check
 // gatewayapicrds.UseExisting writes into a stack. It imports no cdktf, so
-// tools that check a cluster without Terraform (internal/meshinstall) use
+// tools that check a cluster without Terraform (internal/verify/meshinstall) use
 // it.
 package bundle
 
@@ -19,7 +19,7 @@ const Annotation = "gateway.networking.k8s.io/bundle-version"
 // Local is the name of the Terraform local value in which
 // gatewayapicrds.UseExisting records the Requirement (an object with
 // "setting", "istio" and "bundle_version"), for tools that check the
-// cluster without Terraform (internal/meshinstall).
+// cluster without Terraform (internal/verify/meshinstall).
 const Local = "gateway_api_crds_required"
 
 // Requirement is what gatewayapicrds.UseExisting requires of the

@@ -16,8 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
 )
 
 // RequiredVariable names the environment variable that make test sets: with

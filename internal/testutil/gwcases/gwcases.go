@@ -1,6 +1,6 @@
 // Package gwcases holds the requests the tests that judge the Gateway API
-// evaluator by istiod share (internal/gatewayistiod on built objects,
-// internal/meshinstall on a synthesized environment), so that both ask
+// evaluator by istiod share (internal/verify/gatewayistiod on built objects,
+// internal/verify/meshinstall on a synthesized environment), so that both ask
 // the same questions.
 package gwcases
 

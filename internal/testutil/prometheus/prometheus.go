@@ -22,9 +22,9 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/gate"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
 )
 
 // RequiredVariable names the environment variable that make test sets:
