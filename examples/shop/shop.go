@@ -46,6 +46,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (cdktf.TerraformSt
 		ConfigPath: jsii.String(p.KubeconfigPath), ConfigContext: jsii.String(p.KubeconfigContext),
 	})
 
+	// snippet: compose
 	cp, err := istio.New(stack, "istio", istio.Props{Revision: "stable"})
 	if err != nil {
 		return nil, err
@@ -70,5 +71,6 @@ func NewStack(scope constructs.Construct, id string, p Props) (cdktf.TerraformSt
 	if _, err := routing.New(stack, "routing", routing.Props{Routing: mesh.Routing{Hosts: []string{"shop.example.com"}, Live: p.Live}}, app, cp); err != nil {
 		return nil, err
 	}
+	// end snippet: compose
 	return stack, nil
 }

@@ -10,21 +10,6 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/synth"
 )
 
-// Usage is the program's help text.
-const Usage = `usage: go run . [command]
-
-commands:
-  synth [--warn-only]      synthesize every environment (or those in ENVIRONMENTS) into cdktf.out, run the
-                           bluegreen checks and draw each routing (the default)
-  routes <env> [flags]     show where requests go: the standard set, or one request (--path, --header, --cookie, --host)
-  promote <env> <colour>   make <colour> the live colour of <env> in cdktf.json (routing.live), and show the change
-  check <env>              run Istio's analyzer (istioctl analyze, offline) and bluegreen's checks on what <env> deploys
-  graph <env> [-o dir]     draw the routing of <env> as Mermaid and Graphviz DOT (and SVG/PNG with Graphviz)
-  help                     print this help
-
-Commands read cdktf.json, or the file named by BLUEGREEN_CONFIG.
-`
-
 // Synth implements `synth [--warn-only]`, the default command (as `cdktf
 // synth` and `cdktf deploy` run the program): it synthesizes every
 // environment, or those named in $ENVIRONMENTS, into cdktf.out (or

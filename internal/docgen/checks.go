@@ -41,7 +41,13 @@ func Pages(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{"docs/reference.md": ref, "docs/checks.md": Checks()}, nil
+	pages, err := Includes(root)
+	if err != nil {
+		return nil, err
+	}
+	pages["docs/reference.md"] = ref
+	pages["docs/checks.md"] = Checks()
+	return pages, nil
 }
 
 // Write writes every generated page under root, each atomically.

@@ -59,22 +59,6 @@ func TestDevMermaid(t *testing.T) {
 	}
 }
 
-// TestREADMEShowsTheDevDiagram keeps the README's picture of dev in step
-// with what the program draws.
-func TestREADMEShowsTheDevDiagram(t *testing.T) {
-	want, err := os.ReadFile(filepath.Join("testdata", "dev.mmd.golden"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), "```mermaid\n"+string(want)+"```") {
-		t.Errorf("README.md does not embed the current dev diagram (testdata/dev.mmd.golden) in a mermaid block")
-	}
-}
-
 func TestDOTRendersWithGraphviz(t *testing.T) {
 	g := graph.Build(load(t, "staging"))
 	dot := g.DOT()
