@@ -154,7 +154,7 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("routes --envoy: environment %s: apps share host(s) %s, and the install plan does not route them through one Gateway yet, so istiod would serve each such host from one app's Gateway and ignore the others; judge an environment whose apps have hosts of their own", envName, strings.Join(g.interim, ", "))
 	}
 	fmt.Fprintln(stdout)
-	return envoyRoutes(bins, *envoyTimeout, r.Env, g.model, cases, stdout, stderr)
+	return envoyRoutes(bins, *envoyTimeout, r.Env, g, cases, stdout, stderr)
 }
 
 // shorthandTable writes the routing of an environment of the app + routing
