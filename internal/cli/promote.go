@@ -127,8 +127,13 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 3 {
 		rollback = envName + " " + app.Name + " " + was
 	}
-	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s`.\n",
-		envName, filepath.Base(path), envName, rollback)
+	// A promotion changes the app's own stack only: with apps, say so.
+	stack := ""
+	if before.Env.AppEntries != nil {
+		stack = " STACK=" + strings.TrimPrefix(app.Stack, envName+"-")
+	}
+	fmt.Fprintf(stdout, "Review with `make diff ENV=%s%s`, commit %s, then `make deploy ENV=%s%s`. Roll back with `go run . promote %s`.\n",
+		envName, stack, filepath.Base(path), envName, stack, rollback)
 	return nil
 }
 
