@@ -269,29 +269,42 @@ func (g *gateway) answers(cases []mesh.Case) ([]mesh.Answer, error) {
 			specs = append(specs, s)
 		}
 	}
-	gm := gatewayapi.ModelOfMesh(g.model)
-	out := make([]mesh.Answer, 0, len(cases))
-	for _, c := range cases {
-		var as []mesh.Answer
-		var err error
+	// Each API's cases in one call, which evaluates them on one model.
+	var vs, gw []mesh.Case
+	var vsAt, gwAt []int
+	for i, c := range cases {
 		if g.apiOf(c.Request.Host) == mesh.APIGatewayAPI {
-			as, err = gatewayapi.Answers(gm, specs, []mesh.Case{c})
-			// The Gateway API names an app by its Service; the apps of
-			// cdktf.json are named so too, but say the app's name.
-			for i := range as {
-				for _, a := range g.apps {
-					if s, ok := g.specs[a.Name]; ok && s.App == as[i].App {
-						as[i].App = a.Name
-					}
-				}
-			}
+			gw, gwAt = append(gw, c), append(gwAt, i)
 		} else {
-			as, err = mesh.Answers(g.model, g.apps, []mesh.Case{c})
+			vs, vsAt = append(vs, c), append(vsAt, i)
 		}
+	}
+	out := make([]mesh.Answer, len(cases))
+	if len(vs) > 0 {
+		as, err := mesh.Answers(g.model, g.apps, vs)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, as...)
+		for j, a := range as {
+			out[vsAt[j]] = a
+		}
+	}
+	if len(gw) > 0 {
+		as, err := gatewayapi.Answers(gatewayapi.ModelOfMesh(g.model), specs, gw)
+		if err != nil {
+			return nil, err
+		}
+		for j, a := range as {
+			// The Gateway API names an app by its Service; the apps of
+			// cdktf.json are named so too, but say the app's name.
+			for _, app := range g.apps {
+				if s, ok := g.specs[app.Name]; ok && s.App == a.App {
+					a.App = app.Name
+					break
+				}
+			}
+			out[gwAt[j]] = a
+		}
 	}
 	return out, nil
 }
