@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -79,14 +78,7 @@ func BenchmarkAppsCommands(b *testing.B) {
 				if err := bc.run(1); err != nil {
 					b.Fatal(err)
 				}
-				i := 0
-				for b.Loop() {
-					if err := bc.run(i); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}
-				b.ReportMetric(testutil.PeakRSSMiB(os.Getpid()), "peak-MiB")
+				loop(b, bc.run)
 			})
 		}
 	}
