@@ -35,10 +35,15 @@ type gateway struct {
 	interim []string
 }
 
-// SharedGatewayName is the name of the one Gateway that apps sharing a
-// host are served by, in routes' own evaluation of such apps where the
-// pipeline does not route them through one Gateway yet.
-const SharedGatewayName = "shared-ingress"
+// sharedGatewayName and sharedGatewayAPIName are the names of the one
+// Gateway that apps sharing a host are served by (with VirtualServices,
+// with the Gateway API), in the commands' own evaluation of such apps where
+// the pipeline does not route them through one Gateway yet: the names the
+// mesh stack is to give them.
+const (
+	sharedGatewayName    = "shared-ingress"
+	sharedGatewayAPIName = "shared-ingress-gatewayapi"
+)
 
 // gatewayOf returns the routing of the rendered environment r.
 func gatewayOf(r *pipeline.Rendered) (*gateway, error) {
@@ -122,12 +127,12 @@ func (g *gateway) shareHosts(releases map[string][]string, namespace string) err
 			for _, a := range apps {
 				specs = append(specs, g.specs[a.Name])
 			}
-			shared, objs, err := gatewayapi.BuildApps(gatewayapi.SharedGateway{Name: SharedGatewayName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, specs)
+			shared, objs, err := gatewayapi.BuildApps(gatewayapi.SharedGateway{Name: sharedGatewayAPIName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, specs)
 			if err != nil {
 				return err
 			}
 			shared.Gateway.Namespace = namespace
-			m.KubernetesGateways = append(m.KubernetesGateways, mesh.GatewayAPIObject[*gwv1.Gateway]{Release: SharedGatewayName, Object: shared.Gateway})
+			m.KubernetesGateways = append(m.KubernetesGateways, mesh.GatewayAPIObject[*gwv1.Gateway]{Release: sharedGatewayAPIName, Object: shared.Gateway})
 			for _, a := range apps {
 				o := objs[g.specs[a.Name].App]
 				for _, rt := range o.Routes() {
@@ -138,11 +143,11 @@ func (g *gateway) shareHosts(releases map[string][]string, namespace string) err
 				}
 			}
 		} else {
-			shared, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: SharedGatewayName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, apps)
+			shared, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: sharedGatewayName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, apps)
 			if err != nil {
 				return err
 			}
-			m.AddShared(shared, map[string]string{"Gateway": SharedGatewayName, "VirtualService": SharedGatewayName})
+			m.AddShared(shared, map[string]string{"Gateway": sharedGatewayName, "VirtualService": sharedGatewayName})
 			for _, a := range apps {
 				o := objs[a.Name]
 				m.AddObjects(o.Objects, a.Target.Namespace, map[string]string{"VirtualService": a.Name + "-virtualservice", "DestinationRule": a.Name + "-destinationrule"})
