@@ -328,17 +328,21 @@ consumer-replace:
 promote: bindings
 	go run . promote $(ENV) $(APP) $(COLOUR)
 
-# Show where requests to ENV go, rendered and evaluated offline; with
+# Show where requests to ENV go, every app through the whole gateway,
+# rendered and evaluated offline; APP=<app> limits the requests to one
+# app's, OUTPUT=json prints them as JSON (docs/routes-json.md); with
 # ENVOY=1, also installed into the local control plane and judged by the
 # Envoy routes istiod generates (builds the control plane first).
 routes: bindings $(if $(ENVOY),controlplane)
-	go run . routes $(ENV) $(if $(ENVOY),--envoy)
+	go run . routes $(ENV) $(if $(APP),--app $(APP)) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(ENVOY),--envoy)
 
-# Istio's analyzer and bluegreen's checks on what ENV deploys.
+# Istio's analyzer and bluegreen's checks on what ENV deploys, every app's
+# objects at once.
 check: bindings $(ISTIOCTL)
 	go run . check $(ENV)
 
-# Draw ENV's routing (Mermaid, DOT; SVG and PNG with Graphviz).
+# Draw ENV's routing, every app behind its gateway (Mermaid, DOT; SVG and
+# PNG with Graphviz).
 graph: bindings
 	go run . graph $(ENV)
 

@@ -94,8 +94,9 @@ func RequestOf(r Request) AnswerRequest {
 // when a root delegated).
 func Answers(m *Model, apps []App, cases []Case) ([]Answer, error) {
 	var out []Answer
+	ev := m.Evaluator()
 	for _, c := range cases {
-		o, err := m.Evaluate(c.Request)
+		o, err := ev.Evaluate(c.Request)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}

@@ -146,3 +146,36 @@ func TestCheckApps(t *testing.T) {
 		t.Errorf("BuildApps with two apps under one prefix: %v; want the BG014 error", err)
 	}
 }
+
+// TestEvaluatorAgreesWithEvaluate evaluates every app's standard requests
+// twice with one Evaluator (whose second pass reads what the first kept)
+// and once each with Model.Evaluate: the outcomes are the same.
+func TestEvaluatorAgreesWithEvaluate(t *testing.T) {
+	apps := threeApps()
+	m, _, _ := meshtest.AppsModel(t, apps...)
+	ev := m.Evaluator()
+	n := 0
+	for pass := range 2 {
+		for _, a := range apps {
+			for _, c := range mesh.AppCases(apps)[a.Name] {
+				want, err := m.Evaluate(c.Request)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := ev.Evaluate(c.Request)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if jsonOf(got) != jsonOf(want) {
+					t.Errorf("pass %d, %s: Evaluator %s; Evaluate %s", pass, c.Name, jsonOf(got), jsonOf(want))
+				}
+				if want.Delegate != "" {
+					n++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no request went through a delegate; the test shows nothing of what the Evaluator keeps")
+	}
+}

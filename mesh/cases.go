@@ -95,8 +95,9 @@ func NearMisses(p Routing, host string) []Case {
 func Table(w io.Writer, m *Model, cases []Case) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tRULE\tSUBSET\tRELEASE\tWEIGHT\tAPP PATH\tANSWER")
+	ev := m.Evaluator()
 	for _, c := range cases {
-		out, err := m.Evaluate(c.Request)
+		out, err := ev.Evaluate(c.Request)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}

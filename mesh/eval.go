@@ -143,6 +143,60 @@ type Outcome struct {
 // conditions hold (any match block; every condition of a block; regexes are
 // RE2 and must match the whole value, as Envoy applies them).
 func (m *Model) Evaluate(r Request) (Outcome, error) {
+	return m.evaluate(r, nil)
+}
+
+// Evaluator evaluates many requests on one model, reusing what each
+// request reads again (a root VirtualService's routes merged with its
+// delegates', the check of the fields the evaluator models), which with
+// dozens of apps behind one root is most of the time. The model must not
+// change while an Evaluator of it is used.
+type Evaluator struct {
+	m          *Model
+	routes     map[*networkingv1.VirtualService][]effectiveRoute
+	unmodelled map[evalKey]string
+}
+
+type evalKey struct {
+	what string
+	spec any
+}
+
+// Evaluator returns an Evaluator of m.
+func (m *Model) Evaluator() *Evaluator {
+	return &Evaluator{m: m, routes: map[*networkingv1.VirtualService][]effectiveRoute{}, unmodelled: map[evalKey]string{}}
+}
+
+// Evaluate is Model.Evaluate.
+func (e *Evaluator) Evaluate(r Request) (Outcome, error) { return e.m.evaluate(r, e) }
+
+func (e *Evaluator) effectiveRoutes(vs Object[*networkingv1.VirtualService]) []effectiveRoute {
+	if e == nil {
+		return nil
+	}
+	if rs, ok := e.routes[vs.Spec]; ok {
+		return rs
+	}
+	rs := e.m.effectiveRoutes(vs)
+	e.routes[vs.Spec] = rs
+	return rs
+}
+
+func (e *Evaluator) notEvaluated(f Fields, what string, spec any) string {
+	if e == nil {
+		return f.NotEvaluated(what, spec)
+	}
+	k := evalKey{what, spec}
+	if s, ok := e.unmodelled[k]; ok {
+		return s
+	}
+	s := f.NotEvaluated(what, spec)
+	e.unmodelled[k] = s
+	return s
+}
+
+// evaluate is Evaluate, with what e holds (nil: nothing).
+func (m *Model) evaluate(r Request, e *Evaluator) (Outcome, error) {
 	if r.Method == "" {
 		r.Method = "GET"
 	}
@@ -165,7 +219,7 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 		return out, nil
 	}
 	out.Gateway = gw.Namespace + "/" + gw.Name
-	if out.NotEvaluated = GatewayFields.NotEvaluated("Gateway "+out.Gateway, gw.Spec); out.NotEvaluated != "" {
+	if out.NotEvaluated = e.notEvaluated(GatewayFields, "Gateway "+out.Gateway, gw.Spec); out.NotEvaluated != "" {
 		return out, nil
 	}
 	if server.GetTls().GetHttpsRedirect() && r.Scheme == "http" {
@@ -177,10 +231,14 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 			continue
 		}
 		out.VirtualService = vs.Namespace + "/" + vs.Name
-		if out.NotEvaluated = VirtualServiceFields.NotEvaluated("VirtualService "+out.VirtualService, vs.Spec); out.NotEvaluated != "" {
+		if out.NotEvaluated = e.notEvaluated(VirtualServiceFields, "VirtualService "+out.VirtualService, vs.Spec); out.NotEvaluated != "" {
 			return out, nil
 		}
-		for i, route := range m.effectiveRoutes(vs) {
+		routes := e.effectiveRoutes(vs)
+		if e == nil {
+			routes = m.effectiveRoutes(vs)
+		}
+		for i, route := range routes {
 			match, prefix, ok, err := routeMatches(route.HTTPRoute, r)
 			if err != nil {
 				return out, fmt.Errorf("virtualservice %s route %s: %w", out.VirtualService, RouteName(route.HTTPRoute, i), err)
@@ -191,7 +249,7 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 			if route.delegate != nil {
 				out.Delegate = route.delegate.Namespace + "/" + route.delegate.Name
 				out.DelegateRoute = route.delegateRoute
-				if out.NotEvaluated = VirtualServiceFields.NotEvaluated("VirtualService "+out.Delegate, route.delegate.Spec); out.NotEvaluated != "" {
+				if out.NotEvaluated = e.notEvaluated(VirtualServiceFields, "VirtualService "+out.Delegate, route.delegate.Spec); out.NotEvaluated != "" {
 					return out, nil
 				}
 			}
@@ -232,7 +290,7 @@ func (m *Model) Evaluate(r Request) (Outcome, error) {
 			}
 			for _, h := range hosts {
 				if dr := m.destinationRule(h, vs.Namespace); dr != nil {
-					if out.NotEvaluated = DestinationRuleFields.NotEvaluated("DestinationRule "+dr.Namespace+"/"+dr.Name, dr.Spec); out.NotEvaluated != "" {
+					if out.NotEvaluated = e.notEvaluated(DestinationRuleFields, "DestinationRule "+dr.Namespace+"/"+dr.Name, dr.Spec); out.NotEvaluated != "" {
 						return out, nil
 					}
 				}

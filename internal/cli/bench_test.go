@@ -32,15 +32,19 @@ func BenchmarkCommands(b *testing.B) {
 		// (Istio's charts) is the highest.
 		{"check", func(int) error { return cli.Check([]string{"dev", "--allowlist", allow}, io.Discard, io.Discard) }},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			i := 0
-			for b.Loop() {
-				if err := bc.run(i); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-			b.ReportMetric(testutil.PeakRSSMiB(os.Getpid()), "peak-MiB")
-		})
+		b.Run(bc.name, func(b *testing.B) { loop(b, bc.run) })
 	}
+}
+
+// loop runs run(i) for i = 0, 1, ... as long as b asks, and reports the
+// process's peak memory so far.
+func loop(b *testing.B, run func(i int) error) {
+	i := 0
+	for b.Loop() {
+		if err := run(i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(testutil.PeakRSSMiB(os.Getpid()), "peak-MiB")
 }

@@ -29,6 +29,11 @@ func renderEnv(name string, istioCharts bool, stderr io.Writer) (*pipeline.Rende
 	if err != nil {
 		return nil, err
 	}
+	return renderEnvironment(e, istioCharts, stderr)
+}
+
+// renderEnvironment is renderEnv on the environment e already loaded.
+func renderEnvironment(e *pipeline.Environment, istioCharts bool, stderr io.Writer) (*pipeline.Rendered, error) {
 	r, err := e.Render(istioCharts)
 	if err != nil {
 		return nil, err

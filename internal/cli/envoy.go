@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
+
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
@@ -33,7 +36,7 @@ import (
 // plane's and istiod's readiness, the gateway's deployment, the routes):
 // one deadline, not one per step, so a step slowed by a loaded machine
 // takes what the others leave.
-func envoyRoutes(bins controlplane.Binaries, timeout time.Duration, e *pipeline.Environment, m *mesh.Model, cases []mesh.Case, stdout, stderr io.Writer) error {
+func envoyRoutes(bins controlplane.Binaries, timeout time.Duration, e *pipeline.Environment, g *gateway, cases []mesh.Case, stdout, stderr io.Writer) error {
 	plan, err := e.InstallPlan()
 	if err != nil {
 		return err
@@ -62,39 +65,80 @@ func envoyRoutes(bins controlplane.Binaries, timeout time.Duration, e *pipeline.
 	if err != nil {
 		return err
 	}
-	gatewayAPI := e.Env.Routing.API == mesh.APIGatewayAPI
+	var vsCases, gwCases []mesh.Case
+	for _, c := range cases {
+		if g.apiOf(c.Request.Host) == mesh.APIGatewayAPI {
+			gwCases = append(gwCases, c)
+		} else {
+			vsCases = append(vsCases, c)
+		}
+	}
+	m := g.model
 	p := e.Env.Istio.WithDefaults()
-	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: gatewayAPI})
+	ist, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{Namespace: p.Namespace, Revision: p.Revision, GatewayAPI: len(g.specs) > 0})
 	if err != nil {
-		return err
-	}
-	var proxy envoyroutes.Proxy
-	g := gatewayapi.ModelOfMesh(m)
-	if gatewayAPI {
-		fmt.Fprintln(stderr, "Waiting for istiod to deploy the gateway of the Gateway (class istio)...")
-		proxy, err = envoyroutes.GatewayAPIProxy(ctx, cp.Client, g, p.Version)
-	} else {
-		proxy, err = envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
-	}
-	if err != nil {
-		return err
-	}
-	rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Envoy routes istiod generates for the ingress gateway of %s:\n\n", e.Env.Name)
-	if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
 		return err
 	}
 	var rows []envoyroutes.Row
-	if gatewayAPI {
-		rows, err = envoyroutes.CompareGatewayCases(g, rcs, cases)
-	} else {
-		rows, err = envoyroutes.Compare(m, rcs, cases)
+	if len(vsCases) > 0 {
+		// Every Gateway of the apps selects the environment's ingress
+		// gateway, whose one route table holds every app's hosts.
+		proxy, err := envoyroutes.GatewayProxy(ctx, cp.Client, m, p.Version)
+		if err != nil {
+			return err
+		}
+		rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Envoy routes istiod generates for the ingress gateway of %s:\n\n", e.Env.Name)
+		if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
+			return err
+		}
+		rs, err := envoyroutes.Compare(m, rcs, vsCases)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, rs...)
 	}
-	if err != nil {
-		return err
+	gm := gatewayapi.ModelOfMesh(m)
+	for _, gw := range gm.Gateways {
+		// istiod deploys a gateway of its own for each Gateway of class
+		// istio: judge each by the requests for the hosts it declares.
+		var mine []mesh.Case
+		for _, c := range gwCases {
+			if slices.ContainsFunc(gw.Spec.Listeners, func(l gwv1.Listener) bool {
+				return l.Hostname == nil || hostAdmits(string(*l.Hostname), c.Request.Host)
+			}) {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) == 0 || gw.Spec.GatewayClassName != "istio" {
+			continue
+		}
+		one := gm
+		one.Gateways = []*gwv1.Gateway{gw}
+		fmt.Fprintf(stderr, "Waiting for istiod to deploy the gateway of the Gateway %s/%s (class istio)...\n", gw.Namespace, gw.Name)
+		proxy, err := envoyroutes.GatewayAPIProxy(ctx, cp.Client, one, p.Version)
+		if err != nil {
+			return err
+		}
+		rcs, err := envoyroutes.Fetch(ctx, ist.XDSAddr, proxy)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Envoy routes istiod generates for the gateway of Gateway %s/%s of %s:\n\n", gw.Namespace, gw.Name, e.Env.Name)
+		if err := envoyroutes.PrintRoutes(stdout, rcs); err != nil {
+			return err
+		}
+		rs, err := envoyroutes.CompareGatewayCases(gm, rcs, mine)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, rs...)
+	}
+	if len(rows) != len(cases) {
+		return fmt.Errorf("routes --envoy: %d of %d requests judged: no Gateway istiod serves declares the hosts of the others", len(rows), len(cases))
 	}
 	fmt.Fprintln(stdout)
 	if err := envoyroutes.Table(stdout, rows); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/cli"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 )
@@ -65,5 +66,45 @@ func TestRoutesEnvoyGatewayAPI(t *testing.T) {
 	}
 	if rows != 1 {
 		t.Errorf("%d rows for GET /; want 1", rows)
+	}
+}
+
+// TestRoutesEnvoyEveryApp runs routes --envoy on environments of several
+// apps, each app on a host of its own (one under a path prefix): with
+// VirtualServices (one ingress gateway's routes hold every app's hosts)
+// and with the Gateway API (istiod deploys a gateway per app's Gateway,
+// each judged by its own routes). Every standard request of every app,
+// the near misses included, must agree with istiod's Envoy routes.
+func TestRoutesEnvoyEveryApp(t *testing.T) {
+	cptest.Binaries(t)
+	for _, tc := range []struct {
+		name, env, config string
+		requests          int
+	}{
+		{"virtualService", "sep", separateHosts, 26},
+		{"gatewayAPI", "gwsep", `{"gwsep": {` + testutil.ExistingCluster + `, "apps": {
+			"cart": {"routing": {"api": "gatewayAPI", "hosts": ["cart.example.com"], "pathPrefix": "/cart", "candidateWeight": 20}},
+			"web": {"routing": {"api": "gatewayAPI", "hosts": ["web.example.com"], "live": "green"}}}}}`, 18},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("BLUEGREEN_CONFIG", testutil.WriteConfig(t, tc.config))
+			var stdout, stderr strings.Builder
+			timeout := wait.Timeout(10 * time.Minute).String()
+			if err := cli.Routes([]string{tc.env, "--envoy", "--envoy-timeout", timeout}, &stdout, &stderr); err != nil {
+				t.Fatalf("routes %s --envoy: %v\nstdout:\n%s\nstderr:\n%s", tc.env, err, stdout.String(), stderr.String())
+			}
+			_, table, ok := strings.Cut(stdout.String(), "ROUTES SAYS")
+			if !ok {
+				t.Fatalf("no comparison table in the output:\n%s", stdout.String())
+			}
+			if agree, disagree := strings.Count(table, "  yes\n"), strings.Count(table, "  NO\n"); agree != tc.requests || disagree != 0 {
+				t.Errorf("%d requests agree and %d disagree; want %d and 0:\n%s", agree, disagree, tc.requests, table)
+			}
+			for _, want := range []string{"cart: GET /", "web: GET /"} {
+				if !strings.Contains(table, want) {
+					t.Errorf("the comparison lacks %q:\n%s", want, table)
+				}
+			}
+		})
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // Graph implements `graph <env> [-o dir]`: it renders the environment
-// offline (package pipeline), prints bluegreen's findings, and writes its routing as Mermaid (<env>-routing.mmd) and Graphviz DOT
+// offline (package pipeline), prints bluegreen's findings, and writes its
+// routing, every app behind the ingress gateway, as Mermaid (<env>-routing.mmd) and Graphviz DOT
 // (<env>-routing.dot), plus SVG and PNG when Graphviz's dot is installed.
 func Graph(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
@@ -31,7 +32,11 @@ func Graph(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g := graph.Build(r.Model)
+	gw, err := gatewayOf(r)
+	if err != nil {
+		return err
+	}
+	g := graph.Build(gw.model)
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}

@@ -96,9 +96,11 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
 	}
-	// The charts must render with the new value, as the deploy will.
-	if _, err := after.Render(false); err != nil {
-		return fmt.Errorf("promote %s: with live %s, nothing written: %w", envName, colour, err)
+	// The charts that change must render with the new value, as the
+	// deploy will; the others render as they did (with dozens of apps,
+	// rendering every release was most of promote's time).
+	if _, _, err := render.ReleasesWith(render.Options{KubeVersion: after.KubeVersion()}, changedOf(before.Releases, after.Releases)); err != nil {
+		return fmt.Errorf("promote %s: with live %s, nothing written: environment %q: %w", envName, colour, envName, err)
 	}
 	// The promotion gate (gate.go): with --require-healthy or
 	// promotion.gate.requireHealthy, evidence from Prometheus or no write.
@@ -127,8 +129,13 @@ func Promote(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 3 {
 		rollback = envName + " " + app.Name + " " + was
 	}
-	fmt.Fprintf(stdout, "Review with `make diff ENV=%s`, commit %s, then `make deploy ENV=%s`. Roll back with `go run . promote %s`.\n",
-		envName, filepath.Base(path), envName, rollback)
+	// A promotion changes the app's own stack only: with apps, say so.
+	stack := ""
+	if before.Env.AppEntries != nil {
+		stack = " STACK=" + strings.TrimPrefix(app.Stack, envName+"-")
+	}
+	fmt.Fprintf(stdout, "Review with `make diff ENV=%s%s`, commit %s, then `make deploy ENV=%s%s`. Roll back with `go run . promote %s`.\n",
+		envName, stack, filepath.Base(path), envName, stack, rollback)
 	return nil
 }
 
@@ -179,22 +186,31 @@ func defaultRoute(o mesh.Objects) string {
 }
 
 // changedReleases lists, as "<stack>/<release>", the releases of after
-// that differ from before's (a release added, or a different name,
-// namespace, chart or values), and counts the others.
+// that differ from before's (changedOf), and counts the others.
 func changedReleases(before, after []render.Release) (changed []string, kept int) {
+	rs := changedOf(before, after)
+	for _, r := range rs {
+		changed = append(changed, r.Stack+"/"+r.Name)
+	}
+	return changed, len(after) - len(rs)
+}
+
+// changedOf returns the releases of after that differ from before's: a
+// release added, or a different name, namespace, chart or values.
+func changedOf(before, after []render.Release) []render.Release {
 	old := map[string]render.Release{}
 	for _, r := range before {
 		old[r.Path] = r
 	}
+	var out []render.Release
 	for _, r := range after {
 		o, ok := old[r.Path]
-		if ok && o.Name == r.Name && o.Namespace == r.Namespace && o.Chart == r.Chart && o.Version == r.Version && slices.Equal(o.Values, r.Values) {
-			kept++
+		if ok && o.Name == r.Name && o.Namespace == r.Namespace && o.Chart == r.Chart && o.Version == r.Version && slices.Equal(o.Values, r.Values) && slices.Equal(o.SetSensitive, r.SetSensitive) {
 			continue
 		}
-		changed = append(changed, r.Stack+"/"+r.Name)
+		out = append(out, r)
 	}
-	return changed, kept
+	return out
 }
 
 // diffLines returns the changed lines of a one-place edit as "- old" and

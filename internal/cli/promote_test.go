@@ -285,7 +285,8 @@ func TestPromoteOneAppOfMany(t *testing.T) {
 		`VirtualService cart, rule "default" (the default rule):`,
 		"  before: blue 100%",
 		"  after:  green 100%",
-		"Roll back with `go run . promote dev cart blue`.",
+		"Review with `make diff ENV=dev STACK=app-cart`, commit cdktf.json, then `make deploy ENV=dev STACK=app-cart`. Roll back with `go run . promote dev cart blue`.",
+		"Helm releases that change: dev-app-cart/cart-virtualservice; the other ",
 	} {
 		if !strings.Contains(out, line) {
 			t.Errorf("output lacks %q:\n%s", line, out)

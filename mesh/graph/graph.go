@@ -52,9 +52,20 @@ func (g *Graph) edge(from, to, label string) {
 func Build(m *mesh.Model) *Graph {
 	g := &Graph{}
 	live, candidates := m.Intent()
+	// One client, for every host of every Gateway: with several apps, each
+	// Gateway (a shared one, or an app's own) adds its hosts.
+	var hosts []string
+	for _, gw := range m.Gateways {
+		for _, s := range gw.Spec.GetServers() {
+			for _, h := range s.GetHosts() {
+				if !slices.Contains(hosts, h) {
+					hosts = append(hosts, h)
+				}
+			}
+		}
+	}
 	for _, gw := range m.Gateways {
 		var servers []string
-		var hosts []string
 		for _, s := range gw.Spec.GetServers() {
 			desc := fmt.Sprintf("%s :%d", s.GetPort().GetProtocol(), s.GetPort().GetNumber())
 			if c := s.GetTls().GetCredentialName(); c != "" {
@@ -64,11 +75,6 @@ func Build(m *mesh.Model) *Graph {
 				desc += " → HTTPS"
 			}
 			servers = append(servers, desc)
-			for _, h := range s.GetHosts() {
-				if !slices.Contains(hosts, h) {
-					hosts = append(hosts, h)
-				}
-			}
 		}
 		client := g.node(node{id: "client", label: "client<br/>" + strings.Join(hosts, ", "), shape: "stadium"})
 		gwID := g.node(node{id: id("gw", gw.Name), label: "Gateway " + gw.Name + "<br/>" + strings.Join(servers, ", "), shape: "box"})
