@@ -129,6 +129,7 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 		if err != nil {
 			return SharedPlan{}, err
 		}
+		rel.After = []string{addon.Upstream}
 		plan.shared = []addon.Release{rel}
 		for name, o := range objs {
 			a := byName[name]
@@ -161,6 +162,7 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 	if err != nil {
 		return SharedPlan{}, err
 	}
+	rel.After = []string{addon.Upstream}
 	plan.shared = []addon.Release{rel}
 	for _, root := range shared.Roots {
 		if len(root.Name) > helmNameMax {
@@ -276,8 +278,8 @@ type SharedGateway struct {
 }
 
 // NewSharedGateway installs the shared releases of plan under scope, after
-// dependsOn (such as the control plane): the Gateway, then each root
-// VirtualService.
+// dependsOn (such as the namespace they live in): the Gateway, then each
+// root VirtualService.
 func NewSharedGateway(scope constructs.Construct, id string, plan SharedPlan, dependsOn ...cdktf.ITerraformDependable) (*SharedGateway, error) {
 	g := &SharedGateway{Construct: constructs.NewConstruct(scope, jsii.String(id)), plan: plan}
 	if err := addon.NewInstaller(g.Construct, dependsOn...).Create(addon.Resources{Releases: plan.SharedReleases()}); err != nil {
