@@ -59,6 +59,11 @@ type Construct struct {
 	// releases the construct waits for: those addon.Upstream stands for in
 	// the Order of its Resources.
 	After []string
+	// HandsNamespaces says that the constructs after it wait for its
+	// namespaces too, not only its Helm releases: the mesh namespace,
+	// whose Resources (the namespace, then its releases) the shared
+	// routing is created after. Default: false.
+	HandsNamespaces bool
 
 	// build creates the construct in stack, from the constructs built
 	// before it (in set).
@@ -208,7 +213,7 @@ func (e Environment) meshStack(groups []sharedGroup) (Stack, error) {
 		nsAfter = append(nsAfter, "gateway-api-crds")
 	}
 	st.Constructs = append(st.Constructs, Construct{
-		ID: "namespace", Resources: m.Namespace.WithDefaults().ResourcesFor(cp), After: nsAfter,
+		ID: "namespace", Resources: m.Namespace.WithDefaults().ResourcesFor(cp), After: nsAfter, HandsNamespaces: true,
 		build: func(stack cdktf.TerraformStack, set *Set) (err error) {
 			set.Namespace, err = meshnamespace.New(stack, "namespace", m.Namespace, set.Istio, set.CRDs)
 			return err
