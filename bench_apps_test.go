@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/bluegreen-mesh/bluegreen/internal/testutil"
 	"github.com/bluegreen-mesh/bluegreen/stacks/stackstest"
 )
 
@@ -32,25 +29,8 @@ func BenchmarkSynthApps(b *testing.B) {
 				outdir := filepath.Join(b.TempDir(), "cdktf.out")
 				cmd := exec.Command(bin)
 				cmd.Env = append(os.Environ(), "BLUEGREEN_CONFIG="+cfg, "CDKTF_OUTDIR="+outdir, "ENVIRONMENTS=")
-				var errs bytes.Buffer
-				cmd.Stderr = &errs
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				done := make(chan error)
-				go func() { done <- cmd.Wait() }()
-				for sampling := true; sampling; {
-					select {
-					case err := <-done:
-						if err != nil {
-							b.Fatalf("%v: %s", err, errs.String())
-						}
-						sampling = false
-					case <-time.After(20 * time.Millisecond):
-						goPeak = max(goPeak, testutil.PeakRSSMiB(cmd.Process.Pid))
-						nodePeak = max(nodePeak, testutil.DescendantPeakRSSMiB(cmd.Process.Pid, "node"))
-					}
-				}
+				g, nm := runSampled(b, cmd)
+				goPeak, nodePeak = max(goPeak, g), max(nodePeak, nm)
 				b.StopTimer()
 				entries, err := os.ReadDir(filepath.Join(outdir, "stacks"))
 				if err != nil || len(entries) != n+1 {

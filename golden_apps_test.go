@@ -42,24 +42,6 @@ func TestAppsSynthMatchesGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b = []byte(strings.ReplaceAll(string(b), wd, workdir))
-		golden := filepath.Join(goldenDir, "apps", name+".json")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Errorf("%s: %v (run go test -run TestAppsSynthMatchesGolden . -update to write it)", name, err)
-			continue
-		}
-		if diffs := jsonDiff(t, want, b); len(diffs) > 0 {
-			t.Errorf("%s differs from %s at %d paths:\n  %s", name, golden, len(diffs), strings.Join(diffs, "\n  "))
-		}
+		matchGolden(t, name, filepath.Join(goldenDir, "apps", name+".json"), []byte(strings.ReplaceAll(string(b), wd, workdir)))
 	}
 }

@@ -235,30 +235,26 @@ func (e Environment) appStack(a App, cp istio.Props, ns meshnamespace.Props, gro
 			return err
 		},
 	})
+	rels, _, err := routing.HelmReleases(a.Routing, props, cp)
+	newRouting := func(stack cdktf.TerraformStack, set *Set, app *bluegreen.App) (*routing.Routing, error) {
+		return routing.New(stack, "routing", a.Routing, app, set.Istio)
+	}
 	if g, ok := groupOf(groups, a.Name); ok {
 		// An app that shares a host: its own routing (a delegate
 		// VirtualService, or an HTTPRoute on the shared Gateway), without
 		// a Gateway of its own.
-		rels, _ := g.plan.AppReleases(a.Name)
-		st.Constructs = append(st.Constructs, Construct{
-			ID: "routing", Resources: addon.Resources{Releases: rels}, After: []string{"app"},
-			build: func(stack cdktf.TerraformStack, set *Set) (err error) {
-				as := set.app(name)
-				as.Routing, err = routing.NewAppRouting(stack, "routing", g.plan, a.Name, as.BlueGreen)
-				return err
-			},
-		})
-		return st, nil
-	}
-	rels, _, err := routing.HelmReleases(a.Routing, props, cp)
-	if err != nil {
+		rels, _ = g.plan.AppReleases(a.Name)
+		newRouting = func(stack cdktf.TerraformStack, _ *Set, app *bluegreen.App) (*routing.Routing, error) {
+			return routing.NewAppRouting(stack, "routing", g.plan, a.Name, app)
+		}
+	} else if err != nil {
 		return st, fmt.Errorf("routing: %w", err)
 	}
 	st.Constructs = append(st.Constructs, Construct{
 		ID: "routing", Resources: addon.Resources{Releases: rels}, After: []string{"app"},
 		build: func(stack cdktf.TerraformStack, set *Set) (err error) {
 			as := set.app(name)
-			as.Routing, err = routing.New(stack, "routing", a.Routing, as.BlueGreen, set.Istio)
+			as.Routing, err = newRouting(stack, set, as.BlueGreen)
 			return err
 		},
 	})

@@ -39,19 +39,6 @@ type sharedGroup struct {
 	apps []string
 }
 
-// ingressKey identifies the ingress that serves an app's hosts: its
-// routing API and, for "virtualService", the ingress pods it selects.
-func ingressKey(r routing.Props) string {
-	if r.API == mesh.APIGatewayAPI {
-		return r.API
-	}
-	var sel []string
-	for _, k := range slices.Sorted(maps.Keys(r.Gateway.Selector)) {
-		sel = append(sel, k+"="+r.Gateway.Selector[k])
-	}
-	return r.API + " " + strings.Join(sel, ",")
-}
-
 // sharedGroups returns the environment's apps that share a host with
 // another app on the same ingress (the same routing.api and, with
 // "virtualService", the same gateway.selector), one group per ingress:
@@ -71,7 +58,7 @@ func (e Environment) sharedGroups(cp istio.Props, ns meshnamespace.Props) ([]sha
 	for _, a := range e.Apps {
 		bg := bluegreen.WithNamespace(a.App, ns)
 		rp := routing.WithGateway(a.Routing, bg, cp)
-		k := ingressKey(rp)
+		k := routing.IngressOf(rp)
 		byIngress[k] = append(byIngress[k], entry{a, rp, bg})
 	}
 	var out []sharedGroup

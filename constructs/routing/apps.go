@@ -3,6 +3,7 @@ package routing
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,6 +66,20 @@ type SharedPlan struct {
 	Objects mesh.SharedObjects
 	// AppObjects are each app's Istio objects with api "virtualService".
 	AppObjects map[string]mesh.AppObjects
+}
+
+// IngressOf identifies the ingress that serves the hosts of routing p
+// (defaults applied): its API and, for "virtualService", the ingress
+// gateway pods it selects. Apps share a host only on one ingress.
+func IngressOf(p Props) string {
+	if p.API == mesh.APIGatewayAPI {
+		return p.API
+	}
+	var sel []string
+	for _, k := range slices.Sorted(maps.Keys(p.Gateway.Selector)) {
+		sel = append(sel, k+"="+p.Gateway.Selector[k])
+	}
+	return p.API + " " + strings.Join(sel, ",")
 }
 
 // helmNameMax is the longest Helm release name (Helm's own limit).
@@ -318,4 +333,19 @@ func NewAppRouting(scope constructs.Construct, id string, plan SharedPlan, name 
 		return nil, fmt.Errorf("routing %q: %w", id, err)
 	}
 	return r, nil
+}
+
+// CheckApps runs the checks between apps that share a host (BG014, BG015
+// and BG016; see mesh.CheckApps) on the apps' props, defaults applied as
+// PlanShared applies them, before anything is built: errors PlanShared
+// would refuse, and warnings it builds anyway. Each finding names both
+// apps and the field.
+func CheckApps(apps []AppRouting, controlPlane istio.Props) []mesh.Finding {
+	var in []mesh.App
+	for _, a := range apps {
+		app := a.App.WithDefaults()
+		rp := WithGateway(a.Props, app, controlPlane)
+		in = append(in, mesh.App{Name: a.Name, Routing: rp.Routing, Target: bluegreen.TargetOf(app)})
+	}
+	return mesh.CheckApps(in)
 }
