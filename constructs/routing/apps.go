@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
@@ -122,7 +123,10 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 		a.Props, a.App = rp, app
 		byName[a.Name] = a
 		if p.API == mesh.APIGatewayAPI {
-			spec, err := gatewayapi.SpecOf(rp.Routing, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort})
+			// In ambient mode the app's Service gets the same rules for
+			// callers inside the mesh, as with a Gateway of its own.
+			spec, err := gatewayapi.SpecOf(rp.Routing, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort,
+				MeshService: eastWestService(app, controlPlane)})
 			if err != nil {
 				return SharedPlan{}, fmt.Errorf("app %s: %w", a.Name, err)
 			}
@@ -157,12 +161,22 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 				r.Name = a.App.Name + "-" + r.ID
 				rels = append(rels, r)
 			}
-			r, err := release(RoleHTTPRoute, HTTPRouteChart, o.HTTPRoute.Name, a.App.Namespace, o.HTTPRoute.Spec, nil, o.HTTPRoute.Annotations)
-			if err != nil {
-				return SharedPlan{}, err
+			for _, x := range []struct {
+				role  string
+				route *gwv1.HTTPRoute
+			}{{RoleHTTPRoute, o.HTTPRoute}, {RoleHTTPRoute + "-mesh", o.MeshRoute}} {
+				if x.route == nil {
+					continue
+				}
+				r, err := release(x.role, HTTPRouteChart, x.route.Name, a.App.Namespace, x.route.Spec, nil, x.route.Annotations)
+				if err != nil {
+					return SharedPlan{}, err
+				}
+				r.Name = a.App.Name + "-" + r.ID
+				rels = append(rels, r)
 			}
-			r.Name = a.App.Name + "-" + r.ID
-			if plan.apps[name], err = finish(append(rels, r), a.Props); err != nil {
+			var err error
+			if plan.apps[name], err = finish(rels, a.Props); err != nil {
 				return SharedPlan{}, fmt.Errorf("app %s: %w", name, err)
 			}
 		}
