@@ -58,25 +58,7 @@ func TestSynthMatchesGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b = []byte(strings.ReplaceAll(string(b), wd, workdir))
-		golden := filepath.Join(goldenDir, s.Name+".json")
-		if *update {
-			if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Errorf("%s: %v (run go test -run TestSynthMatchesGolden . -update to write it)", s.Name, err)
-			continue
-		}
-		if diffs := jsonDiff(t, want, b); len(diffs) > 0 {
-			t.Errorf("%s differs from %s at %d paths:\n  %s", s.Name, golden, len(diffs), strings.Join(diffs, "\n  "))
-		}
+		matchGolden(t, s.Name, filepath.Join(goldenDir, s.Name+".json"), []byte(strings.ReplaceAll(string(b), wd, workdir)))
 	}
 	goldens, err := filepath.Glob(filepath.Join(goldenDir, "*.json"))
 	if err != nil {
@@ -86,6 +68,30 @@ func TestSynthMatchesGolden(t *testing.T) {
 		if name := strings.TrimSuffix(filepath.Base(g), ".json"); !slices.Contains(synthesized, name) {
 			t.Errorf("golden %s has no synthesized stack %s", g, name)
 		}
+	}
+}
+
+// matchGolden compares b, the synthesized JSON of stack name, with the
+// golden file, listing every difference by its JSON path; with -update it
+// rewrites the golden file instead.
+func matchGolden(t *testing.T, name, golden string, b []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Errorf("%s: %v (run go test -run %s . -update to write it)", name, err, t.Name())
+		return
+	}
+	if diffs := jsonDiff(t, want, b); len(diffs) > 0 {
+		t.Errorf("%s differs from %s at %d paths:\n  %s", name, golden, len(diffs), strings.Join(diffs, "\n  "))
 	}
 }
 

@@ -308,29 +308,38 @@ func BenchmarkSynth(b *testing.B) {
 				cmd := exec.Command(bin)
 				cmd.Env = append(os.Environ(), "BLUEGREEN_CONFIG="+goldenConfig,
 					"CDKTF_OUTDIR="+filepath.Join(b.TempDir(), "cdktf.out"), "ENVIRONMENTS="+bc.environments)
-				var errs bytes.Buffer
-				cmd.Stderr = &errs
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				done := make(chan error)
-				go func() { done <- cmd.Wait() }()
-				for sampling := true; sampling; {
-					select {
-					case err := <-done:
-						if err != nil {
-							b.Fatalf("%v: %s", err, errs.String())
-						}
-						sampling = false
-					case <-time.After(20 * time.Millisecond):
-						goPeak = max(goPeak, testutil.PeakRSSMiB(cmd.Process.Pid))
-						nodePeak = max(nodePeak, testutil.DescendantPeakRSSMiB(cmd.Process.Pid, "node"))
-					}
-				}
+				g, n := runSampled(b, cmd)
+				goPeak, nodePeak = max(goPeak, g), max(nodePeak, n)
 			}
 			b.ReportMetric(goPeak, "go-peak-MiB")
 			b.ReportMetric(nodePeak, "node-peak-MiB")
 		})
+	}
+}
+
+// runSampled runs cmd to its end, failing b with its stderr when it fails,
+// and returns the peak memory of the process and of its jsii Node process,
+// sampled every 20 ms while it runs.
+func runSampled(b *testing.B, cmd *exec.Cmd) (goPeak, nodePeak float64) {
+	b.Helper()
+	var errs bytes.Buffer
+	cmd.Stderr = &errs
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				b.Fatalf("%v: %s", err, errs.String())
+			}
+			return goPeak, nodePeak
+		case <-time.After(20 * time.Millisecond):
+			goPeak = max(goPeak, testutil.PeakRSSMiB(cmd.Process.Pid))
+			nodePeak = max(nodePeak, testutil.DescendantPeakRSSMiB(cmd.Process.Pid, "node"))
+		}
 	}
 }
 

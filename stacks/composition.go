@@ -59,6 +59,11 @@ type Construct struct {
 	// releases the construct waits for: those addon.Upstream stands for in
 	// the Order of its Resources.
 	After []string
+	// HandsNamespaces says that the constructs after it wait for its
+	// namespaces too, not only its Helm releases: the mesh namespace,
+	// whose Resources (the namespace, then its releases) the shared
+	// routing is created after. Default: false.
+	HandsNamespaces bool
 
 	// build creates the construct in stack, from the constructs built
 	// before it (in set).
@@ -75,11 +80,18 @@ type Construct struct {
 //	<env>-mesh     istio: the control plane and its ingress gateway;
 //	               kiali, after it, in its namespace; with the Gateway
 //	               API, gateway-api-crds, after it; namespace, after both
-//	               (the namespace's pods need istiod's injector); then the
-//	               routing the apps share (sharedRouting)
+//	               (the namespace's pods need istiod's injector); then,
+//	               after the namespace, the routing of the apps that
+//	               share a host (sharedGroups): per ingress one shared
+//	               Gateway (SharedGatewayName, SharedGatewayAPIName) and,
+//	               with VirtualServices, one root VirtualService per
+//	               shared host delegating each app's pathPrefix
 //	<app stack>    per app, after the mesh stack: app, the releases and
 //	               their Service in the mesh's namespace; routing, after
-//	               it, served by the control plane's ingress gateway
+//	               it, served by the control plane's ingress gateway: a
+//	               Gateway of its own for an app alone on its hosts, else
+//	               the app's delegate VirtualService (or HTTPRoute) on the
+//	               shared Gateway
 //
 // The app stacks read the mesh constructs' props only: nothing crosses
 // between the stacks but the cluster's outputs. It returns every problem
@@ -89,7 +101,13 @@ func (e Environment) Stacks() ([]Stack, error) {
 	if e.Cluster != nil {
 		out = append(out, e.clusterStack())
 	}
-	meshStack, err := e.meshStack()
+	cp := e.Mesh.Istio.WithDefaults()
+	ns := e.Mesh.Namespace.WithDefaults()
+	groups, err := e.sharedGroups(cp, ns)
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: %w", e.Name, err)
+	}
+	meshStack, err := e.meshStack(groups)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: %w", e.Name, err)
 	}
@@ -100,12 +118,10 @@ func (e Environment) Stacks() ([]Stack, error) {
 	if len(e.Apps) == 0 {
 		return nil, fmt.Errorf("environment %q: no apps: an environment has at least one", e.Name)
 	}
-	cp := e.Mesh.Istio.WithDefaults()
-	ns := e.Mesh.Namespace.WithDefaults()
 	var errs []error
 	seen := map[string]bool{}
 	for _, a := range e.Apps {
-		st, err := e.appStack(a, cp, ns)
+		st, err := e.appStack(a, cp, ns, groups)
 		if err == nil && seen[st.Name] {
 			err = fmt.Errorf("stack %q: two apps in one stack", st.Name)
 		}
@@ -135,7 +151,7 @@ func (e Environment) clusterStack() Stack {
 	}}}
 }
 
-func (e Environment) meshStack() (Stack, error) {
+func (e Environment) meshStack(groups []sharedGroup) (Stack, error) {
 	st := Stack{Name: e.MeshStack(), Kind: KindMesh}
 	m := e.Mesh
 	cp := m.Istio.WithDefaults()
@@ -197,33 +213,17 @@ func (e Environment) meshStack() (Stack, error) {
 		nsAfter = append(nsAfter, "gateway-api-crds")
 	}
 	st.Constructs = append(st.Constructs, Construct{
-		ID: "namespace", Resources: m.Namespace.WithDefaults().ResourcesFor(cp), After: nsAfter,
+		ID: "namespace", Resources: m.Namespace.WithDefaults().ResourcesFor(cp), After: nsAfter, HandsNamespaces: true,
 		build: func(stack cdktf.TerraformStack, set *Set) (err error) {
 			set.Namespace, err = meshnamespace.New(stack, "namespace", m.Namespace, set.Istio, set.CRDs)
 			return err
 		},
 	})
-	shared, err := e.sharedRouting(cp)
-	if err != nil {
-		return st, fmt.Errorf("shared routing: %w", err)
-	}
-	st.Constructs = append(st.Constructs, shared...)
+	st.Constructs = append(st.Constructs, sharedConstructs(groups)...)
 	return st, nil
 }
 
-// sharedRouting are the constructs of the mesh stack that hold the routing
-// objects several apps share, after the namespace: the shared Gateway of
-// the ingress gateway and, with VirtualServices, one root VirtualService
-// per shared host that delegates each app's path prefix to the app's own
-// VirtualService (in the app's stack). It is the one place these
-// constructs are added; their builders live with the routing (package
-// routing). None yet: each app's routing holds its own Gateway, as with
-// one app.
-func (e Environment) sharedRouting(controlPlane istio.Props) ([]Construct, error) {
-	return nil, nil
-}
-
-func (e Environment) appStack(a App, cp istio.Props, ns meshnamespace.Props) (Stack, error) {
+func (e Environment) appStack(a App, cp istio.Props, ns meshnamespace.Props, groups []sharedGroup) (Stack, error) {
 	name := a.stack(e.Name)
 	st := Stack{Name: name, Kind: KindApp, App: &a, DependsOn: []string{e.MeshStack()}}
 	props := bluegreen.WithNamespace(a.App, ns)
@@ -236,14 +236,25 @@ func (e Environment) appStack(a App, cp istio.Props, ns meshnamespace.Props) (St
 		},
 	})
 	rels, _, err := routing.HelmReleases(a.Routing, props, cp)
-	if err != nil {
+	newRouting := func(stack cdktf.TerraformStack, set *Set, app *bluegreen.App) (*routing.Routing, error) {
+		return routing.New(stack, "routing", a.Routing, app, set.Istio)
+	}
+	if g, ok := groupOf(groups, a.Name); ok {
+		// An app that shares a host: its own routing (a delegate
+		// VirtualService, or an HTTPRoute on the shared Gateway), without
+		// a Gateway of its own.
+		rels, _ = g.plan.AppReleases(a.Name)
+		newRouting = func(stack cdktf.TerraformStack, _ *Set, app *bluegreen.App) (*routing.Routing, error) {
+			return routing.NewAppRouting(stack, "routing", g.plan, a.Name, app)
+		}
+	} else if err != nil {
 		return st, fmt.Errorf("routing: %w", err)
 	}
 	st.Constructs = append(st.Constructs, Construct{
 		ID: "routing", Resources: addon.Resources{Releases: rels}, After: []string{"app"},
 		build: func(stack cdktf.TerraformStack, set *Set) (err error) {
 			as := set.app(name)
-			as.Routing, err = routing.New(stack, "routing", a.Routing, as.BlueGreen, set.Istio)
+			as.Routing, err = newRouting(stack, set, as.BlueGreen)
 			return err
 		},
 	})

@@ -44,6 +44,10 @@ type Set struct {
 	Kiali     *kiali.Kiali
 	CRDs      *gatewayapicrds.CRDs
 	Namespace *meshnamespace.Namespace
+	// SharedGateways are the shared Gateways of the mesh stack, by
+	// construct id (SharedGatewayName, SharedGatewayAPIName); none where
+	// no two apps share a host.
+	SharedGateways map[string]*routing.SharedGateway
 
 	// Apps are the app stacks, in the order of Env.Apps.
 	Apps []*AppSet

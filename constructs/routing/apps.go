@@ -3,6 +3,7 @@ package routing
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
@@ -67,6 +69,20 @@ type SharedPlan struct {
 	AppObjects map[string]mesh.AppObjects
 }
 
+// IngressOf identifies the ingress that serves the hosts of routing p
+// (defaults applied): its API and, for "virtualService", the ingress
+// gateway pods it selects. Apps share a host only on one ingress.
+func IngressOf(p Props) string {
+	if p.API == mesh.APIGatewayAPI {
+		return p.API
+	}
+	var sel []string
+	for _, k := range slices.Sorted(maps.Keys(p.Gateway.Selector)) {
+		sel = append(sel, k+"="+p.Gateway.Selector[k])
+	}
+	return p.API + " " + strings.Join(sel, ",")
+}
+
 // helmNameMax is the longest Helm release name (Helm's own limit).
 const helmNameMax = 53
 
@@ -107,7 +123,10 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 		a.Props, a.App = rp, app
 		byName[a.Name] = a
 		if p.API == mesh.APIGatewayAPI {
-			spec, err := gatewayapi.SpecOf(rp.Routing, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort})
+			// In ambient mode the app's Service gets the same rules for
+			// callers inside the mesh, as with a Gateway of its own.
+			spec, err := gatewayapi.SpecOf(rp.Routing, gatewayapi.App{Target: bluegreen.TargetOf(app), PodLabels: bluegreen.PodLabelsOf(app), TargetPort: app.ContainerPort,
+				MeshService: eastWestService(app, controlPlane)})
 			if err != nil {
 				return SharedPlan{}, fmt.Errorf("app %s: %w", a.Name, err)
 			}
@@ -129,6 +148,7 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 		if err != nil {
 			return SharedPlan{}, err
 		}
+		rel.After = []string{addon.Upstream}
 		plan.shared = []addon.Release{rel}
 		for name, o := range objs {
 			a := byName[name]
@@ -141,12 +161,22 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 				r.Name = a.App.Name + "-" + r.ID
 				rels = append(rels, r)
 			}
-			r, err := release(RoleHTTPRoute, HTTPRouteChart, o.HTTPRoute.Name, a.App.Namespace, o.HTTPRoute.Spec, nil, o.HTTPRoute.Annotations)
-			if err != nil {
-				return SharedPlan{}, err
+			for _, x := range []struct {
+				role  string
+				route *gwv1.HTTPRoute
+			}{{RoleHTTPRoute, o.HTTPRoute}, {RoleHTTPRoute + "-mesh", o.MeshRoute}} {
+				if x.route == nil {
+					continue
+				}
+				r, err := release(x.role, HTTPRouteChart, x.route.Name, a.App.Namespace, x.route.Spec, nil, x.route.Annotations)
+				if err != nil {
+					return SharedPlan{}, err
+				}
+				r.Name = a.App.Name + "-" + r.ID
+				rels = append(rels, r)
 			}
-			r.Name = a.App.Name + "-" + r.ID
-			if plan.apps[name], err = finish(append(rels, r), a.Props); err != nil {
+			var err error
+			if plan.apps[name], err = finish(rels, a.Props); err != nil {
 				return SharedPlan{}, fmt.Errorf("app %s: %w", name, err)
 			}
 		}
@@ -161,6 +191,7 @@ func PlanShared(p SharedProps, controlPlane istio.Props) (SharedPlan, error) {
 	if err != nil {
 		return SharedPlan{}, err
 	}
+	rel.After = []string{addon.Upstream}
 	plan.shared = []addon.Release{rel}
 	for _, root := range shared.Roots {
 		if len(root.Name) > helmNameMax {
@@ -276,8 +307,8 @@ type SharedGateway struct {
 }
 
 // NewSharedGateway installs the shared releases of plan under scope, after
-// dependsOn (such as the control plane): the Gateway, then each root
-// VirtualService.
+// dependsOn (such as the namespace they live in): the Gateway, then each
+// root VirtualService.
 func NewSharedGateway(scope constructs.Construct, id string, plan SharedPlan, dependsOn ...cdktf.ITerraformDependable) (*SharedGateway, error) {
 	g := &SharedGateway{Construct: constructs.NewConstruct(scope, jsii.String(id)), plan: plan}
 	if err := addon.NewInstaller(g.Construct, dependsOn...).Create(addon.Resources{Releases: plan.SharedReleases()}); err != nil {
@@ -316,4 +347,19 @@ func NewAppRouting(scope constructs.Construct, id string, plan SharedPlan, name 
 		return nil, fmt.Errorf("routing %q: %w", id, err)
 	}
 	return r, nil
+}
+
+// CheckApps runs the checks between apps that share a host (BG014, BG015
+// and BG016; see mesh.CheckApps) on the apps' props, defaults applied as
+// PlanShared applies them, before anything is built: errors PlanShared
+// would refuse, and warnings it builds anyway. Each finding names both
+// apps and the field.
+func CheckApps(apps []AppRouting, controlPlane istio.Props) []mesh.Finding {
+	var in []mesh.App
+	for _, a := range apps {
+		app := a.App.WithDefaults()
+		rp := WithGateway(a.Props, app, controlPlane)
+		in = append(in, mesh.App{Name: a.Name, Routing: rp.Routing, Target: bluegreen.TargetOf(app)})
+	}
+	return mesh.CheckApps(in)
 }

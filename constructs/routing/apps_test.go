@@ -181,3 +181,31 @@ func TestPlanSharedReleases(t *testing.T) {
 		t.Errorf("two apps under one prefix: %v; want BG014's error", err)
 	}
 }
+
+// TestPlanSharedAmbientMeshRoutes checks that with the ambient data plane
+// each app of a shared Gateway API Gateway keeps the HTTPRoute attached to
+// its own Service (for callers inside the mesh, through its waypoint), as
+// an app with a Gateway of its own has it, and that with sidecars it has
+// none.
+func TestPlanSharedAmbientMeshRoutes(t *testing.T) {
+	for _, tc := range []struct {
+		dataplane string
+		want      []string
+	}{
+		{istio.DataplaneAmbient, []string{"service-blue", "service-green", "httproute", "httproute-mesh"}},
+		{istio.DataplaneSidecar, []string{"service-blue", "service-green", "httproute"}},
+	} {
+		plan, err := routing.PlanShared(sharedProps(mesh.APIGatewayAPI), istio.Props{Dataplane: tc.dataplane})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rels, _ := plan.AppReleases("cart")
+		var ids []string
+		for _, r := range rels {
+			ids = append(ids, r.ID)
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: cart's releases %v, want %v", tc.dataplane, ids, tc.want)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/config/overlap"
-	"github.com/bluegreen-mesh/bluegreen/mesh"
 )
 
 // The checks between the apps of one environment. Apps share the
@@ -85,19 +84,6 @@ func claimsOf(p *field.Path, a App) []claim {
 	return out
 }
 
-// ingressOf identifies the ingress that serves an app's hosts: its routing
-// API and, for "virtualService", the ingress gateway pods it selects.
-func ingressOf(r routing.Props) string {
-	if r.API == mesh.APIGatewayAPI {
-		return r.API
-	}
-	var sel []string
-	for _, k := range slices.Sorted(maps.Keys(r.Gateway.Selector)) {
-		sel = append(sel, k+"="+r.Gateway.Selector[k])
-	}
-	return r.API + " " + strings.Join(sel, ",")
-}
-
 // portsOf are the ports an app's Gateway serves its hosts on.
 func portsOf(r routing.Props) []int {
 	ports := []int{r.Gateway.HTTPPort}
@@ -131,7 +117,7 @@ func commonPorts(a, b routing.Props) []int {
 
 // sharedHosts returns the hosts apps a and b share (see the rules above).
 func sharedHosts(a, b App) []string {
-	if ingressOf(a.Routing) != ingressOf(b.Routing) || len(commonPorts(a.Routing, b.Routing)) == 0 {
+	if routing.IngressOf(a.Routing) != routing.IngressOf(b.Routing) || len(commonPorts(a.Routing, b.Routing)) == 0 {
 		return nil
 	}
 	var out []string
@@ -316,13 +302,13 @@ func crossAppWarnings(p *field.Path, apps []App) []string {
 			_, arp := a.paths(p)
 			_, brp := b.paths(p)
 			common := len(commonPorts(a.Routing, b.Routing)) > 0
-			sameIngress := ingressOf(a.Routing) == ingressOf(b.Routing)
+			sameIngress := routing.IngressOf(a.Routing) == routing.IngressOf(b.Routing)
 			for _, hp := range overlap.Hosts(a.Routing.Hosts, b.Routing.Hosts) {
 				switch {
 				case !common:
 				case hp.Relation == overlap.Same && !sameIngress:
 					out = append(out, fmt.Sprintf("%s: apps %s and %s both declare host %q, but on different ingresses (%s: %s; %s: %s), so pathPrefix does not split the host between them and only the ingress the host's DNS reaches answers; give both the same routing.api and gateway.selector to share the host",
-						brp.Child("hosts"), a.Name, b.Name, hp.A, a.Name, ingressOf(a.Routing), b.Name, ingressOf(b.Routing)))
+						brp.Child("hosts"), a.Name, b.Name, hp.A, a.Name, routing.IngressOf(a.Routing), b.Name, routing.IngressOf(b.Routing)))
 				case hp.Relation == overlap.Contains && sameIngress && !slices.Contains(a.Routing.Hosts, hp.B):
 					out = append(out, shadowWarning(arp, brp, a, b, hp.A, hp.B))
 				case hp.Relation == overlap.Within && sameIngress && !slices.Contains(b.Routing.Hosts, hp.A):

@@ -30,7 +30,9 @@ func (e *Environment) InstallPlan() (*meshinstall.Plan, error) {
 	}
 	var in []meshinstall.Stack
 	// addrs are the addresses of each construct's resources, by spec ID;
-	// releases those of its Helm releases, in order.
+	// releases those its dependents wait for (addon.Upstream): its Helm
+	// releases, in order, after its namespaces where it hands them
+	// (stacks.Construct.HandsNamespaces).
 	addrs := map[string]map[string]string{}
 	releases := map[string][]string{}
 	for _, described := range e.Stacks {
@@ -87,6 +89,9 @@ func (e *Environment) planConstruct(st *meshinstall.Stack, c stacks.Construct, a
 			return err
 		}
 		st.Resources = append(st.Resources, r)
+		if c.HandsNamespaces {
+			releases[key] = append(releases[key], r.Address())
+		}
 	}
 	for _, s := range rs.Secrets {
 		r, err := add("kubernetes_secret_v1", s.ID, s.Order, s.Attributes())

@@ -4,6 +4,10 @@
 package stackstest
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
@@ -53,4 +57,36 @@ func AppStacks(set *stacks.Set) []string {
 		out = append(out, *a.Stack.Node().Id()+"="+a.Name)
 	}
 	return out
+}
+
+// AppsConfig writes a cdktf.json with one environment, "many", of n apps
+// (app0 ... app<n-1>) on an existing cluster, and returns its path: in
+// groups of five on one host (h<i/5>.example.com), the first of each group
+// at / and the others at /app<i>, so that most apps share a host by prefix
+// and the shared Gateway and its root VirtualServices grow with n.
+func AppsConfig(tb testing.TB, n int) string {
+	tb.Helper()
+	apps := map[string]any{}
+	for i := range n {
+		r := map[string]any{"hosts": []string{fmt.Sprintf("h%d.example.com", i/5)}, "live": "blue"}
+		if i%5 != 0 {
+			r["pathPrefix"] = fmt.Sprintf("/app%d", i)
+		}
+		apps[fmt.Sprintf("app%d", i)] = map[string]any{"routing": r}
+	}
+	cfg := map[string]any{"language": "go", "app": "go run main.go", "context": map[string]any{"environments": map[string]any{
+		"many": map[string]any{
+			"target": map[string]any{"type": "kubeconfig", "kubeconfig": map[string]any{"path": "/dev/null", "context": "many", "kubernetesVersion": "1.33"}},
+			"apps":   apps,
+		},
+	}}}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "cdktf.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }

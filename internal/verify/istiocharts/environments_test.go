@@ -102,8 +102,8 @@ func istioReleases(t *testing.T, res *synth.Result, env config.Environment) []re
 // the checks render (and whose istioctl analyzes them).
 func TestShippedEnvironmentsInstallThePinnedRelease(t *testing.T) {
 	res := synthesize(t, fixture)
-	if len(res.Environments) != 4 {
-		t.Fatalf("got %d environments in %s; want the 4 shipped ones", len(res.Environments), fixture)
+	if len(res.Environments) != 5 {
+		t.Fatalf("got %d environments in %s; want the 5 shipped ones (shop the one of several apps)", len(res.Environments), fixture)
 	}
 	for _, env := range res.Environments {
 		for _, r := range istioReleases(t, res, env) {
