@@ -5,9 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	networkingv1 "istio.io/api/networking/v1"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-
 	"github.com/bluegreen-mesh/bluegreen/constructs/bluegreen"
 	"github.com/bluegreen-mesh/bluegreen/constructs/routing"
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
@@ -27,36 +24,12 @@ type gateway struct {
 	// specs are the Gateway API specs of the apps whose routing.api is
 	// "gatewayAPI", by app name.
 	specs map[string]gatewayapi.Spec
-	// interim names the hosts that apps share where the pipeline's model
-	// still gives each app a Gateway of its own (one per app, which Istio
-	// would not serve as the apps mean), and model is then the apps'
-	// shared routing built by mesh.BuildApps and gatewayapi.BuildApps
-	// instead; empty where the model is the pipeline's own.
-	interim []string
 }
-
-// sharedGatewayName and sharedGatewayAPIName are the names of the one
-// Gateway that apps sharing a host are served by (with VirtualServices,
-// with the Gateway API), in the commands' own evaluation of such apps where
-// the pipeline does not route them through one Gateway yet: the names the
-// mesh stack is to give them.
-const (
-	sharedGatewayName    = "shared-ingress"
-	sharedGatewayAPIName = "shared-ingress-gatewayapi"
-)
 
 // gatewayOf returns the routing of the rendered environment r.
 func gatewayOf(r *pipeline.Rendered) (*gateway, error) {
 	e := r.Env
 	g := &gateway{model: r.Model, specs: map[string]gatewayapi.Spec{}}
-	routingReleases := map[string][]string{} // app -> its routing's Helm releases
-	for _, s := range e.Specs {
-		for _, st := range e.Stacks {
-			if st.App != nil && st.Name == s.Stack && s.Construct == "routing" {
-				routingReleases[st.App.Name] = append(routingReleases[st.App.Name], s.Release.Name)
-			}
-		}
-	}
 	for _, st := range e.Stacks {
 		if st.App == nil {
 			continue
@@ -74,126 +47,7 @@ func gatewayOf(r *pipeline.Rendered) (*gateway, error) {
 		}
 	}
 	slices.SortFunc(g.apps, func(a, b mesh.App) int { return strings.Compare(a.Name, b.Name) })
-	if err := g.shareHosts(routingReleases, e.Env.Namespace.WithDefaults().Name); err != nil {
-		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
-	}
 	return g, nil
-}
-
-// shareHosts replaces, in the model, the routing of the apps that share a
-// host on one routing API with their shared routing, where the model
-// declares such a host on more than one Gateway: the pipeline gives each
-// app a Gateway of its own until the mesh stack holds the shared routing.
-// Once it does, one Gateway declares each shared host and the model is
-// left as the pipeline renders it. releases are each app's routing
-// releases; namespace is the environment's.
-func (g *gateway) shareHosts(releases map[string][]string, namespace string) error {
-	for _, api := range []string{mesh.APIVirtualService, mesh.APIGatewayAPI} {
-		var on []mesh.App
-		for _, a := range g.apps {
-			if _, gw := g.specs[a.Name]; gw == (api == mesh.APIGatewayAPI) {
-				on = append(on, a)
-			}
-		}
-		sharing := map[string]bool{}
-		var hosts []string
-		for h, apps := range mesh.HostsOf(on) {
-			if len(apps) < 2 || g.gatewaysDeclaring(h, api) < 2 {
-				continue
-			}
-			hosts = append(hosts, h)
-			for _, a := range apps {
-				sharing[a.Name] = true
-			}
-		}
-		if len(hosts) == 0 {
-			continue
-		}
-		slices.Sort(hosts)
-		g.interim = append(g.interim, hosts...)
-		var apps []mesh.App
-		drop := map[string]bool{}
-		for _, a := range on {
-			if sharing[a.Name] {
-				apps = append(apps, a)
-				for _, r := range releases[a.Name] {
-					drop[r] = true
-				}
-			}
-		}
-		m := withoutReleases(g.model, drop)
-		if api == mesh.APIGatewayAPI {
-			var specs []gatewayapi.Spec
-			for _, a := range apps {
-				specs = append(specs, g.specs[a.Name])
-			}
-			shared, objs, err := gatewayapi.BuildApps(gatewayapi.SharedGateway{Name: sharedGatewayAPIName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, specs)
-			if err != nil {
-				return err
-			}
-			shared.Gateway.Namespace = namespace
-			m.KubernetesGateways = append(m.KubernetesGateways, mesh.GatewayAPIObject[*gwv1.Gateway]{Release: sharedGatewayAPIName, Object: shared.Gateway})
-			for _, a := range apps {
-				o := objs[g.specs[a.Name].App]
-				for _, rt := range o.Routes() {
-					m.HTTPRoutes = append(m.HTTPRoutes, mesh.GatewayAPIObject[*gwv1.HTTPRoute]{Release: a.Name + "-httproute", Object: rt})
-				}
-				for _, s := range o.Services {
-					m.Services = append(m.Services, mesh.Service{Release: a.Name + "-" + s.Name, Service: s})
-				}
-			}
-		} else {
-			shared, objs, err := mesh.BuildApps(mesh.SharedGateway{Name: sharedGatewayName, Namespace: namespace, Gateway: apps[0].Routing.Gateway}, apps)
-			if err != nil {
-				return err
-			}
-			m.AddShared(shared, map[string]string{"Gateway": sharedGatewayName, "VirtualService": sharedGatewayName})
-			for _, a := range apps {
-				o := objs[a.Name]
-				m.AddObjects(o.Objects, a.Target.Namespace, map[string]string{"VirtualService": a.Name + "-virtualservice", "DestinationRule": a.Name + "-destinationrule"})
-			}
-			slices.SortFunc(m.VirtualServices, func(a, b mesh.Object[*networkingv1.VirtualService]) int { return strings.Compare(a.Name, b.Name) })
-		}
-		g.model = m
-	}
-	return nil
-}
-
-// gatewaysDeclaring counts the Gateways of the model, of routing API api,
-// that declare host.
-func (g *gateway) gatewaysDeclaring(host, api string) int {
-	n := 0
-	if api == mesh.APIGatewayAPI {
-		for _, gw := range g.model.KubernetesGateways {
-			if slices.ContainsFunc(gw.Object.Spec.Listeners, func(l gwv1.Listener) bool {
-				return l.Hostname == nil || strings.EqualFold(string(*l.Hostname), host)
-			}) {
-				n++
-			}
-		}
-		return n
-	}
-	for _, gw := range g.model.Gateways {
-		if slices.ContainsFunc(gw.Spec.GetServers(), func(s *networkingv1.Server) bool { return mesh.ServerAdmits(s, host) }) {
-			n++
-		}
-	}
-	return n
-}
-
-// withoutReleases returns a copy of m without the routing objects (Istio
-// and Gateway API Gateways, VirtualServices, DestinationRules, HTTPRoutes,
-// and the per-colour Services of the Gateway API) that the Helm releases
-// drop create.
-func withoutReleases(m *mesh.Model, drop map[string]bool) *mesh.Model {
-	out := *m
-	out.Gateways = slices.DeleteFunc(slices.Clone(m.Gateways), func(o mesh.Object[*networkingv1.Gateway]) bool { return drop[o.Release] })
-	out.VirtualServices = slices.DeleteFunc(slices.Clone(m.VirtualServices), func(o mesh.Object[*networkingv1.VirtualService]) bool { return drop[o.Release] })
-	out.DestinationRules = slices.DeleteFunc(slices.Clone(m.DestinationRules), func(o mesh.Object[*networkingv1.DestinationRule]) bool { return drop[o.Release] })
-	out.KubernetesGateways = slices.DeleteFunc(slices.Clone(m.KubernetesGateways), func(o mesh.GatewayAPIObject[*gwv1.Gateway]) bool { return drop[o.Release] })
-	out.HTTPRoutes = slices.DeleteFunc(slices.Clone(m.HTTPRoutes), func(o mesh.GatewayAPIObject[*gwv1.HTTPRoute]) bool { return drop[o.Release] })
-	out.Services = slices.DeleteFunc(slices.Clone(m.Services), func(o mesh.Service) bool { return drop[o.Release] })
-	return &out
 }
 
 // names returns the apps' names, sorted.

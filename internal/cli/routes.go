@@ -98,9 +98,6 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(g.interim) > 0 {
-		fmt.Fprintf(stderr, "note: environment %s: apps share host(s) %s, which the pipeline does not yet route through one Gateway; routes evaluates them through the shared Gateway the apps get (mesh.BuildApps)\n", envName, strings.Join(g.interim, ", "))
-	}
 	adHoc := *path != "" || *cookie != "" || len(headers) > 0 || *https || *method != "GET"
 	var cases []mesh.Case
 	if adHoc {
@@ -149,9 +146,6 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 		}
 	} else if err := appsTable(stdout, envName, g, cases, adHoc); err != nil || !*envoy {
 		return err
-	}
-	if len(g.interim) > 0 {
-		return fmt.Errorf("routes --envoy: environment %s: apps share host(s) %s, and the install plan does not route them through one Gateway yet, so istiod would serve each such host from one app's Gateway and ignore the others; judge an environment whose apps have hosts of their own", envName, strings.Join(g.interim, ", "))
 	}
 	fmt.Fprintln(stdout)
 	return envoyRoutes(bins, *envoyTimeout, r.Env, g, cases, stdout, stderr)
