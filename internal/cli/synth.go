@@ -19,6 +19,8 @@ commands:
   routes <env> [flags]     show where requests go: the standard set, or one request (--path, --header, --cookie, --host)
   promote <env> <colour>   make <colour> the live colour of <env> in cdktf.json (routing.live), and show the change
   check <env>              run Istio's analyzer (istioctl analyze, offline) and bluegreen's checks on what <env> deploys
+  status <env> [<app>]     what is live in <env>'s cluster (colours, weights, replicas, Helm releases, istiod) and its
+                           drift from what <env> deploys; --output json, --exit-code (1 drift, 2 unreachable), --kubeconfig, --context
   graph <env> [-o dir]     draw the routing of <env> as Mermaid and Graphviz DOT (and SVG/PNG with Graphviz)
   help                     print this help
 
