@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -55,6 +56,16 @@ func (d Drift) String() string {
 // apply changes on its own.
 var ignoredMeta = []string{"managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink"}
 
+// controllerFields are fields of objects bluegreen deploys that a
+// controller rewrites after the install by design, by kind, as patterns
+// of the field path: istiod writes its CA into its webhooks' caBundle and
+// turns its validating webhook's failurePolicy from Ignore to Fail once it
+// is ready. They are not drift.
+var controllerFields = map[string][]*regexp.Regexp{
+	"MutatingWebhookConfiguration":   {regexp.MustCompile(`^webhooks\[\d+\]\.clientConfig\.caBundle$`)},
+	"ValidatingWebhookConfiguration": {regexp.MustCompile(`^webhooks\[\d+\]\.clientConfig\.caBundle$`), regexp.MustCompile(`^webhooks\[\d+\]\.failurePolicy$`)},
+}
+
 // diff returns the fields where live differs from applied: the live object
 // after a server-side dry-run apply of the rendered object (so the API
 // server's defaults and normalization are the same on both sides, and the
@@ -65,6 +76,11 @@ func diff(kind, namespace, name string, applied, live *unstructured.Unstructured
 	var out []Drift
 	secret := kind == "Secret" && applied.GetAPIVersion() == "v1"
 	walk("", a, l, func(path string, av, lv any) {
+		for _, re := range controllerFields[kind] {
+			if re.MatchString(path) {
+				return
+			}
+		}
 		d := Drift{Kind: kind, Namespace: namespace, Name: name, Path: path, Deployed: show(av), Live: show(lv)}
 		if secret && (strings.HasPrefix(path, "data") || strings.HasPrefix(path, "stringData")) {
 			d.Deployed, d.Live = Redacted, Redacted

@@ -16,6 +16,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -218,7 +219,7 @@ func Run(ctx context.Context, c *Cluster, o Options) (*Report, error) {
 	}
 	for _, ob := range objs {
 		if ob.u.GetKind() == "Deployment" && !appStacks[ob.stack] {
-			w, err := s.workload(ctx, "", ob.u.GetNamespace(), ob.u.GetName())
+			w, err := s.workload(ctx, "", cmp.Or(ob.u.GetNamespace(), ob.ns), ob.u.GetName())
 			if err != nil {
 				return nil, err
 			}
@@ -231,7 +232,10 @@ func Run(ctx context.Context, c *Cluster, o Options) (*Report, error) {
 // object is one rendered object and the stack that deploys it.
 type object struct {
 	stack, release string
-	u              *unstructured.Unstructured
+	// ns is the release's namespace, where Helm puts the objects that
+	// name none.
+	ns string
+	u  *unstructured.Unstructured
 }
 
 // objectsOf decodes the rendered releases' objects and the namespaces the
@@ -264,7 +268,7 @@ func objectsOf(r *pipeline.Rendered) ([]object, error) {
 			if _, hook := u.GetAnnotations()["helm.sh/hook"]; hook {
 				continue
 			}
-			out = append(out, object{stack: rr.Stack, release: rr.Namespace + "/" + rr.Name, u: u})
+			out = append(out, object{stack: rr.Stack, release: rr.Namespace + "/" + rr.Name, ns: rr.Namespace, u: u})
 		}
 	}
 	return out, nil
@@ -338,12 +342,8 @@ func (s *reader) drift(ctx context.Context, objs []object) ([]Drift, []string, e
 // cluster does not serve it.
 func (s *reader) compare(ctx context.Context, ob object) ([]Drift, string, error) {
 	u := ob.u.DeepCopy()
-	ns := ""
-	if i := strings.Index(ob.release, "/"); i >= 0 {
-		ns = ob.release[:i]
-	}
 	kind := u.GetKind()
-	res, err := s.resource(u, ns)
+	res, err := s.resource(u, ob.ns)
 	if meta.IsNoMatchError(err) {
 		gvk := u.GroupVersionKind()
 		return []Drift{{Kind: kind, Namespace: u.GetNamespace(), Name: u.GetName(), Deployed: "the object", Live: "<no API " + gvk.GroupVersion().String() + " " + kind + ">"}}, kind + " (" + gvk.GroupVersion().String() + ")", nil
