@@ -176,7 +176,7 @@ func Run(ctx context.Context, c *Cluster, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Environment: env.Name, Cluster: c.Where, Drift: []Drift{}, NotCompared: []NotCompared{}, Problems: []string{}}
+	r := &Report{Environment: env.Name, Cluster: c.Where, Apps: []App{}, Releases: []Release{}, Mesh: []Workload{}, Drift: []Drift{}, NotCompared: []NotCompared{}, Problems: []string{}}
 	s := &reader{c: c, dyn: dyn, mapper: mapper, env: env.Name}
 
 	objs, err := objectsOf(o.Rendered)
