@@ -205,3 +205,41 @@ func expandHome(p string) string {
 }
 
 func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// contains reports whether live holds every field of rendered with the
+// same value: maps by key (live may have more), lists element by element
+// and of the same length, a null as a field live does not have.
+func contains(rendered, live any) bool {
+	switch r := rendered.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range r {
+			lv, ok := l[k]
+			if v == nil {
+				if ok && lv != nil {
+					return false
+				}
+				continue
+			}
+			if !ok || !contains(v, lv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(r) {
+			return false
+		}
+		for i := range r {
+			if !contains(r[i], l[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return equalJSON(rendered, live)
+}

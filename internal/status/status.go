@@ -26,6 +26,7 @@ import (
 	"sync"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -279,6 +280,49 @@ type reader struct {
 	dyn    dynamic.Interface
 	mapper meta.RESTMapper
 	env    string
+
+	// lists are the live objects by kind and namespace, each listed once.
+	mu    sync.Mutex
+	lists map[string]*liveList
+}
+
+// liveList is one list of a kind's objects in a namespace, by name.
+type liveList struct {
+	once   sync.Once
+	byName map[string]*unstructured.Unstructured
+	err    error
+}
+
+// live returns the live object u names, nil when there is none, from one
+// List of its kind and namespace (one request per kind and namespace
+// rather than one per object).
+func (s *reader) live(ctx context.Context, u *unstructured.Unstructured, res dynamic.ResourceInterface) (*unstructured.Unstructured, error) {
+	key := u.GroupVersionKind().String() + "/" + u.GetNamespace()
+	s.mu.Lock()
+	if s.lists == nil {
+		s.lists = map[string]*liveList{}
+	}
+	l := s.lists[key]
+	if l == nil {
+		l = &liveList{}
+		s.lists[key] = l
+	}
+	s.mu.Unlock()
+	l.once.Do(func() {
+		list, err := res.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			l.err = err
+			return
+		}
+		l.byName = map[string]*unstructured.Unstructured{}
+		for i := range list.Items {
+			l.byName[list.Items[i].GetName()] = &list.Items[i]
+		}
+	})
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.byName[u.GetName()], nil
 }
 
 // resource returns the client of u's kind, with u's namespace set when the
@@ -351,12 +395,18 @@ func (s *reader) compare(ctx context.Context, ob object) ([]Drift, string, error
 	if err != nil {
 		return nil, "", s.c.explain(s.env, err)
 	}
-	live, err := res.Get(ctx, u.GetName(), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return []Drift{{Kind: kind, Namespace: u.GetNamespace(), Name: u.GetName(), Deployed: "the object", Live: Missing}}, "", nil
-	}
+	live, err := s.live(ctx, u, res)
 	if err != nil {
 		return nil, "", s.c.explain(s.env, err)
+	}
+	if live == nil {
+		return []Drift{{Kind: kind, Namespace: u.GetNamespace(), Name: u.GetName(), Deployed: "the object", Live: Missing}}, "", nil
+	}
+	// Fast path: every field the rendered object sets holds the same
+	// value live, so applying it would change nothing. Otherwise the dry
+	// run decides, with the server's defaults and normalization.
+	if contains(u.Object, live.Object) {
+		return nil, "", nil
 	}
 	applied, err := res.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
 	if err != nil {
@@ -372,22 +422,43 @@ func (s *reader) compare(ctx context.Context, ob object) ([]Drift, string, error
 // Helm's status action, and returns the drift of those missing or not
 // deployed.
 func (s *reader) releases(ctx context.Context, e *pipeline.Environment, g getter) ([]Release, []Drift, error) {
-	var out []Release
-	var drift []Drift
 	cfgs := map[string]*action.Configuration{}
 	for _, rel := range e.Releases {
-		cfg := cfgs[rel.Namespace]
-		if cfg == nil {
-			cfg = new(action.Configuration)
-			gg := g
-			gg.ns = rel.Namespace
-			if err := cfg.Init(gg, rel.Namespace, "secret", func(string, ...any) {}); err != nil {
-				return nil, nil, fmt.Errorf("environment %q: Helm: %w", s.env, err)
-			}
-			cfgs[rel.Namespace] = cfg
+		if cfgs[rel.Namespace] != nil {
+			continue
 		}
+		cfg := new(action.Configuration)
+		gg := g
+		gg.ns = rel.Namespace
+		if err := cfg.Init(gg, rel.Namespace, "secret", func(string, ...any) {}); err != nil {
+			return nil, nil, fmt.Errorf("environment %q: Helm: %w", s.env, err)
+		}
+		cfgs[rel.Namespace] = cfg
+	}
+	// Each release's latest revision, up to 8 at once.
+	type result struct {
+		got *release.Release
+		err error
+	}
+	results := make([]result, len(e.Releases))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, rel := range e.Releases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			got, err := action.NewStatus(cfgs[rel.Namespace]).Run(rel.Name)
+			results[i] = result{got, err}
+		}()
+	}
+	wg.Wait()
+	var out []Release
+	var drift []Drift
+	for i, rel := range e.Releases {
 		r := Release{Name: rel.Name, Namespace: rel.Namespace, Stack: rel.Stack}
-		got, err := action.NewStatus(cfg).Run(rel.Name)
+		got, err := results[i].got, results[i].err
 		switch {
 		case errors.Is(err, driver.ErrReleaseNotFound):
 			drift = append(drift, Drift{Kind: "HelmRelease", Namespace: rel.Namespace, Name: rel.Name, Deployed: "revision deployed", Live: Missing})
