@@ -22,6 +22,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
 	"github.com/bluegreen-mesh/bluegreen/internal/status"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/cptest"
+	"github.com/bluegreen-mesh/bluegreen/internal/testutil/prometheus"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
 	"github.com/bluegreen-mesh/bluegreen/internal/verify/meshinstall"
@@ -195,6 +196,30 @@ func TestStatusAndDrift(t *testing.T) {
 	t.Logf("status after the install (exit %d):\n%s", code, out)
 	if code != 1 {
 		t.Errorf("exit code %d; want 1 (the releases not installed here are drift)", code)
+	}
+
+	// With Prometheus, status shows the gate's figures per colour: a
+	// stand-in for the sidecars, blue healthy, green 8 % 503s.
+	target := prometheus.StartIstioTarget(t,
+		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-blue", Colour: "blue",
+			Traffic: prometheus.Traffic{Requests: 50, LatencyMs: 20}},
+		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-green", Colour: "green",
+			Traffic: prometheus.Traffic{Requests: 100, Errors: 8, LatencyMs: 20}})
+	prom := prometheus.Start(t, target.Addr)
+	prom.WaitFor(t, "Prometheus has scraped 200 requests of echo-green and some of echo-blue",
+		`sum by (destination_workload) (increase(istio_requests_total{reporter="destination"}[1m]))`,
+		"destination_workload", []string{"echo-green", "echo-blue"}, func(v float64) bool { return v >= 200 })
+	out, _ = in.cliStatus(t, "--prometheus", prom.URL)
+	t.Logf("status with Prometheus:\n%s", out)
+	for _, w := range []string{"Istio metrics of echo (promotion gate's queries):", "  green   echo-green  5m      ", "  92.00  "} {
+		if !strings.Contains(out, w) {
+			t.Errorf("status with Prometheus lacks %q", w)
+		}
+	}
+	prom.Stop()
+	out, _ = in.cliStatus(t, "--prometheus", prom.URL)
+	if !strings.Contains(out, "Istio metrics of echo (promotion gate's queries):\n  none: Prometheus "+prom.URL+" (from --prometheus): ") {
+		t.Errorf("status with Prometheus stopped:\n%s\nwant the figures replaced by the error", out)
 	}
 
 	dyn, err := dynamic.NewForConfig(in.cp.Config)
