@@ -24,7 +24,7 @@ GO_TEST_FLAGS  ?= -count=1 -timeout 45m
 # istioctl, the control plane): tools/envcheck.js reads the environment
 # names from $(BLUEGREEN_CONFIG) or cdktf.json in a fraction of a second, and
 # prints the usage or the names allowed.
-ENV_GOALS := deploy diff destroy routes check graph promote
+ENV_GOALS := deploy diff destroy routes check graph promote status
 ENV_GOAL  := $(firstword $(filter $(ENV_GOALS),$(MAKECMDGOALS)))
 ifneq ($(ENV_GOAL),)
 ENV_CHECK := $(shell node tools/envcheck.js '$(ENV_GOAL)' '$(or $(BLUEGREEN_CONFIG),cdktf.json)' '$(ENV)' '$(STACK)' '$(COLOUR)' '$(APP)' >&2; echo $$?)
@@ -322,7 +322,12 @@ consumer-replace:
 		github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11 "$$root/.gen/go/kubernetes"; \
 	printf ')\n'
 
-.PHONY: promote routes check graph
+.PHONY: promote routes check graph status
+# What is live in ENV's cluster (APP: one app) and its drift from what ENV
+# deploys; read-only (docs/status.md).
+status: bindings
+	go run . status $(ENV) $(APP)
+
 # Make COLOUR the live colour of ENV's app APP (optional where ENV has one
 # app): a one-line change to cdktf.json.
 promote: bindings

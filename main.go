@@ -9,6 +9,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +28,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"promote": cli.Promote,
 	"graph":   cli.Graph,
 	"check":   cli.Check,
+	"status":  cli.Status,
 }
 
 // run executes one command and returns the process exit code.
@@ -46,6 +48,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
+		// A command may ask for another code (status --exit-code).
+		if ec, ok := errors.AsType[interface {
+			error
+			ExitCode() int
+		}](err); ok {
+			return ec.ExitCode()
+		}
 		return 1
 	}
 	return 0

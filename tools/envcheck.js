@@ -31,6 +31,7 @@ const USAGE = {
   check: "make check ENV=<environment>",
   graph: "make graph ENV=<environment>",
   promote: "make promote ENV=<environment> [APP=<app>] COLOUR=<blue|green>",
+  status: "make status ENV=<environment> [APP=<app>]",
 };
 const TAKES_STACK = ["deploy", "diff", "destroy"];
 
