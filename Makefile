@@ -274,11 +274,15 @@ integration: bindings
 # Synthesis time per environment and for all, with Go's and Node's peak
 # memory (3 runs each); the offline commands routes, check (with istioctl),
 # graph and promote on dev, and the offline pipeline's stages (5 runs
-# each); the promotion gate against a real Prometheus (10 runs); then one cold set-up: `make synth` on a fresh clone of HEAD
+# each); 1, 10 and 50 apps in one environment: synthesis, the pipeline and the
+# commands (3 runs each); status of 10 apps against the local API server;
+# the promotion gate against a real Prometheus (10 runs); then one cold set-up: `make synth` on a fresh clone of HEAD
 # (BENCH_EMPTY_GO_CACHES=1 adds one with empty Go caches).
-bench: bindings crds $(ISTIOCTL) prometheus
+bench: bindings crds $(ISTIOCTL) prometheus controlplane
 	go test -run '^$$' -bench '^BenchmarkSynth' -benchtime 3x -timeout 30m .
 	go test -run '^$$' -bench '^Benchmark(Commands|Stages)$$' -benchtime 5x -timeout 10m ./internal/cli/ ./internal/pipeline/
+	go test -run '^$$' -bench '^Benchmark(SynthApps|Apps|AppsCommands)$$' -benchtime 3x -timeout 30m . ./internal/pipeline/ ./internal/cli/
+	BLUEGREEN_CONTROLPLANE_REQUIRED=1 go test -run '^$$' -bench '^BenchmarkStatusTenApps$$' -benchtime 5x -timeout 15m ./internal/status/
 	BLUEGREEN_PROMETHEUS_REQUIRED=1 go test -run '^$$' -bench '^Benchmark(GateEvaluate|GatedPromote)$$' -benchtime 10x -timeout 10m ./internal/gate/ ./internal/cli/
 	go test -run '^$$' -bench '^BenchmarkColdSetup' -benchtime 1x -timeout 60m .
 
