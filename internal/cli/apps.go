@@ -92,7 +92,7 @@ func (g *gateway) cases(only, host string) []mesh.Case {
 func (g *gateway) apiOf(host string) string {
 	for _, a := range g.apps {
 		for _, h := range a.Routing.Hosts {
-			if hostAdmits(h, host) {
+			if mesh.HostMatches(h, host) {
 				if _, ok := g.specs[a.Name]; ok {
 					return mesh.APIGatewayAPI
 				}
@@ -104,19 +104,6 @@ func (g *gateway) apiOf(host string) string {
 		return mesh.APIGatewayAPI
 	}
 	return mesh.APIVirtualService
-}
-
-// hostAdmits reports whether a routing host (a name, "*" or "*.suffix")
-// admits the request host.
-func hostAdmits(pattern, host string) bool {
-	pattern, host = strings.ToLower(pattern), strings.ToLower(host)
-	switch {
-	case pattern == "*":
-		return true
-	case strings.HasPrefix(pattern, "*."):
-		return strings.HasSuffix(host, pattern[1:])
-	}
-	return pattern == host
 }
 
 // answers evaluates each case through the whole gateway, with the

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 )
 
@@ -21,12 +21,12 @@ import (
 // fail, its warnings are printed.
 func Check(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: check <environment> [--allowlist %s] [--keep folder]", analyze.AllowlistFile)
+		return fmt.Errorf("usage: check <environment> [--allowlist %s] [--keep folder]", verify.AllowlistFile)
 	}
 	envName := args[0]
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	allowFile := fs.String("allowlist", analyze.AllowlistFile, "analyzer findings allowed, each with a reason")
+	allowFile := fs.String("allowlist", verify.AllowlistFile, "analyzer findings allowed, each with a reason")
 	keep := fs.String("keep", "", "write the rendered objects into this (empty) folder and keep them")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -34,7 +34,7 @@ func Check(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("check: unexpected arguments %q", fs.Args())
 	}
-	allow, err := analyze.ReadAllowlist(*allowFile)
+	allow, err := verify.ReadAllowlist(*allowFile)
 	if err != nil {
 		return fmt.Errorf("allowlist: %w", err)
 	}
@@ -49,7 +49,7 @@ func Check(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := analyze.CheckObjects(context.Background(), objs, analyze.Options{Allowlist: allow, Dir: *keep})
+	res, err := verify.AnalyzeObjects(context.Background(), objs, verify.AnalyzeOptions{Allowlist: allow, Dir: *keep})
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func Check(args []string, stdout, stderr io.Writer) error {
 // Report is what CheckSynthesized found.
 type Report struct {
 	// Analyzer is istioctl analyze's result.
-	Analyzer analyze.Result
+	Analyzer verify.AnalyzeResult
 	// Findings are bluegreen's checks' findings, less those acknowledged.
 	Findings []check.Finding
 	// Acknowledged counts, by code, the warnings the environment
@@ -73,8 +73,8 @@ type Report struct {
 // CheckSynthesized runs both checks on synthesized mesh and app stack
 // folders, rendering the charts for Kubernetes minor version kubeVersion
 // (the environment's cluster).
-func CheckSynthesized(ctx context.Context, stackDirs []string, kubeVersion string, allow analyze.Allowlist, keep string) (Report, error) {
-	res, err := analyze.Check(ctx, stackDirs, analyze.Options{Allowlist: allow, Dir: keep, KubeVersion: kubeVersion})
+func CheckSynthesized(ctx context.Context, stackDirs []string, kubeVersion string, allow verify.Allowlist, keep string) (Report, error) {
+	res, err := verify.Analyze(ctx, stackDirs, verify.AnalyzeOptions{Allowlist: allow, Dir: keep, KubeVersion: kubeVersion})
 	if err != nil {
 		return Report{}, err
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/pipeline"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/gatewayapi"
 )
@@ -75,11 +75,11 @@ func Routes(args []string, stdout, stderr io.Writer) error {
 	if *output == "json" && *envoy {
 		return fmt.Errorf("routes %s: --output json and --envoy: --envoy prints a comparison table; use one of them", envName)
 	}
-	var bins controlplane.Binaries
+	var bins verify.Binaries
 	if *envoy {
 		// Say how to build the control plane before anything else.
 		var err error
-		if bins, err = controlplane.FindBinaries("."); err != nil {
+		if bins, err = verify.FindBinaries("."); err != nil {
 			return fmt.Errorf("routes --envoy: %w", err)
 		}
 	}

@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/istiocharts"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify"
 )
 
 // EnvNoCache names the environment variable that, set to 1, turns the
@@ -21,7 +20,7 @@ const EnvNoCache = "BLUEGREEN_NO_RENDER_CACHE"
 
 // renderCache keeps what releases of Istio's own charts and of the Gateway
 // API CRDs' local chart render to, one file per release, under
-// <cache>/rendered (controlplane.CacheDir), so that a second `check` (or
+// <cache>/rendered (verify.CacheDir), so that a second `check` (or
 // `routes`, for the CRDs) of an unchanged environment skips Helm's most
 // expensive work (about half a second of CPU for base, istiod and gateway,
 // about 0.4 s for the CRDs). Helm's
@@ -43,7 +42,7 @@ func newRenderCache() *renderCache {
 	if os.Getenv(EnvNoCache) == "1" {
 		return nil
 	}
-	base, err := controlplane.CacheDir()
+	base, err := verify.CacheDir()
 	if err != nil {
 		return nil
 	}
@@ -92,7 +91,7 @@ func (c *renderCache) file(r render.Release, kubeVersion string) string {
 		Values                                []string
 		Set, SetSensitive                     []render.Set
 		KubeVersion                           string
-	}{cacheFormat, c.exe, istiocharts.Release, istiocharts.PinnedCommit,
+	}{cacheFormat, c.exe, verify.IstioRelease, verify.PinnedCommit,
 		r.Name, r.Namespace, r.Chart, r.Repository, r.Version, r.Values, r.Set, r.SetSensitive, kubeVersion})
 	sum := sha256.Sum256(key)
 	return filepath.Join(c.dir, hex.EncodeToString(sum[:16])+".json")

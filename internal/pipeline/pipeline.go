@@ -30,8 +30,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/constructs/gatewayapicrds"
 	"github.com/bluegreen-mesh/bluegreen/internal/config"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/analyze"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/istiocharts"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify"
 	"github.com/bluegreen-mesh/bluegreen/mesh"
 	"github.com/bluegreen-mesh/bluegreen/mesh/check"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
@@ -236,7 +235,7 @@ type Rendered struct {
 // cluster's Kubernetes version, decodes the local charts' objects into the
 // mesh model and runs bluegreen's checks on it. With istioCharts, the
 // releases of Istio's own charts are rendered too, from the module pinned
-// in tools/go.mod (as the analyzer needs them; see analyze.RenderOptions),
+// in tools/go.mod (as the analyzer needs them; see verify.RenderOptions),
 // or from the cache of an earlier run of the same program with the same
 // values (see renderCache; BLUEGREEN_NO_RENDER_CACHE=1 turns it off);
 // without, they are skipped, which routes and graph can afford. The
@@ -244,13 +243,13 @@ type Rendered struct {
 func (e *Environment) Render(istioCharts bool) (*Rendered, error) {
 	o := render.Options{KubeVersion: e.KubeVersion()}
 	if istioCharts {
-		o = analyze.RenderOptions(e.KubeVersion())
+		o = verify.RenderOptions(e.KubeVersion())
 	}
 	// Istio's charts and the Gateway API CRDs come from the cache of an
 	// earlier run when they can.
 	cache := newRenderCache()
 	cacheable := func(r render.Release) bool {
-		return isCRDChart(r) || (istioCharts && istiocharts.IsIstio(r))
+		return isCRDChart(r) || (istioCharts && verify.IsIstio(r))
 	}
 	cached := map[string][]render.Manifest{}
 	var todo []render.Release
@@ -316,11 +315,11 @@ func (r *Rendered) FindingLines() []string {
 }
 
 // Objects are the rendered objects for Istio's analyzer, with the istiod
-// the Sail Operator installs for an Istio resource (analyze.FromRendered).
+// the Sail Operator installs for an Istio resource (verify.FromRendered).
 // It needs Istio's charts rendered (Render(true)).
-func (r *Rendered) Objects() (analyze.Objects, error) {
+func (r *Rendered) Objects() (verify.Objects, error) {
 	if !r.istio {
-		return analyze.Objects{}, errors.New("the analyzer needs Istio's charts rendered: call Render(true)")
+		return verify.Objects{}, errors.New("the analyzer needs Istio's charts rendered: call Render(true)")
 	}
-	return analyze.FromRendered(r.Releases, r.Skipped, r.kubeVersion)
+	return verify.FromRendered(r.Releases, r.Skipped, r.kubeVersion)
 }

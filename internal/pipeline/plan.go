@@ -7,7 +7,7 @@ import (
 
 	"github.com/bluegreen-mesh/bluegreen/constructs/addon"
 	"github.com/bluegreen-mesh/bluegreen/internal/render"
-	"github.com/bluegreen-mesh/bluegreen/internal/verify/meshinstall"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify"
 	"github.com/bluegreen-mesh/bluegreen/stacks"
 )
 
@@ -15,7 +15,7 @@ import (
 // environment's mesh and app stacks, read from their description (each
 // construct's namespaces, secrets and Helm releases, and what each is
 // created after: stacks.Construct) without synthesizing: the resources, attributes and order that
-// meshinstall.Load reads from the synthesized stacks, which this package's
+// verify.LoadStacks reads from the synthesized stacks, which this package's
 // test checks for every environment of the fixtures. Two things differ by
 // design: a resource's logical ID is its construct path below the stack
 // with "_" for "/" (such as istio_istiod), where cdktf adds a hash of the
@@ -23,12 +23,12 @@ import (
 // program (package charts), where a stack has its copy as an asset. The
 // secrets' entries are the stacks' sensitive variables (Plan.Variables),
 // never values.
-func (e *Environment) InstallPlan() (*meshinstall.Plan, error) {
+func (e *Environment) InstallPlan() (*verify.Plan, error) {
 	byPath := map[string]render.Release{}
 	for _, r := range e.Releases {
 		byPath[r.Path] = r
 	}
-	var in []meshinstall.Stack
+	var in []verify.Stack
 	// addrs are the addresses of each construct's resources, by spec ID;
 	// releases those its dependents wait for (addon.Upstream): its Helm
 	// releases, in order, after its namespaces where it hands them
@@ -36,7 +36,7 @@ func (e *Environment) InstallPlan() (*meshinstall.Plan, error) {
 	addrs := map[string]map[string]string{}
 	releases := map[string][]string{}
 	for _, described := range e.Stacks {
-		st := meshinstall.Stack{Name: described.Name}
+		st := verify.Stack{Name: described.Name}
 		for _, c := range described.Constructs {
 			if err := e.planConstruct(&st, c, addrs, releases, byPath); err != nil {
 				return nil, err
@@ -44,7 +44,7 @@ func (e *Environment) InstallPlan() (*meshinstall.Plan, error) {
 		}
 		in = append(in, st)
 	}
-	plan, err := meshinstall.NewPlan(in...)
+	plan, err := verify.NewPlan(in...)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: %w", e.Env.Name, err)
 	}
@@ -55,11 +55,11 @@ func (e *Environment) InstallPlan() (*meshinstall.Plan, error) {
 // creates them, to st. addrs are the addresses of each construct's
 // resources so far, by construct path and spec ID; releases those of its
 // Helm releases, in order; byPath the environment's releases.
-func (e *Environment) planConstruct(st *meshinstall.Stack, c stacks.Construct, addrs map[string]map[string]string, releases map[string][]string, byPath map[string]render.Release) error {
+func (e *Environment) planConstruct(st *verify.Stack, c stacks.Construct, addrs map[string]map[string]string, releases map[string][]string, byPath map[string]render.Release) error {
 	key := st.Name + "/" + c.ID
 	addrs[key] = map[string]string{}
-	add := func(typ, id string, o addon.Order, attrs map[string]any) (meshinstall.Resource, error) {
-		r := meshinstall.Resource{Stack: st.Name, Type: typ, ID: strings.ReplaceAll(c.ID+"/"+id, "/", "_"), Path: key + "/" + id, Attrs: attrs}
+	add := func(typ, id string, o addon.Order, attrs map[string]any) (verify.Resource, error) {
+		r := verify.Resource{Stack: st.Name, Type: typ, ID: strings.ReplaceAll(c.ID+"/"+id, "/", "_"), Path: key + "/" + id, Attrs: attrs}
 		var deps []any
 		for _, a := range o.After {
 			if a == addon.Upstream {
