@@ -6,10 +6,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/ports"
 )
 
 // process is one program the control plane runs, in its own process group,
@@ -110,24 +113,59 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 	}
 }
 
-// freePorts returns n distinct ports that are free on 127.0.0.1 now.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
+func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
+// command is a program to run: its binary, working folder, arguments and
+// environment (added to this process's).
+type command struct {
+	bin, dir  string
+	args, env []string
 }
 
-func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+// startOnPorts starts a process that listens on n ports (picked by
+// ports.Pick; launch builds its command line from them) and waits until
+// ready answers. A port can be taken between the pick and the process's
+// bind; the process then exits with "address already in use", and it is
+// started again on fresh ports (ports.Retry). A failed attempt's log is
+// kept beside the log as <name>.attempt-<k>.log.
+func (c *ControlPlane) startOnPorts(ctx context.Context, o Options, name string, n int, what string,
+	launch func(ports []int) (command, error), ready func(ports []int) error) (*process, []int, error) {
+	attempt := 0
+	type started struct {
+		p     *process
+		ports []int
+	}
+	s, err := ports.Retry(n, func(ps []int) (started, error) {
+		attempt++
+		cmd, err := launch(ps)
+		if err != nil {
+			return started{}, err
+		}
+		p, err := c.start(name, cmd.bin, cmd.dir, cmd.args, cmd.env)
+		if err != nil {
+			return started{}, err
+		}
+		if err := c.wait(ctx, o, p, what, func() error { return ready(ps) }); err != nil {
+			c.drop(p)
+			p.stop(stopGrace)
+			if ports.BindFailed(err) {
+				kept := fmt.Sprintf("%s.attempt-%d.log", strings.TrimSuffix(p.log, ".log"), attempt)
+				if os.Rename(p.log, kept) == nil {
+					err = fmt.Errorf("%w\n(that log is kept as %s)", err, kept)
+				}
+			}
+			return started{}, err
+		}
+		return started{p, ps}, nil
+	})
+	return s.p, s.ports, err
+}
+
+// drop removes p from the processes Stop stops.
+func (c *ControlPlane) drop(p *process) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	running := slices.Contains(c.procs, p)
+	c.procs = slices.DeleteFunc(c.procs, func(q *process) bool { return q == p })
+	return running
+}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/ports"
 )
 
 // Binary is the name of the emulator's command, looked up on the PATH.
@@ -143,18 +144,19 @@ func (sh *Shared) Stop() error {
 	return err
 }
 
-// startRetrying starts the server with its log in logDir. A port found
-// free can be taken before moto binds it; it tries again then.
+// startRetrying starts the server with its log in logDir, on a port from
+// ports.Pick; when the port was taken before moto bound it, it starts
+// again on another (ports.Retry).
 func startRetrying(bin, logDir string) (*Server, error) {
-	var errs []error
-	for attempt := range 3 {
-		s, err := start(bin, filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
-		if err == nil {
-			return s, nil
-		}
-		errs = append(errs, err)
+	attempt := 0
+	s, err := ports.Retry(1, func(ps []int) (*Server, error) {
+		attempt++
+		return start(bin, ps[0], filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("moto_server did not start: %w", err)
 	}
-	return nil, fmt.Errorf("moto_server did not start: %w", errors.Join(errs...))
+	return s, nil
 }
 
 // logOnFailure logs the end of the server's log when t has failed.
@@ -164,11 +166,7 @@ func (s *Server) logOnFailure(t testing.TB) {
 	}
 }
 
-func start(bin, logPath string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+func start(bin string, port int, logPath string) (*Server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -195,15 +193,6 @@ func start(bin, logPath string) (*Server, error) {
 		return nil, fmt.Errorf("port %d: %w", port, err)
 	}
 	return s, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(Host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitReady waits, under the suite's deadline policy (package wait), until
