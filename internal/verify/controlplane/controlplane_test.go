@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -226,4 +227,55 @@ func auditEvent(t *testing.T, cp *controlplane.ControlPlane, verb, resource, nam
 		return false, fmt.Sprintf("%d events, none of it", n), nil
 	})
 	return found
+}
+
+// TestStartsAgainWhenAPortIsTaken takes the first port picked for etcd and
+// for istiod after the pick and before the process binds it, as a
+// client's connection or another test binary did under load (istiod then
+// failed with "bind: address already in use"). Each must be started again
+// on fresh ports, keep the failed attempt's log with the kernel's answer,
+// and serve.
+func TestStartsAgainWhenAPortIsTaken(t *testing.T) {
+	taken := map[string]int{}
+	controlplane.SetBeforeStart(t, func(name string, attempt int, ps []int) {
+		if attempt != 1 || (name != "etcd" && name != "istiod") {
+			return
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(ps[0])))
+		if err != nil {
+			t.Errorf("taking port %d of %s: %v", ps[0], name, err)
+			return
+		}
+		t.Cleanup(func() { l.Close() })
+		taken[name] = ps[0]
+	})
+	cp := cptest.Start(t, controlplane.Options{})
+	ist, err := cp.StartIstiod(wait.Context(t, 0), controlplane.IstiodOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ist.Stop()
+	for _, name := range []string{"etcd", "istiod"} {
+		if taken[name] == 0 {
+			t.Errorf("no port of %s was taken", name)
+			continue
+		}
+		kept := strings.TrimSuffix(cp.LogPath(name), ".log") + ".attempt-1.log"
+		b, err := os.ReadFile(kept)
+		if err != nil {
+			t.Errorf("the failed attempt's log of %s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(string(b)), "address already in use") {
+			t.Errorf("%s's first attempt on port %d: its log does not say the address was in use:\n%s", name, taken[name], b)
+		}
+	}
+	if got, lost := ist.XDSAddr, net.JoinHostPort("127.0.0.1", strconv.Itoa(taken["istiod"])); got == lost {
+		t.Errorf("istiod's xDS address is %s, the port that was taken", got)
+	}
+	// The API server stores an object, so etcd serves on its new ports.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "after-a-taken-port"}}
+	if _, err := cp.Client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Errorf("the API server after etcd's second start: %v", err)
+	}
 }

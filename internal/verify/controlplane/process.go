@@ -122,6 +122,11 @@ type command struct {
 	args, env []string
 }
 
+// beforeStart, when set (by this package's tests, which take a port there
+// as a client's connection did under load), runs before each attempt's
+// process starts, with the ports it was given.
+var beforeStart func(name string, attempt int, ports []int)
+
 // startOnPorts starts a process that listens on n ports (picked by
 // ports.Pick; launch builds its command line from them) and waits until
 // ready answers. A port can be taken between the pick and the process's
@@ -137,6 +142,9 @@ func (c *ControlPlane) startOnPorts(ctx context.Context, o Options, name string,
 	}
 	s, err := ports.Retry(n, func(ps []int) (started, error) {
 		attempt++
+		if beforeStart != nil {
+			beforeStart(name, attempt, ps)
+		}
 		cmd, err := launch(ps)
 		if err != nil {
 			return started{}, err

@@ -144,6 +144,11 @@ func (sh *Shared) Stop() error {
 	return err
 }
 
+// beforeStart, when set (by this package's tests, which take the port
+// there as a client's connection can under load), runs before each
+// attempt's server starts, with the port it was given.
+var beforeStart func(attempt, port int)
+
 // startRetrying starts the server with its log in logDir, on a port from
 // ports.Pick; when the port was taken before moto bound it, it starts
 // again on another (ports.Retry).
@@ -151,6 +156,9 @@ func startRetrying(bin, logDir string) (*Server, error) {
 	attempt := 0
 	s, err := ports.Retry(1, func(ps []int) (*Server, error) {
 		attempt++
+		if beforeStart != nil {
+			beforeStart(attempt, ps[0])
+		}
 		return start(bin, ps[0], filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
 	})
 	if err != nil {
