@@ -2,7 +2,9 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +24,7 @@ type process struct {
 	cmd       *exec.Cmd
 	done      chan struct{}
 	err       error
+	scanned   int64 // how much of the log bindError has read
 }
 
 // start runs bin with args and env in dir, writing its output to log. The
@@ -76,6 +79,30 @@ func (p *process) stop(grace time.Duration) {
 	_ = syscall.Kill(pgid, syscall.SIGKILL)
 }
 
+// bindError returns the first line of the process's log that says an
+// address was in use, or "". It reads only what was written since its
+// last call.
+func (p *process) bindError() string {
+	f, err := os.Open(p.log)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	// Back a little, so a line split across two reads is seen whole.
+	from := max(0, p.scanned-512)
+	b, err := io.ReadAll(io.NewSectionReader(f, from, 1<<40))
+	if err != nil {
+		return ""
+	}
+	p.scanned = from + int64(len(b))
+	for _, line := range strings.Split(string(b), "\n") {
+		if ports.BindFailed(errors.New(line)) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
 // tail returns the last n lines of the process's log.
 func (p *process) tail(n int) string { return tail(p.log, n) }
 
@@ -103,6 +130,11 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 		}
 		if done, err := p.exited(); done {
 			return fmt.Errorf("%s exited (%v) before %s; end of %s:\n%s", p.name, err, what, p.log, p.tail(30))
+		}
+		// istiod does not exit when one of its ports is taken; it logs
+		// the bind error and is never ready. Its log ends the wait then.
+		if line := p.bindError(); line != "" {
+			return fmt.Errorf("%s could not bind an address (%s) before %s; end of %s:\n%s", p.name, line, what, p.log, p.tail(30))
 		}
 		select {
 		case <-ctx.Done():
