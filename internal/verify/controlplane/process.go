@@ -131,8 +131,10 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 		if done, err := p.exited(); done {
 			return fmt.Errorf("%s exited (%v) before %s; end of %s:\n%s", p.name, err, what, p.log, p.tail(30))
 		}
-		// istiod does not exit when one of its ports is taken; it logs
-		// the bind error and is never ready. Its log ends the wait then.
+		// A program that logs a bind error and keeps running would never
+		// be ready; its log ends the wait then. (etcd, the API server,
+		// the controller manager and istiod exit on one; istiod binds its
+		// gRPC ports only once its caches have synced.)
 		if line := p.bindError(); line != "" {
 			return fmt.Errorf("%s could not bind an address (%s) before %s; end of %s:\n%s", p.name, line, what, p.log, p.tail(30))
 		}
