@@ -8,7 +8,6 @@ package prometheus
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,6 +24,7 @@ import (
 	"github.com/bluegreen-mesh/bluegreen/internal/gate"
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
 	"github.com/bluegreen-mesh/bluegreen/internal/verify/controlplane"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/ports"
 )
 
 // RequiredVariable names the environment variable that make test sets:
@@ -92,18 +92,36 @@ scrape_configs:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freePort()
+	// A port can be taken between the pick and Prometheus's bind; it is
+	// started again on another then (ports.Retry).
+	attempt := 0
+	srv, err := ports.Retry(1, func(ps []int) (*Server, error) {
+		attempt++
+		return launch(bin, dir, cfgPath, ps[0], attempt)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), log: filepath.Join(dir, "prometheus.log"), done: make(chan struct{})}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("end of the prometheus log:\n%s", srv.LogTail(20))
+		}
+		srv.Stop()
+	})
+	return srv
+}
+
+// launch starts Prometheus on port with its log in dir and waits until it
+// answers /-/ready; on an error it has stopped it.
+func launch(bin, dir, cfgPath string, port, attempt int) (*Server, error) {
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), log: filepath.Join(dir, fmt.Sprintf("prometheus-%d.log", attempt)), done: make(chan struct{})}
 	logf, err := os.Create(s.log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s.cmd = exec.Command(bin,
 		"--config.file="+cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
 		"--web.console.templates="+filepath.Join(dir, "consoles"),
 		"--web.console.libraries="+filepath.Join(dir, "console_libraries"),
@@ -114,19 +132,14 @@ scrape_configs:
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
-		t.Fatal(err)
+		return nil, err
 	}
 	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("end of the prometheus log:\n%s", s.LogTail(20))
-		}
-		s.Stop()
-	})
 	if s.API, err = gate.Client(s.URL); err != nil {
-		t.Fatal(err)
+		s.Stop()
+		return nil, err
 	}
-	wait.For(t, "prometheus answers "+s.URL+"/-/ready", wait.Options{Log: s.logOf}, func() (bool, string, error) {
+	err = wait.Until(context.Background(), "prometheus answers "+s.URL+"/-/ready", wait.Options{Log: s.logOf}, func() (bool, string, error) {
 		select {
 		case <-s.done:
 			return false, "", fmt.Errorf("prometheus exited: %v", s.cmd.ProcessState)
@@ -139,7 +152,11 @@ scrape_configs:
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, resp.Status, nil
 	})
-	return s
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Stop ends Prometheus (its process group, by PID) and waits for it to
@@ -196,14 +213,4 @@ func (s *Server) WaitFor(t testing.TB, what, q, label string, want []string, ok 
 		}
 		return true, "", nil
 	})
-}
-
-// freePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -115,31 +116,33 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	if c.pki, err = newPKI(filepath.Join(c.Dir, "pki")); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(4)
+	var etcdURL string
+	_, _, err = c.startOnPorts(ctx, o, "etcd", 2, "accepting clients", func(ps []int) (command, error) {
+		etcdURL = "http://" + loopback(ps[0])
+		peerURL := "http://" + loopback(ps[1])
+		// A fresh data folder: an attempt that lost a port leaves
+		// nothing behind for the next.
+		data := filepath.Join(c.Dir, "etcd")
+		if err := os.RemoveAll(data); err != nil {
+			return command{}, err
+		}
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return command{}, err
+		}
+		return command{bins.Etcd, c.Dir, []string{
+			"--name=local", "--data-dir=" + data,
+			"--listen-client-urls=" + etcdURL, "--advertise-client-urls=" + etcdURL,
+			"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
+			"--initial-cluster=local=" + peerURL, "--log-level=warn",
+		}, nil}, nil
+	}, func([]int) error { return httpOK(etcdURL+"/health", nil) })
 	if err != nil {
-		return nil, err
-	}
-	etcdClient, etcdPeer, apiPort, kcmPort := ports[0], ports[1], ports[2], ports[3]
-	c.Server = "https://" + loopback(apiPort)
-
-	etcdURL := "http://" + loopback(etcdClient)
-	peerURL := "http://" + loopback(etcdPeer)
-	etcd, err := c.start("etcd", bins.Etcd, c.Dir, []string{
-		"--name=local", "--data-dir=" + filepath.Join(c.Dir, "etcd"),
-		"--listen-client-urls=" + etcdURL, "--advertise-client-urls=" + etcdURL,
-		"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
-		"--initial-cluster=local=" + peerURL, "--log-level=warn",
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.wait(ctx, o, etcd, "accepting clients", func() error { return httpOK(etcdURL+"/health", nil) }); err != nil {
 		return nil, err
 	}
 
 	apiArgs := []string{
 		"--etcd-servers=" + etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--tls-cert-file=" + c.pki.CertFile, "--tls-private-key-file=" + c.pki.KeyFile,
 		"--client-ca-file=" + c.pki.CAFile, "--token-auth-file=" + c.pki.TokenFile,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
@@ -159,34 +162,33 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		apiArgs = append(apiArgs, "--audit-policy-file="+policy, "--audit-log-path="+c.LogPath("audit"),
 			"--audit-log-format=json", "--audit-log-mode=blocking")
 	}
-	api, err := c.start("kube-apiserver", bins.APIServer, c.Dir, apiArgs, nil)
+	_, _, err = c.startOnPorts(ctx, o, "kube-apiserver", 1, "ready (/readyz)", func(ps []int) (command, error) {
+		c.Server = "https://" + loopback(ps[0])
+		if err := c.writeKubeconfig(); err != nil {
+			return command{}, err
+		}
+		return command{bins.APIServer, c.Dir, append(slices.Clip(apiArgs), "--secure-port="+strconv.Itoa(ps[0])), nil}, nil
+	}, func([]int) error { return httpOK(c.Server+"/readyz", c.Config) })
 	if err != nil {
-		return nil, err
-	}
-	if err := c.writeKubeconfig(); err != nil {
-		return nil, err
-	}
-	if err := c.wait(ctx, o, api, "ready (/readyz)", func() error { return httpOK(c.Server+"/readyz", c.Config) }); err != nil {
 		return nil, err
 	}
 
-	kcm, err := c.start("kube-controller-manager", bins.ControllerManager, c.Dir, []string{
-		"--kubeconfig=" + c.Kubeconfig,
-		"--controllers=namespace-controller,garbage-collector-controller",
-		"--leader-elect=false", "--use-service-account-credentials=false",
-		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(kcmPort),
-		"--root-ca-file=" + c.pki.CAFile,
-		// The API server's serving certificate (for 127.0.0.1), so that
-		// its readiness endpoint is read over verified TLS.
-		"--tls-cert-file=" + c.pki.CertFile, "--tls-private-key-file=" + c.pki.KeyFile,
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
 	// /healthz is among the paths the controller manager serves without
 	// authorization; it answers 200 once its controllers have started.
 	caOnly := &rest.Config{TLSClientConfig: rest.TLSClientConfig{CAData: c.pki.CA}}
-	if err := c.wait(ctx, o, kcm, "healthy (/healthz)", func() error { return httpOK("https://"+loopback(kcmPort)+"/healthz", caOnly) }); err != nil {
+	_, _, err = c.startOnPorts(ctx, o, "kube-controller-manager", 1, "healthy (/healthz)", func(ps []int) (command, error) {
+		return command{bins.ControllerManager, c.Dir, []string{
+			"--kubeconfig=" + c.Kubeconfig,
+			"--controllers=namespace-controller,garbage-collector-controller",
+			"--leader-elect=false", "--use-service-account-credentials=false",
+			"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(ps[0]),
+			"--root-ca-file=" + c.pki.CAFile,
+			// The API server's serving certificate (for 127.0.0.1), so that
+			// its readiness endpoint is read over verified TLS.
+			"--tls-cert-file=" + c.pki.CertFile, "--tls-private-key-file=" + c.pki.KeyFile,
+		}, nil}, nil
+	}, func(ps []int) error { return httpOK("https://"+loopback(ps[0])+"/healthz", caOnly) })
+	if err != nil {
 		return nil, err
 	}
 	return c, nil

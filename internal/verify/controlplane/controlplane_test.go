@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -226,4 +228,67 @@ func auditEvent(t *testing.T, cp *controlplane.ControlPlane, verb, resource, nam
 		return false, fmt.Sprintf("%d events, none of it", n), nil
 	})
 	return found
+}
+
+// TestStartsAgainWhenAPortIsTaken takes a port picked for etcd and one
+// picked for istiod after the pick and before the process binds it, as a
+// client's connection or another test binary did under load (istiod then
+// failed with "bind: address already in use"). Each must fail on it, keep
+// that attempt's log with the kernel's answer, and be started again on
+// fresh ports; etcd must then serve. istiod's second start is not awaited
+// (it becomes ready only once Istio's CRDs are installed, which
+// gatewayistiod's tests do): the test ends it by cancelling its context as
+// it begins.
+func TestStartsAgainWhenAPortIsTaken(t *testing.T) {
+	ctx, cancel := context.WithCancel(wait.Context(t, 0))
+	defer cancel()
+	given := map[string][][]int{}
+	controlplane.SetBeforeStart(t, func(name string, attempt int, ps []int) {
+		given[name] = append(given[name], ps)
+		// etcd's client port; istiod's HTTP (debug and readiness) port,
+		// which it binds first.
+		take := map[string]int{"etcd": 0, "istiod": 1}
+		i, ok := take[name]
+		switch {
+		case !ok:
+			return
+		case attempt == 1:
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(ps[i])))
+			if err != nil {
+				t.Errorf("taking port %d of %s: %v", ps[i], name, err)
+				return
+			}
+			t.Cleanup(func() { l.Close() })
+		case name == "istiod":
+			cancel()
+		}
+	})
+	cp := cptest.Start(t, controlplane.Options{})
+	_, err := cp.StartIstiod(ctx, controlplane.IstiodOptions{})
+	if !errors.Is(err, context.Canceled) && (err == nil || !strings.Contains(err.Error(), "context canceled")) {
+		t.Errorf("istiod's start: got %v; want it ended by the test's cancel during the second attempt", err)
+	}
+	for _, name := range []string{"etcd", "istiod"} {
+		if len(given[name]) < 2 {
+			t.Errorf("%s started %d times (ports %v); want a second start after the taken port", name, len(given[name]), given[name])
+			continue
+		}
+		if a, b := given[name][0], given[name][1]; slices.Equal(a, b) {
+			t.Errorf("%s's second start on the same ports %v", name, a)
+		}
+		kept := strings.TrimSuffix(cp.LogPath(name), ".log") + ".attempt-1.log"
+		b, err := os.ReadFile(kept)
+		if err != nil {
+			t.Errorf("the failed attempt's log of %s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(string(b)), "address already in use") {
+			t.Errorf("%s's first attempt (ports %v): its log does not say an address was in use:\n%s", name, given[name][0], b)
+		}
+	}
+	// The API server stores an object, so etcd serves on its new ports.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "after-a-taken-port"}}
+	if _, err := cp.Client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Errorf("the API server after etcd's second start: %v", err)
+	}
 }

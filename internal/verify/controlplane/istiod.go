@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -46,11 +45,7 @@ type Istiod struct {
 func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, error) {
 	o.Namespace = cmp.Or(o.Namespace, "istio-system")
 	o.Revision = cmp.Or(o.Revision, "default")
-	ports, err := freePorts(6)
-	if err != nil {
-		return nil, err
-	}
-	in := &Istiod{XDSAddr: loopback(ports[0]), DebugAddr: loopback(ports[1]), Namespace: o.Namespace, Revision: o.Revision, cp: c}
+	in := &Istiod{Namespace: o.Namespace, Revision: o.Revision, cp: c}
 	env := []string{
 		"POD_NAMESPACE=" + o.Namespace,
 		"POD_NAME=istiod-local",
@@ -70,27 +65,25 @@ func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istio
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.start("istiod", c.bins.Pilot, dir, []string{
-		"discovery",
-		"--kubeconfig=" + c.Kubeconfig,
-		"--grpcAddr=" + in.XDSAddr,
-		"--httpAddr=" + in.DebugAddr,
-		"--secureGRPCAddr=" + loopback(ports[2]),
-		"--monitoringAddr=" + loopback(ports[3]),
-		"--httpsAddr=" + loopback(ports[4]),
-		"--ctrlz_address=127.0.0.1",
-		"--ctrlz_port=" + strconv.Itoa(ports[5]),
-	}, env)
+	p, ps, err := c.startOnPorts(ctx, Options{}.withDefaults(), "istiod", 6, "ready (/ready)", func(ps []int) (command, error) {
+		return command{c.bins.Pilot, dir, []string{
+			"discovery",
+			"--kubeconfig=" + c.Kubeconfig,
+			"--grpcAddr=" + loopback(ps[0]),
+			"--httpAddr=" + loopback(ps[1]),
+			"--secureGRPCAddr=" + loopback(ps[2]),
+			"--monitoringAddr=" + loopback(ps[3]),
+			"--httpsAddr=" + loopback(ps[4]),
+			"--ctrlz_address=127.0.0.1",
+			"--ctrlz_port=" + strconv.Itoa(ps[5]),
+		}, env}, nil
+	}, func(ps []int) error {
+		return httpOK("http://"+loopback(ps[1])+"/ready", nil)
+	})
 	if err != nil {
-		return nil, err
-	}
-	in.p = p
-	if err := c.wait(ctx, Options{}.withDefaults(), p, "ready (/ready)", func() error {
-		return httpOK("http://"+in.DebugAddr+"/ready", nil)
-	}); err != nil {
-		in.Stop()
 		return nil, fmt.Errorf("istiod: %w", err)
 	}
+	in.p, in.XDSAddr, in.DebugAddr = p, loopback(ps[0]), loopback(ps[1])
 	return in, nil
 }
 
@@ -98,12 +91,7 @@ func (c *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Istio
 // environment on the same control plane. The control plane's Stop stops it
 // too. It is safe to call more than once.
 func (in *Istiod) Stop() {
-	c := in.cp
-	c.mu.Lock()
-	running := slices.Contains(c.procs, in.p)
-	c.procs = slices.DeleteFunc(c.procs, func(p *process) bool { return p == in.p })
-	c.mu.Unlock()
-	if running {
+	if in.cp.drop(in.p) {
 		in.p.stop(stopGrace)
 	}
 }

@@ -2,14 +2,19 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/ports"
 )
 
 // process is one program the control plane runs, in its own process group,
@@ -19,6 +24,7 @@ type process struct {
 	cmd       *exec.Cmd
 	done      chan struct{}
 	err       error
+	scanned   int64 // how much of the log bindError has read
 }
 
 // start runs bin with args and env in dir, writing its output to log. The
@@ -73,6 +79,30 @@ func (p *process) stop(grace time.Duration) {
 	_ = syscall.Kill(pgid, syscall.SIGKILL)
 }
 
+// bindError returns the first line of the process's log that says an
+// address was in use, or "". It reads only what was written since its
+// last call.
+func (p *process) bindError() string {
+	f, err := os.Open(p.log)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	// Back a little, so a line split across two reads is seen whole.
+	from := max(0, p.scanned-512)
+	b, err := io.ReadAll(io.NewSectionReader(f, from, 1<<40))
+	if err != nil {
+		return ""
+	}
+	p.scanned = from + int64(len(b))
+	for _, line := range strings.Split(string(b), "\n") {
+		if ports.BindFailed(errors.New(line)) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
 // tail returns the last n lines of the process's log.
 func (p *process) tail(n int) string { return tail(p.log, n) }
 
@@ -101,6 +131,13 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 		if done, err := p.exited(); done {
 			return fmt.Errorf("%s exited (%v) before %s; end of %s:\n%s", p.name, err, what, p.log, p.tail(30))
 		}
+		// A program that logs a bind error and keeps running would never
+		// be ready; its log ends the wait then. (etcd, the API server,
+		// the controller manager and istiod exit on one; istiod binds its
+		// gRPC ports only once its caches have synced.)
+		if line := p.bindError(); line != "" {
+			return fmt.Errorf("%s could not bind an address (%s) before %s; end of %s:\n%s", p.name, line, what, p.log, p.tail(30))
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s not %s after %s: %w (last: %v); end of %s:\n%s", p.name, what, time.Since(start).Round(time.Millisecond), ctx.Err(), last, p.log, p.tail(30))
@@ -110,24 +147,67 @@ func (p *process) waitFor(ctx context.Context, what string, ready func() error) 
 	}
 }
 
-// freePorts returns n distinct ports that are free on 127.0.0.1 now.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
+func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
+// command is a program to run: its binary, working folder, arguments and
+// environment (added to this process's).
+type command struct {
+	bin, dir  string
+	args, env []string
 }
 
-func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+// beforeStart, when set (by this package's tests, which take a port there
+// as a client's connection did under load), runs before each attempt's
+// process starts, with the ports it was given.
+var beforeStart func(name string, attempt int, ports []int)
+
+// startOnPorts starts a process that listens on n ports (picked by
+// ports.Pick; launch builds its command line from them) and waits until
+// ready answers. A port can be taken between the pick and the process's
+// bind; the process then exits with "address already in use", and it is
+// started again on fresh ports (ports.Retry). A failed attempt's log is
+// kept beside the log as <name>.attempt-<k>.log.
+func (c *ControlPlane) startOnPorts(ctx context.Context, o Options, name string, n int, what string,
+	launch func(ports []int) (command, error), ready func(ports []int) error) (*process, []int, error) {
+	attempt := 0
+	type started struct {
+		p     *process
+		ports []int
+	}
+	s, err := ports.Retry(n, func(ps []int) (started, error) {
+		attempt++
+		if beforeStart != nil {
+			beforeStart(name, attempt, ps)
+		}
+		cmd, err := launch(ps)
+		if err != nil {
+			return started{}, err
+		}
+		p, err := c.start(name, cmd.bin, cmd.dir, cmd.args, cmd.env)
+		if err != nil {
+			return started{}, err
+		}
+		if err := c.wait(ctx, o, p, what, func() error { return ready(ps) }); err != nil {
+			c.drop(p)
+			p.stop(stopGrace)
+			if ports.BindFailed(err) {
+				kept := fmt.Sprintf("%s.attempt-%d.log", strings.TrimSuffix(p.log, ".log"), attempt)
+				if os.Rename(p.log, kept) == nil {
+					err = fmt.Errorf("%w\n(that log is kept as %s)", err, kept)
+				}
+			}
+			return started{}, err
+		}
+		return started{p, ps}, nil
+	})
+	return s.p, s.ports, err
+}
+
+// drop removes p from the processes Stop stops.
+func (c *ControlPlane) drop(p *process) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	running := slices.Contains(c.procs, p)
+	c.procs = slices.DeleteFunc(c.procs, func(q *process) bool { return q == p })
+	return running
+}

@@ -510,14 +510,27 @@ func (in *Installer) deleteNamespace(ctx context.Context, attrs map[string]any) 
 		ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
 	}
+	seen := ""
 	for {
-		_, err := nss.Get(ctx, name, metav1.GetOptions{})
+		ns, err := nss.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return Deleted, nil
 		}
+		if err != nil {
+			seen = err.Error()
+		} else {
+			// The namespace controller says in the conditions what keeps
+			// the namespace (content remaining, a discovery failure).
+			seen = "phase " + string(ns.Status.Phase)
+			for _, c := range ns.Status.Conditions {
+				if c.Status == corev1.ConditionTrue {
+					seen += fmt.Sprintf("; %s: %s", c.Type, c.Message)
+				}
+			}
+		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("namespace %s still exists %s after its deletion (%v)", name, time.Since(start).Round(time.Second), err)
+			return "", fmt.Errorf("namespace %s still exists %s after its deletion (%v); last seen: %s", name, time.Since(start).Round(time.Second), ctx.Err(), seen)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

@@ -60,7 +60,8 @@ func TestGatewayAPICRDsOutliveTheEnvironment(t *testing.T) {
 	t.Run("existing", func(t *testing.T) {
 		t.Parallel()
 		cp := cptest.Start(t, controlplane.Options{})
-		ctx := wait.Context(t, 0)
+		// Each install and destroy has the policy's deadline of its own: one
+		// for all of them ran out under load (make stress).
 		plan, in := installer(t, cp, existing)
 		if slices.ContainsFunc(plan.Resources, func(r meshinstall.Resource) bool {
 			return r.Release != nil && r.Release.Name == "gateway-api-crds"
@@ -69,18 +70,18 @@ func TestGatewayAPICRDsOutliveTheEnvironment(t *testing.T) {
 		}
 
 		// No CRDs: stopped at the plan of qa-mesh, nothing installed.
-		steps, err := in.Apply(ctx, plan)
+		steps, err := in.Apply(wait.Context(t, 0), plan)
 		wantPlanError(t, steps, err, `environment "qa": gatewayAPI.crds "existing": the cluster's Gateway API CRD gatewayclasses.gateway.networking.k8s.io is not installed; Istio 1.31 needs bundle v1.6.0 or later`)
 
 		// Another owner's older bundle.
 		applyForeignCRDs(t, cp, "v1.4.1")
-		steps, err = in.Apply(ctx, plan)
+		steps, err = in.Apply(wait.Context(t, 0), plan)
 		wantPlanError(t, steps, err, `environment "qa": gatewayAPI.crds "existing": the cluster's Gateway API CRD gatewayclasses.gateway.networking.k8s.io is of bundle v1.4.1; Istio 1.31 needs bundle v1.6.0 or later`)
 
 		// The owner upgrades, and routes something of its own.
 		applyForeignCRDs(t, cp, "v1.6.0")
 		createForeignRoute(t, cp)
-		steps, err = in.Apply(ctx, plan)
+		steps, err = in.Apply(wait.Context(t, 0), plan)
 		if err != nil {
 			t.Fatalf("install on the owner's v1.6.0 CRDs: %v", err)
 		}
@@ -88,7 +89,7 @@ func TestGatewayAPICRDsOutliveTheEnvironment(t *testing.T) {
 		if n := countRoutes(t, cp, "bluegreen"); n == 0 {
 			t.Fatal("qa's HTTPRoute was not installed")
 		}
-		if _, err := in.Destroy(ctx, plan); err != nil {
+		if _, err := in.Destroy(wait.Context(t, 0), plan); err != nil {
 			t.Fatalf("destroy: %v", err)
 		}
 		checkAfterDestroy(t, cp, "v1.6.0", false)
@@ -97,21 +98,22 @@ func TestGatewayAPICRDsOutliveTheEnvironment(t *testing.T) {
 	t.Run("install", func(t *testing.T) {
 		t.Parallel()
 		cp := cptest.Start(t, controlplane.Options{})
-		ctx := wait.Context(t, 0)
+		// Each install and destroy has the policy's deadline of its own: one
+		// for all of them ran out under load (make stress).
 		plan, in := installer(t, cp, install)
-		steps, err := in.Apply(ctx, plan)
+		steps, err := in.Apply(wait.Context(t, 0), plan)
 		if err != nil {
 			t.Fatalf("install: %v", err)
 		}
 		checkSteps(t, plan, steps, []string{"grafana", "kiali", "prometheus"})
 		createForeignRoute(t, cp)
-		if _, err := in.Destroy(ctx, plan); err != nil {
+		if _, err := in.Destroy(wait.Context(t, 0), plan); err != nil {
 			t.Fatalf("destroy: %v", err)
 		}
 		checkAfterDestroy(t, cp, "v1.6.0", true)
 		// Deploying again adopts the kept CRDs (they still name the
 		// release that installed them).
-		if _, err := in.Apply(ctx, plan); err != nil {
+		if _, err := in.Apply(wait.Context(t, 0), plan); err != nil {
 			t.Fatalf("a second install after the destroy: %v", err)
 		}
 	})

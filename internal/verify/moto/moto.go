@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-mesh/bluegreen/internal/testutil/wait"
+	"github.com/bluegreen-mesh/bluegreen/internal/verify/ports"
 )
 
 // Binary is the name of the emulator's command, looked up on the PATH.
@@ -32,9 +33,12 @@ const Binary = "moto_server"
 const Host = "127.0.0.1"
 
 // startTimeout bounds how long Start waits for the server to answer, before
-// the suite's scale (package wait) multiplies it. moto is ready in under a
-// second here; the margin is for a loaded CI machine.
-const startTimeout = 60 * time.Second
+// the suite's scale (package wait) multiplies it: the policy's default, as
+// for every other process. moto is ready in under a second on an idle
+// machine and in about 15 s at a load of 30, but Python's import of moto
+// took over 60 s while the stress run's packages were compiling (the
+// shorter deadline was hidden until then by a start retried on any error).
+const startTimeout = wait.Default
 
 // stopTimeout is how long Stop waits after SIGTERM before it sends SIGKILL.
 const stopTimeout = 10 * time.Second
@@ -143,18 +147,27 @@ func (sh *Shared) Stop() error {
 	return err
 }
 
-// startRetrying starts the server with its log in logDir. A port found
-// free can be taken before moto binds it; it tries again then.
+// beforeStart, when set (by this package's tests, which take the port
+// there as a client's connection can under load), runs before each
+// attempt's server starts, with the port it was given.
+var beforeStart func(attempt, port int)
+
+// startRetrying starts the server with its log in logDir, on a port from
+// ports.Pick; when the port was taken before moto bound it, it starts
+// again on another (ports.Retry).
 func startRetrying(bin, logDir string) (*Server, error) {
-	var errs []error
-	for attempt := range 3 {
-		s, err := start(bin, filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
-		if err == nil {
-			return s, nil
+	attempt := 0
+	s, err := ports.Retry(1, func(ps []int) (*Server, error) {
+		attempt++
+		if beforeStart != nil {
+			beforeStart(attempt, ps[0])
 		}
-		errs = append(errs, err)
+		return start(bin, ps[0], filepath.Join(logDir, fmt.Sprintf("moto-%d.log", attempt)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("moto_server did not start: %w", err)
 	}
-	return nil, fmt.Errorf("moto_server did not start: %w", errors.Join(errs...))
+	return s, nil
 }
 
 // logOnFailure logs the end of the server's log when t has failed.
@@ -164,11 +177,7 @@ func (s *Server) logOnFailure(t testing.TB) {
 	}
 }
 
-func start(bin, logPath string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+func start(bin string, port int, logPath string) (*Server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -195,15 +204,6 @@ func start(bin, logPath string) (*Server, error) {
 		return nil, fmt.Errorf("port %d: %w", port, err)
 	}
 	return s, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(Host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitReady waits, under the suite's deadline policy (package wait), until

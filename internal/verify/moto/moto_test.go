@@ -3,9 +3,11 @@ package moto_test
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -127,5 +129,35 @@ func TestSharedStartsOnceAndStops(t *testing.T) {
 	}
 	if err := sh.Stop(); err != nil {
 		t.Errorf("second Stop: got %v, want nil", err)
+	}
+}
+
+// TestStartsAgainWhenThePortIsTaken takes the port picked for moto_server
+// after the pick and before moto binds it, as a client's connection or
+// another test binary can under load. moto must fail to bind (it is
+// started again only when its log says the address was in use) and serve
+// on a second port.
+func TestStartsAgainWhenThePortIsTaken(t *testing.T) {
+	var given []int
+	moto.SetBeforeStart(t, func(attempt, port int) {
+		given = append(given, port)
+		if attempt != 1 {
+			return
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(moto.Host, strconv.Itoa(port)))
+		if err != nil {
+			t.Fatalf("taking port %d: %v", port, err)
+		}
+		t.Cleanup(func() { l.Close() })
+	})
+	s := moto.Start(t)
+	if len(given) != 2 {
+		t.Fatalf("moto_server started on ports %v; want a first start on the taken port and a second on another", given)
+	}
+	if s.Port() != given[1] {
+		t.Errorf("the server listens on %d; want the second port %d", s.Port(), given[1])
+	}
+	if got := listBuckets(t, s); !strings.Contains(got, "ListAllMyBucketsResult") {
+		t.Errorf("ListBuckets on the second port: got %s", got)
 	}
 }
