@@ -4,7 +4,7 @@ package mesh
 // in their JSON names (see Fields). A field set anywhere else in the
 // Gateway that admits a request, the VirtualService that routes it, or
 // the DestinationRule of a destination makes the answer "not evaluated:
-// <object> <field path>". The README's `routes` section lists them; keep
+// <object> <field path>". docs/workflow.md's `routes` section lists them; keep
 // both in step.
 var (
 	// GatewayFields: the selector, and each server's hosts, port and TLS

@@ -184,7 +184,7 @@ func setupTerraform(t *testing.T) *tfcli.CLI {
 	t.Helper()
 	cli, err := tfcli.Setup(t.TempDir(), tfcli.AWSProvider)
 	if errors.Is(err, tfcli.ErrNotFound) {
-		moto.Missing(t, "%v; install Terraform 1.10 or later (https://developer.hashicorp.com/terraform/install) and put registry.terraform.io/hashicorp/aws in a filesystem mirror (terraform providers mirror DIR; README, \"Cluster apply/destroy cycle on moto\")", err)
+		moto.Missing(t, "%v; install Terraform 1.10 or later (https://developer.hashicorp.com/terraform/install) and put registry.terraform.io/hashicorp/aws in a filesystem mirror (terraform providers mirror DIR; docs/testing.md, \"Cluster apply/destroy cycle on moto\")", err)
 	}
 	if err != nil {
 		t.Fatal(err)

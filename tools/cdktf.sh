@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# cdktf.sh: make deploy, diff and destroy (see the Makefile and README,
-# "Deploying").
+# cdktf.sh: make deploy, diff and destroy (see the Makefile and
+# docs/deploying.md).
 #
 #   tools/cdktf.sh <deploy|diff|destroy> <env> [<stack>]
 #
@@ -53,7 +53,7 @@ for s in "${stacks[@]}"; do
 	if ! log=$(terraform -chdir="$dir" init -backend=false -input=false -no-color 2>&1); then
 		printf '%s\n' "$log" >&2
 		echo "make $goal: $s: terraform init could not install the stack's providers (above); nothing was deployed or destroyed." >&2
-		echo "make $goal: make every provider of the stack available from the provider installation of your Terraform CLI configuration (README, \"Deploying\")" >&2
+		echo "make $goal: make every provider of the stack available from the provider installation of your Terraform CLI configuration (docs/deploying.md)" >&2
 		exit 1
 	fi
 done

@@ -15,7 +15,7 @@ import (
 // included; its Istio charts from the cache after the first run) in
 // process, on a copy of the frozen fixture testdata/cdktf.json, with
 // the process's peak memory. The process start of the built binary (about
-// 0.1 s) comes on top; README, "Performance", has both.
+// 0.1 s) comes on top; docs/performance.md has both.
 func BenchmarkCommands(b *testing.B) {
 	useCopy(b, filepath.Join("..", "..", "testdata", "cdktf.json"))
 	allow := filepath.Join("..", "..", "analyzer-allowlist.json")

@@ -142,7 +142,7 @@ func TestGatedPromoteWithRealPrometheus(t *testing.T) {
 
 // BenchmarkGatedPromote measures promote of a colour with and without the
 // gate, Prometheus answering on loopback: the difference is the time the
-// gate adds (README, "Promotion gated by evidence").
+// gate adds (docs/workflow.md, "Promotion gated by evidence").
 func BenchmarkGatedPromote(b *testing.B) {
 	prom := startEchoMetrics(b)
 	for _, bc := range []struct {

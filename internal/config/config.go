@@ -2,7 +2,7 @@
 // validates them before any construct is created.
 //
 // Every environment lives under context.environments in cdktf.json. A value
-// left out takes the default documented on its field (and in the README).
+// left out takes the default documented on its field (and in docs/reference.md, which make docs generates from it).
 // Load reports every problem in every environment at once, each naming the
 // environment, the field path, the value received and what is allowed.
 package config

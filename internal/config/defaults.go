@@ -31,7 +31,7 @@ const EnvironmentTag = "bluegreen:environment"
 //
 // The defaults this package applies itself are the stacks' own settings
 // only, each documented on its field (Target, Backend, Providers, AWS) and
-// in the README's environment tables: target.type and target.auth, the
+// in docs/reference.md: target.type and target.auth, the
 // backend, the provider constraints and the environment tag, and the "local
 // emulator" profile of the cluster when aws.localEndpoint is set
 // (LocalEmulatorCluster). Every

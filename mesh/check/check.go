@@ -34,7 +34,7 @@ const (
 // Finding is one problem (mesh.Finding).
 type Finding = mesh.Finding
 
-// Doc describes one check, for the README and `check --list`.
+// Doc describes one check, for docs/checks.md (make docs).
 type Doc struct {
 	Code, Title, Fix string
 }

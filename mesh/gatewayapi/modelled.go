@@ -6,7 +6,7 @@ import "github.com/bluegreen-mesh/bluegreen/mesh"
 // spec, in their JSON names (see mesh.Fields). A field set anywhere else
 // in the Gateway that admits a request, or in an HTTPRoute that takes
 // part in deciding it, makes the answer "not evaluated: <object> <field
-// path>". The README's `routes` section lists them; keep both in step.
+// path>". docs/workflow.md's `routes` section lists them; keep both in step.
 var (
 	// GatewayFields: the class; each listener's name, hostname, port,
 	// protocol, TLS (which decides the scheme served) and allowedRoutes

@@ -39,7 +39,7 @@ func backendNames(r gwv1.HTTPRouteRule) string {
 
 // TestRoutingDefaultsReachTheGatewayAPI shows that the Gateway API has no
 // defaults of its own for the routing settings: each of mesh.Routing's
-// defaults, written here as the README's table documents it, is in the
+// defaults, written here as docs/reference.md documents it, is in the
 // objects built both from routing props that set nothing (SpecOf) and from
 // a Spec that sets nothing but the app (Spec.WithDefaults).
 func TestRoutingDefaultsReachTheGatewayAPI(t *testing.T) {

@@ -22,7 +22,7 @@ type Binaries struct {
 }
 
 // BuildHint tells a user how to build the binaries.
-const BuildHint = "run `make controlplane` in the bluegreen checkout (the first build takes over an hour on 2 busy cores; see README, \"Testing\")"
+const BuildHint = "run `make controlplane` in the bluegreen checkout (the first build takes over an hour on 2 busy cores; see docs/testing.md)"
 
 // CacheDir is the folder the binaries are built into: $BLUEGREEN_CACHE,
 // else $XDG_CACHE_HOME/bluegreen, else ~/.cache/bluegreen. The Makefile's
