@@ -129,7 +129,7 @@ func TestShippedValuesAreKeysOfIstioCharts(t *testing.T) {
 		t.Run(env.Name, func(t *testing.T) { checkEnvironment(t, res, env) })
 	}
 	slices.Sort(names)
-	if want := []string{"dev", "prod", "qa", "staging"}; !slices.Equal(names, want) {
+	if want := []string{"dev", "prod", "qa", "shop", "staging"}; !slices.Equal(names, want) {
 		t.Errorf("environments checked: got %v; want %v", names, want)
 	}
 	if !modes[istio.ModeHelm] || !modes[istio.ModeOperator] {
