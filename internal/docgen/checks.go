@@ -2,6 +2,7 @@ package docgen
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,7 +71,7 @@ func Checks() ([]byte, error) {
 // istio.Props.Warnings.
 func exampleOf(code string) (check.Example, error) {
 	if code == istio.SailOrderCode {
-		return check.Example{Code: code, Input: `"istio": {"installMode": "operator", "ingressGateway": {"enabled": true}}`, Run: sailOrderFindings}, nil
+		return check.Example{Code: code, Input: `"istio": ` + sailOrderInput, Run: sailOrderFindings}, nil
 	}
 	i := slices.IndexFunc(check.Examples, func(e check.Example) bool { return e.Code == code })
 	if i < 0 {
@@ -79,12 +80,18 @@ func exampleOf(code string) (check.Example, error) {
 	return check.Examples[i], nil
 }
 
+// sailOrderInput is BG013's example: an environment's istio settings as
+// cdktf.json has them.
+const sailOrderInput = `{"installMode": "operator", "ingressGateway": {"enabled": true}}`
+
 // sailOrderFindings returns, as findings without an object, the warnings
-// of the Istio settings of an environment dev that end with the code
-// BG013.
+// of the Istio settings sailOrderInput of an environment dev that end
+// with the code BG013.
 func sailOrderFindings() ([]check.Finding, error) {
-	enabled := true
-	p := istio.Props{InstallMode: istio.ModeOperator, IngressGateway: istio.IngressGateway{Enabled: &enabled}}
+	var p istio.Props
+	if err := json.Unmarshal([]byte(sailOrderInput), &p); err != nil {
+		return nil, err
+	}
 	var out []check.Finding
 	for _, w := range p.Warnings(field.NewPath("context", "environments").Key("dev").Child("istio")) {
 		if strings.HasSuffix(w, " ("+istio.SailOrderCode+")") {

@@ -1,9 +1,8 @@
 package check
 
 import (
-	"time"
+	"encoding/json"
 
-	"google.golang.org/protobuf/types/known/durationpb"
 	networkingv1 "istio.io/api/networking/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -87,11 +86,13 @@ var Examples = []Example{
 		onEcho(func(m *mesh.Model) {
 			m.HTTPRoutes = append(m.HTTPRoutes, httpRoute("echo", "echo.example.com", gwv1.HTTPRouteRule{BackendRefs: []gwv1.HTTPBackendRef{backend("echo", 1)}}))
 		})},
-	{"BG012", `echo with "routes": {"default": {"timeout": "10s", "retries": {"attempts": 3, "perTryTimeout": "3s"}}}`, nil,
+	{"BG012", "echo with " + retriesInput, nil,
 		func() ([]Finding, error) {
-			m, err := echo(mesh.Routing{Routes: map[string]mesh.RouteSettings{"default": {Timeout: "10s", Retries: &mesh.Retries{
-				HTTPRetry: &networkingv1.HTTPRetry{Attempts: 3, PerTryTimeout: durationpb.New(3 * time.Second), RetryOn: "5xx"},
-			}}}})
+			var p mesh.Routing
+			if err := json.Unmarshal([]byte("{"+retriesInput+"}"), &p); err != nil {
+				return nil, err
+			}
+			m, err := echo(p)
 			if err != nil {
 				return nil, err
 			}
@@ -140,6 +141,10 @@ var Examples = []Example{
 			m.VirtualServices[1].Spec.Gateways = []string{"cart-gateway"}
 		})},
 }
+
+// retriesInput is BG012's example: routing settings as cdktf.json has
+// them.
+const retriesInput = `"routes": {"default": {"timeout": "10s", "retries": {"attempts": 3, "perTryTimeout": "3s"}}}`
 
 func ptr[T any](v T) *T { return &v }
 
