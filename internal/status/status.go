@@ -199,6 +199,12 @@ func Run(ctx context.Context, c *Cluster, o Options) (*Report, error) {
 	}
 	r.Releases, r.Drift = rels, append(r.Drift, rdrift...)
 
+	nsProblems, err := s.namespaces(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	r.Problems = append(r.Problems, nsProblems...)
+
 	apps := env.Apps()
 	if o.App != "" {
 		i := slices.IndexFunc(apps, func(a config.App) bool { return a.Name == o.App })
@@ -481,6 +487,66 @@ func (s *reader) releases(ctx context.Context, e *pipeline.Environment, g getter
 	}
 	_ = ctx
 	return out, drift, nil
+}
+
+var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+
+// namespaces returns one problem per namespace the environment deploys
+// into (its apps', its releases', those its stacks create) that the
+// cluster does not have: what needs it and which stack to deploy. Every
+// object in it is then reported missing; this says why.
+func (s *reader) namespaces(ctx context.Context, e *pipeline.Environment) ([]string, error) {
+	var order []string
+	creator := map[string]string{}
+	users := map[string][]string{}
+	use := func(ns, what string) {
+		if !slices.Contains(order, ns) {
+			order = append(order, ns)
+		}
+		if what != "" && !slices.Contains(users[ns], what) {
+			users[ns] = append(users[ns], what)
+		}
+	}
+	for _, st := range e.Stacks {
+		for _, c := range st.Constructs {
+			for _, ns := range c.Resources.Namespaces {
+				if _, ok := creator[ns.Name]; !ok {
+					creator[ns.Name] = st.Name
+				}
+				use(ns.Name, "")
+			}
+		}
+	}
+	for _, a := range e.Env.Apps() {
+		use(a.App.Namespace, "app "+a.Name)
+	}
+	stacksOf := map[string][]string{}
+	for _, rel := range e.Releases {
+		use(rel.Namespace, "release "+rel.Namespace+"/"+rel.Name)
+		if !slices.Contains(stacksOf[rel.Namespace], rel.Stack) {
+			stacksOf[rel.Namespace] = append(stacksOf[rel.Namespace], rel.Stack)
+		}
+	}
+	var problems []string
+	for _, ns := range order {
+		_, err := s.dyn.Resource(namespacesGVR).Get(ctx, ns, metav1.GetOptions{})
+		if err == nil {
+			continue
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, s.c.explain(s.env, err)
+		}
+		todo := "deploy " + strings.Join(stacksOf[ns], ", ") + " first"
+		if st, ok := creator[ns]; ok {
+			todo = "deploy the stack that creates it (" + st + ") first"
+		}
+		needed := ""
+		if len(users[ns]) > 0 {
+			needed = " (needed by " + strings.Join(users[ns], ", ") + ")"
+		}
+		problems = append(problems, fmt.Sprintf("environment %q: %s has no namespace %q%s: %s", s.env, s.c.Where, ns, needed, todo))
+	}
+	return problems, nil
 }
 
 // app reads one app's routing object and colours' Deployments.

@@ -51,8 +51,19 @@ type installed struct {
 
 func install(t *testing.T) installed {
 	t.Helper()
-	cp := cptest.Start(t, controlplane.Options{})
-	e, err := pipeline.Load(fixture, "local")
+	return installInto(t, cptest.Start(t, controlplane.Options{}))
+}
+
+// installInto is install into the control plane cp.
+func installInto(t *testing.T, cp *controlplane.ControlPlane) installed {
+	t.Helper()
+	return installEnv(t, cp, "local")
+}
+
+// installEnv installs the fixture's environment env into cp.
+func installEnv(t *testing.T, cp *controlplane.ControlPlane, env string) installed {
+	t.Helper()
+	e, err := pipeline.Load(fixture, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,14 +340,7 @@ func failRelease(t *testing.T, kubeconfig, namespace, name string) {
 // reported as refused credentials, exit 2, never a stack trace.
 func TestStatusRefusedCredentials(t *testing.T) {
 	cp := cptest.Start(t, controlplane.Options{})
-	e, err := pipeline.Load(fixture, "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Render(true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, r := rendered(t)
 	c, err := status.Connect(context.Background(), e.Env, status.Target{Kubeconfig: cp.Kubeconfig})
 	if err != nil {
 		t.Fatal(err)
@@ -346,4 +350,19 @@ func TestStatusRefusedCredentials(t *testing.T) {
 	if !errors.Is(err, status.ErrUnreachable) || !strings.Contains(err.Error(), "refused the credentials") || !strings.Contains(err.Error(), cp.Kubeconfig) {
 		t.Errorf("got %v; want refused credentials naming the kubeconfig, wrapping ErrUnreachable", err)
 	}
+}
+
+// rendered is the fixture's environment local and its rendering with
+// Istio's charts.
+func rendered(t *testing.T) (*pipeline.Environment, *pipeline.Rendered) {
+	t.Helper()
+	e, err := pipeline.Load(fixture, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Render(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, r
 }
