@@ -304,7 +304,7 @@ func TestGraphDrawsEveryApp(t *testing.T) {
 		lines = append(lines, strings.TrimSpace(l))
 	}
 	for _, want := range []string{
-		`client(["client<br/>search.example.com, shop.example.com"])`,
+		`client(["client<br/>shop.example.com, search.example.com"])`,
 		"client --> gw_search_gateway",
 		"client --> gw_shared_ingress",
 		"gw_shared_ingress --> vs_shared_ingress_shop_example_com",
