@@ -28,24 +28,6 @@ func gatedFixture(t *testing.T) string {
 	return path
 }
 
-// startEchoMetrics starts Prometheus scraping a stand-in for the sidecars
-// of the fixture's app (echo in bluegreen): blue healthy, green answering
-// 8 of every 100 requests with 503, both in 20 ms; it returns once
-// Prometheus holds 200 of green's requests.
-func startEchoMetrics(t testing.TB) *prometheus.Server {
-	t.Helper()
-	target := prometheus.StartIstioTarget(t,
-		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-blue", Colour: "blue",
-			Traffic: prometheus.Traffic{Requests: 50, LatencyMs: 20}},
-		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-green", Colour: "green",
-			Traffic: prometheus.Traffic{Requests: 100, Errors: 8, LatencyMs: 20}})
-	prom := prometheus.Start(t, target.Addr)
-	prom.WaitFor(t, "Prometheus has scraped 200 requests of echo-green and some of echo-blue",
-		`sum by (destination_workload) (increase(istio_requests_total{reporter="destination"}[1m]))`,
-		"destination_workload", []string{"echo-green", "echo-blue"}, func(v float64) bool { return v >= 200 })
-	return prom
-}
-
 func liveOf(t *testing.T, cfg, env string) string {
 	t.Helper()
 	envs, err := config.Load(cfg, env)
@@ -56,7 +38,7 @@ func liveOf(t *testing.T, cfg, env string) string {
 }
 
 func TestGatedPromoteWithRealPrometheus(t *testing.T) {
-	prom := startEchoMetrics(t)
+	prom := prometheus.StartEcho(t)
 	for _, tc := range []struct {
 		name string
 		env  string
@@ -144,7 +126,7 @@ func TestGatedPromoteWithRealPrometheus(t *testing.T) {
 // gate, Prometheus answering on loopback: the difference is the time the
 // gate adds (docs/workflow.md, "Promotion gated by evidence").
 func BenchmarkGatedPromote(b *testing.B) {
-	prom := startEchoMetrics(b)
+	prom := prometheus.StartEcho(b)
 	for _, bc := range []struct {
 		name string
 		args []string

@@ -211,15 +211,7 @@ func TestStatusAndDrift(t *testing.T) {
 
 	// With Prometheus, status shows the gate's figures per colour: a
 	// stand-in for the sidecars, blue healthy, green 8 % 503s.
-	target := prometheus.StartIstioTarget(t,
-		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-blue", Colour: "blue",
-			Traffic: prometheus.Traffic{Requests: 50, LatencyMs: 20}},
-		prometheus.Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-green", Colour: "green",
-			Traffic: prometheus.Traffic{Requests: 100, Errors: 8, LatencyMs: 20}})
-	prom := prometheus.Start(t, target.Addr)
-	prom.WaitFor(t, "Prometheus has scraped 200 requests of echo-green and some of echo-blue",
-		`sum by (destination_workload) (increase(istio_requests_total{reporter="destination"}[1m]))`,
-		"destination_workload", []string{"echo-green", "echo-blue"}, func(v float64) bool { return v >= 200 })
+	prom := prometheus.StartEcho(t)
 	out, _ = in.cliStatus(t, "--prometheus", prom.URL)
 	t.Logf("status with Prometheus:\n%s", out)
 	for _, w := range []string{"Istio metrics of echo (promotion gate's queries):", "  green   echo-green  5m      ", "  92.00  "} {

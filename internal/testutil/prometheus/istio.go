@@ -149,3 +149,21 @@ func (it *IstioTarget) labels(w Workload, code int) prometheus.Labels {
 		"connection_security_policy":     "mutual_tls",
 	}
 }
+
+// StartEcho starts Prometheus scraping a stand-in for the sidecars of the
+// tests' app echo in namespace bluegreen: blue healthy, green answering 8
+// of every 100 requests with 503, both in 20 ms; it returns once
+// Prometheus holds 200 of green's requests.
+func StartEcho(t testing.TB) *Server {
+	t.Helper()
+	target := StartIstioTarget(t,
+		Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-blue", Colour: "blue",
+			Traffic: Traffic{Requests: 50, LatencyMs: 20}},
+		Workload{Namespace: "bluegreen", Service: "echo", App: "echo", Deployment: "echo-green", Colour: "green",
+			Traffic: Traffic{Requests: 100, Errors: 8, LatencyMs: 20}})
+	prom := Start(t, target.Addr)
+	prom.WaitFor(t, "Prometheus has scraped 200 requests of echo-green and some of echo-blue",
+		`sum by (destination_workload) (increase(istio_requests_total{reporter="destination"}[1m]))`,
+		"destination_workload", []string{"echo-green", "echo-blue"}, func(v float64) bool { return v >= 200 })
+	return prom
+}
